@@ -1,0 +1,41 @@
+#pragma once
+// Command-line arguments of one `doppel <command>`: "--key value", "--flag", repeatable
+// "--set key=value", and positional words. Unknown or unused options are a usage error (exit 2).
+#include <map>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace doppel::cli {
+
+/// Thrown for bad usage; main() prints it with the command's usage and exits with 2.
+class UsageError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+class CliArgs {
+public:
+    /// `flags` are the options that take no value (e.g. "estimate", "help").
+    CliArgs(const std::vector<std::string>& words, const std::set<std::string>& flags);
+
+    bool has(const std::string& key) const;
+    std::string value(const std::string& key, const std::string& fallback = "") const;
+    /// Throws UsageError when missing.
+    std::string required(const std::string& key) const;
+    long long intValue(const std::string& key, long long fallback) const;
+    double doubleValue(const std::string& key, double fallback) const;
+    /// Every value given for a repeatable option (e.g. "set").
+    std::vector<std::string> all(const std::string& key) const;
+    const std::vector<std::string>& positional() const { return positional_; }
+    /// Throws UsageError naming the first option no accessor asked for.
+    void rejectUnused() const;
+
+private:
+    std::multimap<std::string, std::string> options_;
+    std::vector<std::string> positional_;
+    mutable std::set<std::string> used_;
+};
+
+}  // namespace doppel::cli

@@ -1,0 +1,65 @@
+// doppel: the command-line face-swap pipeline. Every command drives the same stages as the
+// studio GUI, on the same workspace. Exit codes: 0 ok, 1 failed, 2 bad usage, 130 cancelled.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/CliSupport.h"
+#include "cli/CommandRegistry.h"
+#include "common/Error.h"
+
+namespace {
+
+void printHelp() {
+    std::cout << "doppel " DOPPEL_VERSION " - face-swap studio (command line)\n\n"
+              << "usage: doppel <command> [options]     doppel <command> --help\n\n"
+              << "commands:\n";
+    for (const auto& c : doppel::cli::registeredCommands()) {
+        std::string name = c.name;
+        name.resize(10, ' ');
+        std::cout << "  " << name << c.summary << "\n";
+    }
+    std::cout << "\nOnly use faces you have consent to use. Exports are labelled as synthetic media.\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace doppel::cli;
+    std::vector<std::string> words(argv + 1, argv + argc);
+    if (words.empty() || words[0] == "--help" || words[0] == "-h" || words[0] == "help") {
+        printHelp();
+        return words.empty() ? 2 : 0;
+    }
+    if (words[0] == "--version") {
+        std::cout << "doppel " DOPPEL_VERSION "\n";
+        return 0;
+    }
+    const CliCommand* command = nullptr;
+    for (const auto& c : registeredCommands())
+        if (c.name == words[0]) command = &c;
+    if (!command) {
+        std::cerr << "doppel: unknown command '" << words[0] << "' (see doppel --help)\n";
+        return 2;
+    }
+    std::vector<std::string> rest(words.begin() + 1, words.end());
+    for (const auto& w : rest)
+        if (w == "--help" || w == "-h") {
+            std::cout << command->usage;
+            return 0;
+        }
+    installInterruptHandler();
+    try {
+        CliArgs args(rest, command->flags);
+        return command->run(args);
+    } catch (const UsageError& e) {
+        std::cerr << "doppel " << command->name << ": " << e.what() << "\n\n" << command->usage;
+        return 2;
+    } catch (const doppel::Error& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return e.code() == doppel::ErrorCode::BadOption ? 2 : 1;
+    } catch (const std::exception& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return 1;
+    }
+}

@@ -1,0 +1,145 @@
+#include "common/Workspace.h"
+
+#include <algorithm>
+#include <ctime>
+#include <mutex>
+
+#include "common/AtomicFile.h"
+#include "common/Error.h"
+
+namespace fs = std::filesystem;
+
+namespace doppel {
+namespace {
+
+std::mutex& projectMutex() {
+    static std::mutex mutex;
+    return mutex;
+}
+
+// Copies the user's input into the side folder. A folder of images is copied as input/.
+fs::path copyInput(const fs::path& input, const fs::path& sideDir) {
+    if (!fs::exists(input)) throw Error(ErrorCode::NotFound, "input not found: " + input.string());
+    std::error_code ec;
+    if (fs::is_directory(input)) {
+        fs::path target = sideDir / "input";
+        fs::copy(input, target, fs::copy_options::recursive, ec);
+        if (ec) throw Error(ErrorCode::Io, "cannot copy " + input.string() + " into the workspace: " + ec.message());
+        return target;
+    }
+    std::string ext = input.extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
+    fs::path target = sideDir / ("input" + ext);
+    fs::path tmp = target;
+    tmp += ".tmp";
+    fs::copy_file(input, tmp, fs::copy_options::overwrite_existing, ec);
+    if (ec) throw Error(ErrorCode::Io, "cannot copy " + input.string() + " into the workspace: " + ec.message());
+    commitFile(tmp, target);
+    return target;
+}
+
+}  // namespace
+
+const char* sideName(Side side) { return side == Side::Src ? "src" : "dst"; }
+
+Side parseSide(const std::string& text) {
+    if (text == "src" || text == "source") return Side::Src;
+    if (text == "dst" || text == "destination") return Side::Dst;
+    throw Error(ErrorCode::BadOption, "side must be 'src' or 'dst', got '" + text + "'");
+}
+
+std::string utcTimestamp() {
+    std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buffer[32];
+    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buffer;
+}
+
+Workspace Workspace::create(const fs::path& dir, const fs::path& srcInput, const fs::path& dstInput) {
+    fs::path root = fs::absolute(dir).lexically_normal();
+    if (fs::exists(root / "project.json"))
+        throw Error(ErrorCode::InvalidInput, "a project already exists in " + root.string());
+    for (const auto& input : {srcInput, dstInput})
+        if (!fs::exists(input)) throw Error(ErrorCode::NotFound, "input not found: " + input.string());
+    std::error_code ec;
+    fs::create_directories(root, ec);
+    if (ec) throw Error(ErrorCode::Io, "cannot create workspace " + root.string() + ": " + ec.message());
+    Workspace ws(root);
+    nlohmann::json project;
+    project["format"] = "doppel-workspace";
+    project["version"] = 1;
+    project["created"] = utcTimestamp();
+    project["stages"] = nlohmann::json::object();
+    project["options"] = nlohmann::json::object();
+    for (Side side : {Side::Src, Side::Dst}) {
+        fs::create_directories(ws.sideDir(side));
+        const fs::path& input = side == Side::Src ? srcInput : dstInput;
+        fs::path copied = copyInput(input, ws.sideDir(side));
+        project[sideName(side)] = {{"input", fs::relative(copied, root).string()},
+                                   {"original", fs::absolute(input).lexically_normal().string()}};
+    }
+    fs::create_directories(ws.modelsDir());
+    writeJsonAtomic(ws.projectFile(), project);
+    return ws;
+}
+
+Workspace Workspace::open(const fs::path& dir) {
+    fs::path root = fs::absolute(dir).lexically_normal();
+    if (!fs::exists(root / "project.json"))
+        throw Error(ErrorCode::NotFound,
+                    "no project in " + root.string() + " (create one with `doppel new --workspace DIR --src VIDEO --dst VIDEO`)");
+    Workspace ws(root);
+    nlohmann::json p = ws.project();
+    if (p.value("format", "") != "doppel-workspace")
+        throw Error(ErrorCode::InvalidInput, root.string() + "/project.json is not a Doppel project");
+    return ws;
+}
+
+fs::path Workspace::sideDir(Side side) const { return root_ / (side == Side::Src ? "data_src" : "data_dst"); }
+
+fs::path Workspace::inputPath(Side side) const {
+    nlohmann::json p = project();
+    std::string rel = p.at(sideName(side)).value("input", "");
+    return root_ / rel;
+}
+
+nlohmann::json Workspace::project() const {
+    std::lock_guard<std::mutex> lock(projectMutex());
+    return readJsonFile(projectFile());
+}
+
+void Workspace::updateProject(const std::function<void(nlohmann::json&)>& change) const {
+    std::lock_guard<std::mutex> lock(projectMutex());
+    nlohmann::json p = readJsonFile(projectFile());
+    change(p);
+    writeJsonAtomic(projectFile(), p);
+}
+
+void Workspace::setStageStatus(const std::string& key, const std::string& status, const std::string& message) const {
+    updateProject([&](nlohmann::json& p) {
+        auto& s = p["stages"][key];
+        s["status"] = status;
+        s["message"] = message;
+        s["updated"] = utcTimestamp();
+    });
+}
+
+std::string Workspace::stageStatus(const std::string& key) const {
+    nlohmann::json p = project();
+    if (!p.contains("stages") || !p["stages"].contains(key)) return "";
+    return p["stages"][key].value("status", "");
+}
+
+nlohmann::json Workspace::stageOptions(const std::string& key) const {
+    nlohmann::json p = project();
+    if (!p.contains("options") || !p["options"].contains(key)) return nullptr;
+    return p["options"][key];
+}
+
+void Workspace::setStageOptions(const std::string& key, const nlohmann::json& options) const {
+    updateProject([&](nlohmann::json& p) { p["options"][key] = options; });
+}
+
+}  // namespace doppel

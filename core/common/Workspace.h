@@ -1,0 +1,74 @@
+#pragma once
+// A project on disk: one folder that the CLI and the GUI both read and write. The layout is
+// DeepFaceLab's, so its users feel at home:
+//   project.json                  stage options and status (atomic writes, one .bak)
+//   data_src/ data_dst/           one folder per side:
+//       input.<ext> | input/      the copied source/destination video, image or image folder
+//       frames/                   extracted frames, 000001.png ... (frame index, 1-based)
+//       aligned/                  aligned faces <frame>_<face>.jpg + <frame>_<face>.json metadata
+//       aligned_debug/            optional debug images (box, landmarks, crop outline)
+//       packed/                   the engine's input (see PackedFaceset.h)
+//       trash/                    faces deleted in review; restorable
+//   model/<name>/                 checkpoints, options, previews/ history, loss history
+//   merged/ merged_mask/          merged destination frames and their masks
+//   result/                       exported videos
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace doppel {
+
+enum class Side { Src, Dst };
+const char* sideName(Side side);  ///< "src" / "dst"
+/// Accepts "src"/"source"/"dst"/"destination"; throws Error(BadOption).
+Side parseSide(const std::string& text);
+
+class Workspace {
+public:
+    /// Creates the folder tree and project.json and copies the inputs in (video file, image, or a
+    /// folder of images). Throws Error if `dir` already holds a project or an input is missing.
+    static Workspace create(const std::filesystem::path& dir, const std::filesystem::path& srcInput,
+                            const std::filesystem::path& dstInput);
+    /// Throws Error(NotFound) when `dir` holds no project.json.
+    static Workspace open(const std::filesystem::path& dir);
+
+    const std::filesystem::path& root() const { return root_; }
+    /// The copied input of a side (file or folder).
+    std::filesystem::path inputPath(Side side) const;
+    std::filesystem::path sideDir(Side side) const;
+    std::filesystem::path framesDir(Side side) const { return sideDir(side) / "frames"; }
+    std::filesystem::path alignedDir(Side side) const { return sideDir(side) / "aligned"; }
+    std::filesystem::path alignedDebugDir(Side side) const { return sideDir(side) / "aligned_debug"; }
+    std::filesystem::path packedDir(Side side) const { return sideDir(side) / "packed"; }
+    std::filesystem::path trashDir(Side side) const { return sideDir(side) / "trash"; }
+    std::filesystem::path modelsDir() const { return root_ / "model"; }
+    std::filesystem::path modelDir(const std::string& name) const { return modelsDir() / name; }
+    std::filesystem::path mergedDir() const { return root_ / "merged"; }
+    std::filesystem::path mergedMaskDir() const { return root_ / "merged_mask"; }
+    std::filesystem::path resultDir() const { return root_ / "result"; }
+    std::filesystem::path projectFile() const { return root_ / "project.json"; }
+
+    /// A fresh read of project.json.
+    nlohmann::json project() const;
+    /// Read-modify-write of project.json under a process-wide lock, written atomically.
+    void updateProject(const std::function<void(nlohmann::json&)>& change) const;
+
+    /// Stage bookkeeping; `key` is e.g. "extract.src", "align.dst", "train", "merge", "export".
+    /// status: "running", "done", "failed", "cancelled".
+    void setStageStatus(const std::string& key, const std::string& status, const std::string& message = "") const;
+    std::string stageStatus(const std::string& key) const;  ///< "" when never run
+    /// Last options used for a stage (resolved JSON), null when never set.
+    nlohmann::json stageOptions(const std::string& key) const;
+    void setStageOptions(const std::string& key, const nlohmann::json& options) const;
+
+private:
+    explicit Workspace(std::filesystem::path root) : root_(std::move(root)) {}
+    std::filesystem::path root_;
+};
+
+/// "2026-11-22T10:00:00Z" for timestamps in project files.
+std::string utcTimestamp();
+
+}  // namespace doppel

@@ -1,0 +1,2 @@
+// Placeholder until the trainer lands; replaced by the real factory.
+#include "models/models.h"

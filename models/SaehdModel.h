@@ -1,0 +1,55 @@
+#pragma once
+// The SAEHD-class autoencoder (DeepFaceLab's DF and LIAE, with -u and -d variants), in LibTorch.
+// Internal to models/: only .cpp files of models/, the engine tests and the benchmark include it.
+#include <torch/torch.h>
+
+#include <string>
+
+namespace doppel::models {
+
+struct ModelConfig {
+    std::string archi = "liae-ud";  ///< df | liae, optional suffix -u, -d, -ud
+    int resolution = 128;           ///< 64..512, multiple of 16 (32 for -d)
+    int aeDims = 256;
+    int eDims = 64;
+    int dDims = 64;
+    int dMaskDims = 22;
+
+    bool isLiae() const;
+    bool usePixelNorm() const;      ///< "-u"
+    bool halfResDecoder() const;    ///< "-d"
+    /// Throws doppel::Error(BadOption) with the reason.
+    void validate() const;
+};
+
+/// Images are NCHW float in [0, 1]; masks N1HW in [0, 1].
+struct Decoded {
+    torch::Tensor image;
+    torch::Tensor mask;
+};
+
+class SaehdModelImpl : public torch::nn::Module {
+public:
+    explicit SaehdModelImpl(const ModelConfig& config);
+
+    /// Training forward: src through the src path, dst through the dst path (DF: shared encoder
+    /// + inter, per-identity decoders; LIAE: inter_AB / inter_B and one decoder).
+    std::pair<Decoded, Decoded> reconstruct(const torch::Tensor& src, const torch::Tensor& dst);
+    /// dst face -> source identity (what the merge uses).
+    Decoded swap(const torch::Tensor& dst);
+    /// dst face -> dst identity (for the "learned dst" mask).
+    Decoded reconstructDst(const torch::Tensor& dst);
+
+    const ModelConfig& config() const { return config_; }
+    int64_t parameterCount() const;
+    /// Analytic forward+backward FLOPs of one training iteration at this batch (3x forward).
+    double flopsPerIteration(int batch) const;
+
+private:
+    ModelConfig config_;
+    struct Parts;
+    std::shared_ptr<Parts> parts_;
+};
+TORCH_MODULE(SaehdModel);
+
+}  // namespace doppel::models

@@ -1,0 +1,30 @@
+#pragma once
+// Random warp augmentation (algorithms doc 2.4) on the training device, in batch: the packed
+// faceset lives on the device as uint8; each iteration picks indices, applies one random
+// affine (+ flip) to face, target and masks, and a smooth non-linear warp to the input only.
+#include <torch/torch.h>
+
+namespace doppel::models {
+
+struct AugmentOptions {
+    bool randomWarp = true;
+    bool randomFlip = false;      ///< DFL: off for src, on for dst
+    bool colorJitter = false;
+    double rotationDegrees = 10;
+    double scaleRange = 0.15;
+    double translateFraction = 0.05;
+};
+
+struct AugmentedBatch {
+    torch::Tensor input;      ///< N3HW float [0,1], affine + non-linear warp
+    torch::Tensor target;     ///< N3HW float [0,1], affine only
+    torch::Tensor mask;       ///< N1HW float [0,1], face hull, affine only
+    torch::Tensor eyesMouth;  ///< N1HW float [0,1]
+};
+
+/// faces: NHW3 uint8 on device; masks: NHW2 uint8 on device (see PackedFaceset.h).
+/// `indices`: int64 on device. `resolution`: output side (faces are resized if they differ).
+AugmentedBatch augmentBatch(const torch::Tensor& faces, const torch::Tensor& masks, const torch::Tensor& indices,
+                            int resolution, const AugmentOptions& options, torch::Generator generator);
+
+}  // namespace doppel::models
