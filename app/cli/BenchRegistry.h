@@ -1,0 +1,21 @@
+#pragma once
+// `doppel bench <name>`: benchmarks that print figures (not timed tests). Each lives in its own
+// file (BenchAlign.cpp, BenchMerge.cpp, ...) and registers itself like a command.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "cli/CliArgs.h"
+
+namespace doppel::cli {
+
+struct BenchEntry {
+    std::string name;
+    std::string summary;
+    std::function<int(const CliArgs&)> run;
+};
+
+bool registerBench(BenchEntry entry);
+const std::vector<BenchEntry>& registeredBenches();
+
+}  // namespace doppel::cli
