@@ -16,8 +16,8 @@ struct ModelConfig {
     int dMaskDims = 22;
 
     bool isLiae() const;
-    bool usePixelNorm() const;      ///< "-u"
-    bool halfResDecoder() const;    ///< "-d"
+    bool usePixelNorm() const;    ///< "-u"
+    bool halfResDecoder() const;  ///< "-d"
     /// Throws doppel::Error(BadOption) with the reason.
     void validate() const;
 };
@@ -29,7 +29,7 @@ struct Decoded {
 };
 
 class SaehdModelImpl : public torch::nn::Module {
-public:
+  public:
     explicit SaehdModelImpl(const ModelConfig& config);
 
     /// Training forward: src through the src path, dst through the dst path (DF: shared encoder
@@ -44,12 +44,32 @@ public:
     int64_t parameterCount() const;
     /// Analytic forward+backward FLOPs of one training iteration at this batch (3x forward).
     double flopsPerIteration(int batch) const;
+    /// Conv + dense multiply-accumulates of one training forward for one src/dst pair.
+    double forwardMacsPerPair() const;
+    /// NHWC weights (and NHWC activations after the dense layers): faster convs on CUDA
+    /// tensor cores. Call after moving the model to its device.
+    void useChannelsLast();
 
-private:
+  private:
     ModelConfig config_;
     struct Parts;
     std::shared_ptr<Parts> parts_;
 };
 TORCH_MODULE(SaehdModel);
+
+/// RAII autocast for the network forward (bf16 / fp16 on CUDA, bf16 on CPU); the loss and the
+/// optimiser stay in fp32, so cast the outputs with .to(torch::kFloat) after the scope.
+class AutocastScope {
+  public:
+    AutocastScope(torch::Device device, torch::ScalarType dtype);
+    ~AutocastScope();
+    AutocastScope(const AutocastScope&) = delete;
+    AutocastScope& operator=(const AutocastScope&) = delete;
+
+  private:
+    bool cuda_;
+    bool wasEnabled_;
+    torch::ScalarType previousType_;
+};
 
 }  // namespace doppel::models

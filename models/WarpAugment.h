@@ -8,7 +8,7 @@ namespace doppel::models {
 
 struct AugmentOptions {
     bool randomWarp = true;
-    bool randomFlip = false;      ///< DFL: off for src, on for dst
+    bool randomFlip = false;  ///< DFL: off for src, on for dst
     bool colorJitter = false;
     double rotationDegrees = 10;
     double scaleRange = 0.15;
@@ -24,7 +24,8 @@ struct AugmentedBatch {
 
 /// faces: NHW3 uint8 on device; masks: NHW2 uint8 on device (see PackedFaceset.h).
 /// `indices`: int64 on device. `resolution`: output side (faces are resized if they differ).
-AugmentedBatch augmentBatch(const torch::Tensor& faces, const torch::Tensor& masks, const torch::Tensor& indices,
-                            int resolution, const AugmentOptions& options, torch::Generator generator);
+AugmentedBatch augmentBatch(const torch::Tensor& faces, const torch::Tensor& masks,
+                            const torch::Tensor& indices, int resolution,
+                            const AugmentOptions& options, torch::Generator generator);
 
 }  // namespace doppel::models

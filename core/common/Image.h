@@ -1,6 +1,7 @@
 #pragma once
 // Plain image buffers for the boundaries between layers (core <-> models <-> ui): no OpenCV,
 // Qt or Torch types cross them. Pixels are row-major, interleaved HxWxC; colour images are BGR.
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 

@@ -34,7 +34,8 @@ TEST(OptionSchema, DefaultsAndAssignments) {
 TEST(OptionSchema, RejectsBadValuesWithTheKeyInTheMessage) {
     OptionSchema s = makeSchema();
     nlohmann::json v;
-    for (const char* bad : {"resolution=1000", "resolution=abc", "archi=vgg", "random_warp=maybe", "nokey=1", "=3"}) {
+    for (const char* bad :
+         {"resolution=1000", "resolution=abc", "archi=vgg", "random_warp=maybe", "nokey=1", "=3"}) {
         try {
             s.applyAssignment(v, bad);
             FAIL() << "accepted " << bad;

@@ -65,12 +65,14 @@ TEST(Workspace, CreateOpenAndStageState) {
     Workspace ws = Workspace::create(dir, test::dataFile("video/grid_s2_150f.mp4"),
                                      test::dataFile("video/grid_sbia1a_75f_audio.mp4"));
     EXPECT_TRUE(fs::exists(ws.inputPath(Side::Src)));
-    EXPECT_EQ(fs::file_size(ws.inputPath(Side::Dst)), fs::file_size(test::dataFile("video/grid_sbia1a_75f_audio.mp4")));
+    EXPECT_EQ(fs::file_size(ws.inputPath(Side::Dst)),
+              fs::file_size(test::dataFile("video/grid_sbia1a_75f_audio.mp4")));
     ws.setStageStatus("extract.src", "done", "150 frames");
     Workspace again = Workspace::open(dir);
     EXPECT_EQ(again.stageStatus("extract.src"), "done");
     EXPECT_EQ(again.stageStatus("align.src"), "");
-    EXPECT_THROW(Workspace::create(dir, test::dataFile("video/grid_s2_150f.mp4"), test::dataFile("video/grid_s2_150f.mp4")),
+    EXPECT_THROW(Workspace::create(dir, test::dataFile("video/grid_s2_150f.mp4"),
+                                   test::dataFile("video/grid_s2_150f.mp4")),
                  Error);
     EXPECT_THROW(Workspace::open(dir / "nope"), Error);
 }

@@ -1,0 +1,90 @@
+// doppel-studio: the Qt front end. Creates the training engine (the only place that knows
+// models/), injects it into the main window, and optionally opens a workspace or saves one
+// screenshot per page (for the user guide) and quits.
+//   doppel-studio [--workspace DIR] [--screenshot-dir DIR]
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QStyleFactory>
+#include <QTimer>
+
+#include <memory>
+
+#include "common/Log.h"
+#include "models/models.h"
+#include "ui/MainWindow.h"
+#include "ui/StepList.h"
+#include "ui/TrainPage.h"
+
+namespace doppel::ui {
+void initResources();
+}
+
+namespace {
+
+// Visits every step, lets asynchronous loads (thumbnails, probes) land, and grabs the window.
+void takeScreenshots(doppel::ui::MainWindow* window, const QString& dir, int settleMs) {
+    QDir().mkpath(dir);
+    auto step = std::make_shared<int>(0);
+    auto next = std::make_shared<std::function<void()>>();
+    *next = [window, dir, step, next, settleMs] {
+        using doppel::ui::Step;
+        if (*step > 0) {
+            QString name = doppel::ui::stepTitle(Step(*step - 1)).toLower();
+            QString file = QStringLiteral("%1/studio-%2-%3.png").arg(dir).arg(*step).arg(name);
+            window->grab().save(file);
+            doppel::logInfo("saved " + file.toStdString());
+        }
+        if (*step >= doppel::ui::kStepCount) {
+            QApplication::quit();
+            return;
+        }
+        window->showStep(Step(*step));
+        ++*step;
+        QTimer::singleShot(settleMs, window, *next);
+    };
+    QTimer::singleShot(settleMs, window, *next);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("Doppel"));
+    QApplication::setApplicationName(QStringLiteral("doppel-studio"));
+    QApplication::setApplicationVersion(QStringLiteral(DOPPEL_VERSION));
+    // Fusion takes its colours from the platform palette, so dark and light follow the system.
+    QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
+    doppel::ui::initResources();
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Doppel Studio: a desktop face-swap studio."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    QCommandLineOption workspace(QStringLiteral("workspace"),
+                                 QStringLiteral("Open this workspace."), QStringLiteral("DIR"));
+    QCommandLineOption screenshots(QStringLiteral("screenshot-dir"),
+                                   QStringLiteral("Save one PNG per page into DIR and quit."),
+                                   QStringLiteral("DIR"));
+    QCommandLineOption settle(
+        QStringLiteral("screenshot-wait-ms"),
+        QStringLiteral("Time given to each page before its screenshot (default 1500)."),
+        QStringLiteral("MS"), QStringLiteral("1500"));
+    parser.addOptions({workspace, screenshots, settle});
+    parser.process(app);
+
+    std::unique_ptr<doppel::TrainingEngine> engine;
+    try {
+        engine = doppel::models::createTrainingEngine();
+    } catch (const std::exception& e) {
+        doppel::logError(std::string("training engine unavailable: ") + e.what());
+    }
+
+    doppel::ui::MainWindow window(engine.get());
+    window.show();
+    if (parser.isSet(workspace)) window.openWorkspace(parser.value(workspace));
+    if (parser.isSet(screenshots))
+        takeScreenshots(&window, parser.value(screenshots), parser.value(settle).toInt());
+    int code = app.exec();
+    return code;
+}

@@ -1,0 +1,139 @@
+#include "faces/AlignedFace.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "common/AtomicFile.h"
+#include "common/Error.h"
+
+namespace doppel {
+namespace {
+
+std::string stemOf(const AlignedFace& face) {
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, "%06lld_%d", static_cast<long long>(face.frameIndex),
+                  face.faceIndex);
+    return buffer;
+}
+
+template <typename T>
+T requireField(const nlohmann::json& json, const char* key) {
+    auto it = json.find(key);
+    if (it == json.end() || it->is_null())
+        throw Error(ErrorCode::InvalidInput,
+                    std::string("aligned face metadata lacks field '") + key + "'");
+    try {
+        return it->get<T>();
+    } catch (const nlohmann::json::exception&) {
+        throw Error(ErrorCode::InvalidInput,
+                    std::string("aligned face metadata field '") + key + "' has the wrong type");
+    }
+}
+
+}  // namespace
+
+std::string AlignedFace::imageName() const {
+    return stemOf(*this) + ".jpg";
+}
+std::string AlignedFace::metaName() const {
+    return stemOf(*this) + ".json";
+}
+
+std::vector<std::array<float, 2>> AlignedFace::alignedLandmarks() const {
+    const auto& m = frameToAligned;
+    std::vector<std::array<float, 2>> out;
+    out.reserve(landmarks.size());
+    for (const auto& p : landmarks) {
+        double x = p[0], y = p[1];
+        out.push_back({float(m[0] * x + m[1] * y + m[2]), float(m[3] * x + m[4] * y + m[5])});
+    }
+    return out;
+}
+
+nlohmann::json toJson(const AlignedFace& face) {
+    nlohmann::json points = nlohmann::json::array();
+    for (const auto& p : face.landmarks) points.push_back({p[0], p[1]});
+    return {
+        {"version", 1},
+        {"source_frame", face.sourceFrame},
+        {"frame_index", face.frameIndex},
+        {"face_index", face.faceIndex},
+        {"track_id", face.trackId},
+        {"box", face.box},
+        {"detector_score", face.detectorScore},
+        {"roll_degrees", face.rollDegrees},
+        {"landmarks", points},
+        {"face_type", face.faceType},
+        {"size", face.size},
+        {"frame_to_aligned", face.frameToAligned},
+        {"frame_width", face.frameWidth},
+        {"frame_height", face.frameHeight},
+    };
+}
+
+AlignedFace alignedFaceFromJson(const nlohmann::json& json) {
+    if (!json.is_object())
+        throw Error(ErrorCode::InvalidInput, "aligned face metadata is not a JSON object");
+    AlignedFace face;
+    face.sourceFrame = requireField<std::string>(json, "source_frame");
+    face.frameIndex = requireField<int64_t>(json, "frame_index");
+    face.faceIndex = requireField<int>(json, "face_index");
+    face.trackId = json.value("track_id", -1);
+    face.box = requireField<std::array<float, 4>>(json, "box");
+    face.detectorScore = json.value("detector_score", 0.0);
+    face.rollDegrees = json.value("roll_degrees", 0.0);
+    auto points = requireField<std::vector<std::array<float, 2>>>(json, "landmarks");
+    if (points.size() != 68)
+        throw Error(ErrorCode::InvalidInput, "aligned face metadata has " +
+                                                 std::to_string(points.size()) +
+                                                 " landmarks, expected 68");
+    face.landmarks = std::move(points);
+    face.faceType = requireField<std::string>(json, "face_type");
+    face.size = requireField<int>(json, "size");
+    if (face.size <= 0)
+        throw Error(ErrorCode::InvalidInput, "aligned face metadata has a non-positive size");
+    face.frameToAligned = requireField<std::array<double, 6>>(json, "frame_to_aligned");
+    face.frameWidth = json.value("frame_width", 0);
+    face.frameHeight = json.value("frame_height", 0);
+    return face;
+}
+
+void writeAlignedFace(const std::filesystem::path& path, const AlignedFace& face) {
+    // No .bak: a sidecar is rewritten only by a redo, which replaces the image as well.
+    writeJsonAtomic(path, toJson(face), false);
+}
+
+AlignedFace readAlignedFace(const std::filesystem::path& path) {
+    nlohmann::json json;
+    try {
+        json = readJsonFile(path);
+    } catch (const Error& e) {
+        throw Error(e.code(), path.string() + ": " + e.what());
+    }
+    try {
+        return alignedFaceFromJson(json);
+    } catch (const Error& e) {
+        throw Error(e.code(), path.string() + ": " + e.what());
+    }
+}
+
+std::vector<AlignedFace> listAlignedFaces(const std::filesystem::path& alignedDir) {
+    namespace fs = std::filesystem;
+    std::vector<AlignedFace> faces;
+    if (!fs::is_directory(alignedDir)) return faces;
+    for (const auto& entry : fs::directory_iterator(alignedDir)) {
+        if (!entry.is_regular_file() || entry.path().extension() != ".json") continue;
+        fs::path image = entry.path();
+        image.replace_extension(".jpg");
+        if (!fs::exists(image)) continue;  // the user deleted the face in review: it drops out
+        faces.push_back(readAlignedFace(entry.path()));
+    }
+    std::sort(faces.begin(), faces.end(), [](const AlignedFace& a, const AlignedFace& b) {
+        return a.frameIndex != b.frameIndex ? a.frameIndex < b.frameIndex
+                                            : a.faceIndex < b.faceIndex;
+    });
+    return faces;
+}
+
+}  // namespace doppel

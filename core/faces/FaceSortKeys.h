@@ -1,0 +1,53 @@
+#pragma once
+// Measures used to sort aligned faces in review (the GUI's Faces page), so that blurry,
+// profile, tiny or odd-looking faces end up together and can be deleted in one go:
+//   blur     variance of the Laplacian of the grey face (higher = sharper)
+//   yaw      head turn in degrees (positive = facing the viewer's left), from the 68 landmarks
+//   pitch    head nod in degrees (positive = looking up)
+//   size     face size in frame pixels (the landmark extent)
+//   histogram  a normalised per-channel colour histogram, for "histogram similarity" ordering
+// OpenCV only; no Qt.
+#include <array>
+#include <cstddef>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+namespace doppel {
+
+struct FaceSortKeys {
+    double blur = 0;
+    double yawDegrees = 0;
+    double pitchDegrees = 0;
+    double size = 0;
+    std::vector<float> histogram;
+};
+
+/// Variance of the Laplacian over the central 80 % of a BGR or grey 8-bit image.
+double blurScore(const cv::Mat& image);
+
+/// Yaw and pitch in degrees from 68 iBUG landmarks (any pixel space) by fitting a generic 3D
+/// face with solvePnP; `imageSize` sets the pinhole camera. Throws Error(InvalidInput) when
+/// fewer than 68 points are given.
+std::array<double, 2> headYawPitchDegrees(const std::vector<std::array<float, 2>>& landmarks,
+                                          cv::Size imageSize);
+
+/// The diagonal of the landmarks' bounding box.
+double landmarkExtent(const std::vector<std::array<float, 2>>& landmarks);
+
+/// `bins` per channel, each channel normalised to sum 1 (3 * bins values).
+std::vector<float> colorHistogram(const cv::Mat& bgr, int bins = 32);
+
+/// Histogram intersection in 0..1 (1 = identical) of two colorHistogram results.
+double histogramSimilarity(const std::vector<float>& a, const std::vector<float>& b);
+
+/// An order of the faces in which neighbours look alike: start with the first face, repeatedly
+/// append the most similar face not yet placed (greedy nearest neighbour).
+std::vector<size_t> orderByHistogramSimilarity(const std::vector<std::vector<float>>& histograms);
+
+/// All keys of one aligned face (its image, its landmarks in frame pixels and the frame size).
+FaceSortKeys computeFaceSortKeys(const cv::Mat& alignedBgr,
+                                 const std::vector<std::array<float, 2>>& frameLandmarks,
+                                 cv::Size frameSize);
+
+}  // namespace doppel

@@ -1,0 +1,499 @@
+#include "pipeline/AlignStage.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <mutex>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "common/AtomicFile.h"
+#include "common/Error.h"
+#include "common/Log.h"
+#include "common/ParallelFor.h"
+#include "faces/AlignedFace.h"
+#include "faces/FaceDetector.h"
+#include "faces/FaceGeometry.h"
+#include "faces/FaceTracking.h"
+
+namespace doppel {
+namespace fs = std::filesystem;
+
+namespace {
+
+struct AlignOptions {
+    FaceType faceType = FaceType::Full;
+    int size = 256;
+    KeepMode keep = KeepMode::Largest;
+    int smooth = 2;
+    int threads = 1;
+    bool debug = false;
+    bool redo = false;
+    bool trackRoi = true;
+    int redetectEvery = 8;
+    int jpegQuality = 95;
+    DetectorSettings detector;
+};
+
+AlignOptions parseOptions(const nlohmann::json& o) {
+    AlignOptions a;
+    a.faceType = parseFaceType(o.at("face_type").get<std::string>());
+    a.size = o.at("size").get<int>();
+    a.keep = parseKeepMode(o.at("keep").get<std::string>());
+    a.smooth = o.at("smooth").get<int>();
+    int threads = o.at("threads").get<int>();
+    a.threads = threads > 0 ? threads : defaultThreadCount();
+    a.debug = o.at("debug").get<bool>();
+    a.redo = o.at("redo").get<bool>();
+    a.trackRoi = o.at("track_roi").get<bool>();
+    a.redetectEvery = o.at("redetect_every").get<int>();
+    a.jpegQuality = o.at("jpeg_quality").get<int>();
+    a.detector.minFaceSize = o.at("min_face").get<int>();
+    a.detector.detectLongSide = o.at("detect_size").get<int>();
+    a.detector.rotations = o.at("rotations").get<bool>();
+    a.detector.upsample = o.at("upsample").get<bool>();
+    return a;
+}
+
+struct FrameFile {
+    fs::path path;
+    int64_t index = 0;  ///< 1-based frame number, from the file name when it is numeric
+};
+
+bool isImageFile(const fs::path& p) {
+    std::string ext = p.extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char c) { return char(std::tolower(c)); });
+    return ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp" || ext == ".webp" ||
+           ext == ".tif" || ext == ".tiff";
+}
+
+std::vector<FrameFile> listFrames(const fs::path& dir) {
+    std::vector<FrameFile> frames;
+    if (!fs::is_directory(dir)) return frames;
+    for (const auto& entry : fs::directory_iterator(dir))
+        if (entry.is_regular_file() && isImageFile(entry.path()))
+            frames.push_back({entry.path(), 0});
+    std::sort(frames.begin(), frames.end(), [](const FrameFile& a, const FrameFile& b) {
+        return a.path.filename() < b.path.filename();
+    });
+    // Extracted frames are "000001.png"...; any other name (a photo dropped in) is numbered by
+    // position, for every frame, so indices never collide.
+    bool numeric = true;
+    for (const auto& f : frames) {
+        std::string stem = f.path.stem().string();
+        numeric =
+            numeric && !stem.empty() && stem.size() <= 12 &&
+            std::all_of(stem.begin(), stem.end(), [](unsigned char c) { return std::isdigit(c); });
+    }
+    for (size_t i = 0; i < frames.size(); ++i)
+        frames[i].index = numeric ? std::stoll(frames[i].path.stem().string()) : int64_t(i + 1);
+    return frames;
+}
+
+/// Stills (a photo or a folder of unrelated photos) must not be tracked or smoothed across.
+bool framesAreVideo(const fs::path& framesDir, size_t frameCount) {
+    if (frameCount < 2) return false;
+    fs::path index = framesDir / "index.json";
+    if (fs::exists(index)) {
+        try {
+            nlohmann::json j = readJsonFile(index);
+            for (const char* key : {"kind", "source_kind"})
+                if (j.contains(key) && j[key].is_string())
+                    return j[key].get<std::string>() == "video";
+        } catch (const std::exception&) {
+            // An unreadable index only loses the hint; the frames themselves are what matter.
+        }
+    }
+    return true;
+}
+
+std::string frameStem(int64_t index) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%06lld", static_cast<long long>(index));
+    return buffer;
+}
+
+double msSince(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+        .count();
+}
+
+/// Per-step time summed over workers (milliseconds of thread time).
+struct StepTimes {
+    std::mutex mutex;
+    double decode = 0, detect = 0, landmarks = 0, align = 0, write = 0;
+    void add(double& field, double ms) {
+        std::lock_guard<std::mutex> lock(mutex);
+        field += ms;
+    }
+};
+
+struct FrameState {
+    bool resumed = false;  ///< sidecars exist: not redone, its faces only give tracking context
+    bool unreadable = false;
+    int width = 0, height = 0;
+    int fullDetections = 0;  ///< 0 or 1: whether the frame needed a full-frame search
+};
+
+void removeAlignedOutputs(const fs::path& alignedDir, const fs::path& debugDir) {
+    for (const fs::path& dir : {alignedDir, debugDir}) {
+        if (!fs::is_directory(dir)) continue;
+        for (const auto& entry : fs::directory_iterator(dir)) {
+            std::string ext = entry.path().extension().string();
+            if (entry.is_regular_file() && (ext == ".jpg" || ext == ".json"))
+                fs::remove(entry.path());
+        }
+    }
+}
+
+void writeJpeg(const fs::path& path, const cv::Mat& image, int quality) {
+    std::vector<uchar> bytes;
+    if (!cv::imencode(".jpg", image, bytes, {cv::IMWRITE_JPEG_QUALITY, quality}))
+        throw Error(ErrorCode::Io, path.string() + ": JPEG encoding failed");
+    writeFileAtomic(path,
+                    std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
+
+void drawDebug(cv::Mat& canvas, const AlignedFace& face, const cv::Matx23d& matrix) {
+    cv::rectangle(canvas, cv::Rect2f(face.box[0], face.box[1], face.box[2], face.box[3]),
+                  {0, 0, 255}, 2);
+    for (const auto& p : face.landmarks)
+        cv::circle(canvas, cv::Point2f(p[0], p[1]), 2, {0, 255, 0}, cv::FILLED);
+    cv::Matx23d toFrame;
+    cv::invertAffineTransform(matrix, toFrame);
+    float s = float(face.size);
+    auto outline = transformPoints(toFrame, {{0, 0}, {s, 0}, {s, s}, {0, s}});
+    std::vector<cv::Point> polygon;
+    for (const auto& p : outline) polygon.emplace_back(cvRound(p[0]), cvRound(p[1]));
+    cv::polylines(canvas, polygon, true, {255, 128, 0}, 2);
+    cv::putText(canvas, std::to_string(face.faceIndex), polygon[0], cv::FONT_HERSHEY_SIMPLEX, 0.8,
+                {255, 128, 0}, 2);
+}
+
+}  // namespace
+
+const OptionSchema& AlignStage::optionSchema() {
+    static const OptionSchema schema = [] {
+        OptionSchema s;
+        s.addChoice("face_type", "full", {"half", "mid_full", "full", "whole_face", "head"},
+                    "crop preset: how much around the face the aligned image shows")
+            .inGroup("Output");
+        s.addInt("size", 256, 64, 1024, "side of the aligned images in pixels").inGroup("Output");
+        s.addInt("jpeg_quality", 95, 50, 100, "JPEG quality of the aligned images")
+            .inGroup("Output");
+        s.addChoice("keep", "largest", {"largest", "all", "track"},
+                    "faces to keep per frame: the largest, all, or one face followed across frames")
+            .inGroup("Faces");
+        s.addInt("min_face", 40, 16, 4096, "smallest face kept, box side in frame pixels")
+            .inGroup("Faces");
+        s.addInt("smooth", 2, 0, 10,
+                 "video: frames on each side averaged into the alignment (0 = off)")
+            .inGroup("Faces");
+        s.addInt("detect_size", 640, 160, 4096, "longer side of the copy the face detector scans")
+            .inGroup("Detection");
+        s.addBool("rotations", true,
+                  "when nothing is found, retry on copies rotated +-25, 90, 270, 180 degrees")
+            .inGroup("Detection");
+        s.addBool("upsample", true, "when nothing is found, retry on a 2x copy for small faces")
+            .inGroup("Detection");
+        s.addBool(
+             "track_roi", true,
+             "video: look for each face near where it was in the previous frame (much faster), "
+             "with a full search when it is lost")
+            .inGroup("Detection");
+        s.addInt("redetect_every", 8, 1, 10000,
+                 "video: full search at least every N frames (new faces appear within N frames)")
+            .inGroup("Detection");
+        s.addInt("threads", 0, 0, 256, "worker threads (0 = all cores)").inGroup("Performance");
+        s.addBool("debug", false,
+                  "also write frames with box, landmarks and crop outline to aligned_debug/")
+            .inGroup("Output");
+        s.addBool("redo", false, "redo every frame (default: frames with aligned faces are kept)")
+            .inGroup("Output");
+        return s;
+    }();
+    return schema;
+}
+
+StageResult AlignStage::run(const Workspace& workspace, Side side,
+                            const nlohmann::json& givenOptions, ProgressSink& progress,
+                            const CancelToken& cancel) {
+    const std::string key = std::string("align.") + sideName(side);
+    StageResult result = runStageSafely("align", [&]() -> StageResult {
+        nlohmann::json options = optionSchema().resolve(givenOptions);
+        AlignOptions opt = parseOptions(options);
+        std::vector<std::string> warnings;
+
+        // Changing the crop makes existing faces inconsistent with new ones: redo them all.
+        nlohmann::json saved = workspace.stageOptions(key);
+        if (!opt.redo && saved.is_object())
+            for (const char* fixedKey : {"face_type", "size"})
+                if (saved.contains(fixedKey) && saved[fixedKey] != options[fixedKey]) {
+                    warnings.push_back(std::string(fixedKey) + " changed from " +
+                                       saved[fixedKey].dump() + " to " + options[fixedKey].dump() +
+                                       ": redoing every frame");
+                    opt.redo = true;
+                }
+        nlohmann::json recorded = options;
+        recorded["redo"] = false;  // a one-off request, not a setting to repeat on the next run
+        workspace.setStageOptions(key, recorded);
+        workspace.setStageStatus(key, "running");
+
+        const fs::path framesDir = workspace.framesDir(side);
+        const fs::path alignedDir = workspace.alignedDir(side);
+        const fs::path debugDir = workspace.alignedDebugDir(side);
+        std::vector<FrameFile> frames = listFrames(framesDir);
+        if (frames.empty())
+            throw Error(ErrorCode::NotFound, "no frames in " + framesDir.string() +
+                                                 ": run `doppel extract --side " + sideName(side) +
+                                                 "` first");
+        fs::create_directories(alignedDir);
+        if (opt.debug) fs::create_directories(debugDir);
+        if (opt.redo) removeAlignedOutputs(alignedDir, debugDir);
+        const bool video = framesAreVideo(framesDir, frames.size());
+        preloadLandmarkModel();  // a missing model is one clear error, before any work
+
+        const int64_t frameCount = int64_t(frames.size());
+        FaceTimeline timeline(frames.size());
+        std::vector<FrameState> states(frames.size());
+        std::vector<std::vector<AlignedFace>> resumedFaces(frames.size());
+        int64_t resumedFrames = 0;
+        for (size_t i = 0; i < frames.size(); ++i) {
+            if (opt.redo || !fs::exists(alignedDir / (frameStem(frames[i].index) + "_0.json")))
+                continue;
+            states[i].resumed = true;
+            ++resumedFrames;
+            for (int k = 0;; ++k) {
+                fs::path meta =
+                    alignedDir / (frameStem(frames[i].index) + "_" + std::to_string(k) + ".json");
+                if (!fs::exists(meta)) break;
+                AlignedFace f = readAlignedFace(meta);
+                DetectedFace d;
+                d.box = cv::Rect2f(f.box[0], f.box[1], f.box[2], f.box[3]);
+                d.score = f.detectorScore;
+                d.rollDegrees = f.rollDegrees;
+                d.landmarks = f.landmarks;
+                timeline[i].push_back({d, -1, true});
+                resumedFaces[i].push_back(f);
+            }
+        }
+
+        ProgressEvent event;
+        event.stage = "align";
+        event.side = sideName(side);
+        event.total = 2 * (frameCount - resumedFrames);
+        std::atomic<int64_t> done{0};
+        std::mutex progressMutex;
+        auto reportOne = [&](const std::string& message) {
+            int64_t now = ++done;
+            std::lock_guard<std::mutex> lock(progressMutex);
+            ProgressEvent e = event;
+            e.done = now;
+            e.message = message;
+            progress.report(e);
+        };
+        StepTimes times;
+
+        // Phase 1: detection + landmarks. Work is cut into fixed runs of `redetect_every` frames
+        // (not per thread) and each run is walked in order, so ROI tracking from the previous
+        // frame gives the same faces whatever the thread count.
+        const int64_t runLength = video && opt.trackRoi ? opt.redetectEvery : 1;
+        const int64_t runCount = (frameCount + runLength - 1) / runLength;
+        parallelFor(runCount, opt.threads, [&](int64_t run, int) {
+            FaceDetector detector(opt.detector);
+            const int64_t first = run * runLength, last = std::min(frameCount, first + runLength);
+            for (int64_t i = first; i < last; ++i) {
+                if (cancel.isCancelled()) return;
+                FrameState& state = states[size_t(i)];
+                if (state.resumed) continue;
+                auto start = std::chrono::steady_clock::now();
+                cv::Mat image = cv::imread(frames[size_t(i)].path.string(), cv::IMREAD_COLOR);
+                times.add(times.decode, msSince(start));
+                if (image.empty()) {
+                    state.unreadable = true;
+                    reportOne(frames[size_t(i)].path.filename().string());
+                    continue;
+                }
+                state.width = image.cols;
+                state.height = image.rows;
+                std::vector<DetectedFace> found;
+                bool tracked = false;
+                static const std::vector<TrackedFace> kNone;
+                const auto& previous = i > first ? timeline[size_t(i - 1)] : kNone;
+                if (!previous.empty()) {
+                    tracked = true;
+                    for (const auto& p : previous) {
+                        auto near = detector.detectNear(image, p.face);
+                        if (near.empty()) {
+                            tracked = false;
+                            break;
+                        }
+                        found.push_back(near.front());
+                    }
+                }
+                if (!tracked) {
+                    found = detector.detect(image);
+                    state.fullDetections = 1;
+                } else {
+                    std::sort(found.begin(), found.end(),
+                              [](const DetectedFace& a, const DetectedFace& b) {
+                                  return a.box.x < b.box.x;
+                              });
+                }
+                for (auto& f : found) timeline[size_t(i)].push_back({std::move(f), -1, false});
+                reportOne(frames[size_t(i)].path.filename().string());
+            }
+            times.add(times.detect, detector.detectMilliseconds());
+            times.add(times.landmarks, detector.landmarkMilliseconds());
+        });
+        if (cancel.isCancelled()) return StageResult::cancelled("cancelled while detecting faces");
+
+        // Phase 2 (sequential, cheap): tracks, which faces to keep, smoothing.
+        if (video) assignTracks(timeline);
+        {
+            // Resumed frames keep their faces as they were; only new frames are selected.
+            FaceTimeline fresh = timeline;
+            selectFaces(fresh, opt.keep);
+            for (size_t i = 0; i < frames.size(); ++i)
+                if (!states[i].resumed) timeline[i] = fresh[i];
+        }
+
+        // Phase 3: warp, encode, write; each frame is independent.
+        std::atomic<int64_t> facesWritten{0};
+        parallelFor(frameCount, opt.threads, [&](int64_t i, int) {
+            if (cancel.isCancelled()) return;
+            const FrameState& state = states[size_t(i)];
+            if (state.resumed) return;
+            const auto& faces = timeline[size_t(i)];
+            bool anyKept = std::any_of(faces.begin(), faces.end(),
+                                       [](const TrackedFace& f) { return f.keep; });
+            if (state.unreadable || !anyKept) {
+                reportOne(frames[size_t(i)].path.filename().string());
+                return;
+            }
+            auto start = std::chrono::steady_clock::now();
+            cv::Mat image = cv::imread(frames[size_t(i)].path.string(), cv::IMREAD_COLOR);
+            times.add(times.decode, msSince(start));
+            if (image.empty())
+                throw Error(ErrorCode::Io, frames[size_t(i)].path.string() +
+                                               ": frame became unreadable during align");
+            cv::Mat debugCanvas = opt.debug ? image.clone() : cv::Mat();
+            int faceIndex = 0;
+            for (size_t k = 0; k < faces.size(); ++k) {
+                if (!faces[k].keep) continue;
+                start = std::chrono::steady_clock::now();
+                AlignedFace out;
+                out.sourceFrame = frames[size_t(i)].path.filename().string();
+                out.frameIndex = frames[size_t(i)].index;
+                out.faceIndex = faceIndex++;
+                out.trackId = video ? faces[k].trackId : -1;
+                const DetectedFace& d = faces[k].face;
+                out.box = {d.box.x, d.box.y, d.box.width, d.box.height};
+                out.detectorScore = d.score;
+                out.rollDegrees = d.rollDegrees;
+                // Stored landmarks stay the detected ones (exact per frame, for masks); only the
+                // crop is fitted on smoothed landmarks, which is what removes the jitter.
+                out.landmarks = d.landmarks;
+                out.faceType = faceTypeName(opt.faceType);
+                out.size = opt.size;
+                out.frameWidth = image.cols;
+                out.frameHeight = image.rows;
+                cv::Matx23d matrix = alignmentMatrix(
+                    video ? smoothedLandmarks(timeline, size_t(i), k, opt.smooth) : d.landmarks,
+                    opt.size, opt.faceType);
+                for (int r = 0; r < 6; ++r) out.frameToAligned[size_t(r)] = matrix.val[r];
+                cv::Mat aligned;
+                cv::warpAffine(image, aligned, matrix, cv::Size(opt.size, opt.size),
+                               cv::INTER_CUBIC, cv::BORDER_REPLICATE);
+                times.add(times.align, msSince(start));
+
+                start = std::chrono::steady_clock::now();
+                // Image first, sidecar last: a sidecar is the mark of a finished face on resume.
+                writeJpeg(alignedDir / out.imageName(), aligned, opt.jpegQuality);
+                writeAlignedFace(alignedDir / out.metaName(), out);
+                times.add(times.write, msSince(start));
+                if (opt.debug) drawDebug(debugCanvas, out, matrix);
+                ++facesWritten;
+            }
+            if (opt.debug)
+                writeJpeg(debugDir / (frameStem(frames[size_t(i)].index) + ".jpg"), debugCanvas,
+                          90);
+            reportOne(frames[size_t(i)].path.filename().string());
+        });
+        if (cancel.isCancelled())
+            return StageResult::cancelled("cancelled while writing aligned faces");
+
+        int64_t unreadable = 0, noFace = 0, fullDetections = 0, processed = 0, resumedFaceCount = 0;
+        for (size_t i = 0; i < frames.size(); ++i) {
+            resumedFaceCount += int64_t(resumedFaces[i].size());
+            if (states[i].resumed) continue;
+            ++processed;
+            fullDetections += states[i].fullDetections;
+            if (states[i].unreadable) {
+                ++unreadable;
+                warnings.push_back(frames[i].path.string() + ": unreadable image, skipped");
+            } else if (timeline[i].empty()) {
+                ++noFace;
+            }
+        }
+        double totalMs = times.decode + times.detect + times.landmarks + times.align + times.write;
+        auto share = [&](double ms) {
+            return totalMs > 0 ? std::round(1000.0 * ms / totalMs) / 10.0 : 0.0;
+        };
+        nlohmann::json summary = {
+            {"frames", frameCount},
+            {"frames_processed", processed},
+            {"frames_resumed", resumedFrames},
+            {"frames_without_face", noFace},
+            {"frames_unreadable", unreadable},
+            {"faces_written", facesWritten.load()},
+            {"faces_total", facesWritten.load() + resumedFaceCount},
+            {"full_detections", fullDetections},
+            {"threads", opt.threads},
+            {"video", video},
+            {"step_ms",
+             {{"decode", times.decode},
+              {"detect", times.detect},
+              {"landmarks", times.landmarks},
+              {"align", times.align},
+              {"write", times.write}}},
+            {"step_share_percent",
+             {{"decode", share(times.decode)},
+              {"detect", share(times.detect)},
+              {"landmarks", share(times.landmarks)},
+              {"align", share(times.align)},
+              {"write", share(times.write)}}},
+        };
+        if (facesWritten.load() + resumedFaceCount == 0) {
+            StageResult failed =
+                StageResult::failed("no faces found in " + std::to_string(frameCount) + " frame" +
+                                    (frameCount == 1 ? "" : "s") + " of " + framesDir.string());
+            failed.summary = summary;
+            failed.warnings = warnings;
+            return failed;
+        }
+        StageResult ok = StageResult::succeeded(
+            "aligned " + std::to_string(facesWritten.load()) + " face(s) from " +
+                std::to_string(processed) + " frame(s); " + std::to_string(noFace) +
+                " frame(s) without a face" +
+                (resumedFrames ? "; " + std::to_string(resumedFrames) + " frame(s) kept from before"
+                               : ""),
+            summary);
+        ok.warnings = warnings;
+        return ok;
+    });
+    try {
+        const char* status = result.status == StageStatus::Succeeded   ? "done"
+                             : result.status == StageStatus::Cancelled ? "cancelled"
+                                                                       : "failed";
+        workspace.setStageStatus(key, status, result.message);
+    } catch (const std::exception& e) {
+        logWarning(std::string("align: could not record the stage status: ") + e.what());
+    }
+    return result;
+}
+
+}  // namespace doppel

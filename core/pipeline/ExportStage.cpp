@@ -1,0 +1,283 @@
+#include "pipeline/ExportStage.h"
+
+#include <cmath>
+#include <cstdio>
+#include <system_error>
+
+#include <opencv2/imgproc.hpp>
+
+#include "common/AtomicFile.h"
+#include "common/Error.h"
+#include "common/Log.h"
+#include "media/ExportLabel.h"
+#include "media/ImageIO.h"
+#include "media/VideoEncoder.h"
+
+namespace doppel {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+namespace {
+
+struct ExportOptions {
+    std::string codec, preset, audio, out;
+    int crf = 18;
+    bool maskSequence = false;
+    bool visibleLabel = false;
+    int threads = 0;
+};
+
+ExportOptions readOptions(const json& o) {
+    ExportOptions x;
+    x.codec = o.at("codec").get<std::string>();
+    x.crf = o.at("crf").get<int>();
+    x.preset = o.at("preset").get<std::string>();
+    x.audio = o.at("audio").get<std::string>();
+    x.out = o.at("out").get<std::string>();
+    x.maskSequence = o.at("mask_sequence").get<bool>();
+    x.visibleLabel = o.at("visible_label").get<bool>();
+    x.threads = o.at("threads").get<int>();
+    return x;
+}
+
+/// One frame of the destination as extract indexed it.
+struct IndexedFrame {
+    std::string file;
+    double ptsSeconds = 0;
+};
+
+struct FrameIndex {
+    double fps = 25;
+    int timeBaseNum = 1, timeBaseDen = 25;
+    int width = 0, height = 0;
+    bool hasAudio = false;
+    std::vector<IndexedFrame> frames;
+};
+
+FrameIndex readFrameIndex(const Workspace& ws) {
+    fs::path file = ws.framesDir(Side::Dst) / "index.json";
+    if (!fs::exists(file))
+        throw Error(ErrorCode::NotFound, file.string() + ": missing (run `doppel extract --side dst` and merge first)");
+    json j = readJsonFile(file);
+    FrameIndex index;
+    try {
+        index.fps = j.value("fps", 0.0);
+        if (!(index.fps > 0 && index.fps < 1000)) index.fps = 25;  // image folders have no rate
+        if (j.contains("time_base") && j["time_base"].is_array() && j["time_base"].size() == 2) {
+            index.timeBaseNum = j["time_base"][0].get<int>();
+            index.timeBaseDen = j["time_base"][1].get<int>();
+        }
+        if (index.timeBaseNum <= 0 || index.timeBaseDen <= 0) {
+            index.timeBaseNum = 1;
+            index.timeBaseDen = int(std::lround(index.fps * 1000));  // ms-ish resolution per frame
+        }
+        index.width = j.value("width", 0);
+        index.height = j.value("height", 0);
+        index.hasAudio = j.value("has_audio", false);
+        for (const auto& f : j.at("frames")) index.frames.push_back({f.at("file").get<std::string>(), f.value("pts", 0.0)});
+    } catch (const json::exception& e) {
+        throw Error(ErrorCode::InvalidInput, file.string() + ": malformed frame index (" + e.what() + ")");
+    }
+    if (index.frames.empty()) throw Error(ErrorCode::InvalidInput, file.string() + ": lists no frames");
+    return index;
+}
+
+/// merged/<file> or the same stem with another image extension (merge may write .png for .jpg).
+fs::path findMerged(const fs::path& dir, const std::string& file) {
+    fs::path exact = dir / file;
+    if (fs::exists(exact)) return exact;
+    for (const char* ext : {".png", ".jpg"}) {
+        fs::path other = dir / (fs::path(file).stem().string() + ext);
+        if (fs::exists(other)) return other;
+    }
+    return {};
+}
+
+/// A small "AI-generated" tag in the bottom-right corner, readable at any size.
+void drawVisibleLabel(cv::Mat& frame) {
+    const std::string text = "AI-generated";
+    double scale = std::max(0.35, frame.rows / 720.0 * 0.8);
+    int thickness = std::max(1, int(std::lround(scale * 2)));
+    int baseline = 0;
+    cv::Size size = cv::getTextSize(text, cv::FONT_HERSHEY_SIMPLEX, scale, thickness, &baseline);
+    int margin = std::max(4, frame.rows / 60);
+    cv::Rect box(frame.cols - size.width - 2 * margin, frame.rows - size.height - baseline - 2 * margin,
+                 size.width + margin, size.height + baseline + margin);
+    box &= cv::Rect(0, 0, frame.cols, frame.rows);
+    cv::Mat roi = frame(box);
+    cv::Mat dark(roi.size(), roi.type(), cv::Scalar(0, 0, 0));
+    cv::addWeighted(roi, 0.45, dark, 0.55, 0, roi);  // a translucent plate keeps the text legible
+    cv::putText(frame, text, cv::Point(box.x + margin / 2, box.y + margin / 2 + size.height), cv::FONT_HERSHEY_SIMPLEX,
+                scale, cv::Scalar(255, 255, 255), thickness, cv::LINE_AA);
+}
+
+fs::path outputPathFor(const Workspace& ws, const ExportOptions& o) {
+    if (o.out.empty()) return ws.resultDir() / ("result" + defaultContainerExtension(o.codec));
+    fs::path p(o.out);
+    if (p.is_relative()) p = fs::absolute(p);
+    if (p.extension().empty()) p += defaultContainerExtension(o.codec);
+    return p;
+}
+
+StageResult exportVideo(const Workspace& ws, const json& options, ProgressSink& progress, const CancelToken& cancel) {
+    ExportOptions o = readOptions(options);
+    FrameIndex index = readFrameIndex(ws);
+    fs::path mergedDir = ws.mergedDir();
+    size_t mergedPresent = 0;
+    for (const auto& f : index.frames)
+        if (!findMerged(mergedDir, f.file).empty()) ++mergedPresent;
+    if (mergedPresent == 0)
+        throw Error(ErrorCode::NotFound, mergedDir.string() + ": no merged frames (run `doppel merge` first)");
+
+    fs::path output = outputPathFor(ws, o);
+    std::error_code ec;
+    fs::create_directories(output.parent_path(), ec);  // an unwritable folder is reported by the encoder
+
+    // The first frame fixes the size; the index's size may be absent for old workspaces.
+    cv::Mat first = loadImage(findMerged(mergedDir, index.frames.front().file).empty()
+                                  ? ws.framesDir(Side::Dst) / index.frames.front().file
+                                  : findMerged(mergedDir, index.frames.front().file));
+    VideoEncoderSettings settings;
+    settings.codec = o.codec;
+    settings.crf = o.crf;
+    settings.preset = o.preset;
+    settings.width = first.cols;
+    settings.height = first.rows;
+    settings.timeBaseNum = index.timeBaseNum;
+    settings.timeBaseDen = index.timeBaseDen;
+    settings.fps = index.fps;
+    settings.metadata = syntheticMediaTags();
+    settings.audio = o.audio;
+    settings.threads = o.threads;
+    fs::path dstInput = ws.inputPath(Side::Dst);
+    if (o.audio != "none" && index.hasAudio && fs::is_regular_file(dstInput)) settings.audioSource = dstInput;
+
+    VideoEncoder encoder(output, settings);  // fails here, before any frame, on a bad path
+
+    fs::path maskOut;
+    if (o.maskSequence) {
+        maskOut = output.parent_path() / (output.stem().string() + "_mask");
+        fs::create_directories(maskOut);
+    }
+
+    ProgressEvent event;
+    event.stage = "export";
+    event.total = int64_t(index.frames.size());
+    const double ticksPerSecond = double(index.timeBaseDen) / index.timeBaseNum;
+    int64_t fallbacks = 0, resized = 0, masksCopied = 0;
+    std::string firstFallback;
+    for (size_t i = 0; i < index.frames.size(); ++i) {
+        if (cancel.isCancelled()) {
+            encoder.abandon();
+            StageResult r = StageResult::cancelled("cancelled after " + std::to_string(i) + " of " +
+                                                   std::to_string(index.frames.size()) + " frames; no file was written");
+            return r;
+        }
+        const IndexedFrame& f = index.frames[i];
+        fs::path merged = findMerged(mergedDir, f.file);
+        cv::Mat frame;
+        if (merged.empty()) {
+            // A frame merge skipped (no face, or a range export): the original keeps the timing.
+            frame = loadImage(ws.framesDir(Side::Dst) / f.file);
+            if (fallbacks++ == 0) firstFallback = f.file;
+        } else {
+            frame = loadImage(merged);
+        }
+        if (frame.size() != first.size()) {
+            cv::resize(frame, frame, first.size(), 0, 0, cv::INTER_AREA);
+            ++resized;
+        }
+        if (o.visibleLabel) drawVisibleLabel(frame);
+        encoder.writeFrame(frame, int64_t(std::llround(f.ptsSeconds * ticksPerSecond)));
+        if (o.maskSequence) {
+            fs::path mask = findMerged(ws.mergedMaskDir(), f.file);
+            if (!mask.empty()) {
+                writeFileAtomic(maskOut / (mask.stem().string() + ".png"),
+                                encodeImage(loadImage(mask, ImageReadMode::Grey), ".png"));
+                ++masksCopied;
+            }
+        }
+        event.done = int64_t(i + 1);
+        event.message = f.file;
+        progress.report(event);
+    }
+    encoder.finish();
+
+    StageResult result;
+    char message[512];
+    std::snprintf(message, sizeof message, "%lld frames to %s (%s crf %d, %.2f fps, audio: %s), labelled as AI-generated",
+                  (long long)encoder.framesWritten(), output.string().c_str(), o.codec.c_str(), o.crf, index.fps,
+                  encoder.audioDescription().c_str());
+    result = StageResult::succeeded(message, {{"output", output.string()},
+                                              {"frames", encoder.framesWritten()},
+                                              {"merged_frames", int64_t(index.frames.size()) - fallbacks},
+                                              {"original_frames", fallbacks},
+                                              {"resized_frames", resized},
+                                              {"fps", index.fps},
+                                              {"codec", o.codec},
+                                              {"audio", encoder.audioDescription()},
+                                              {"mask_frames", masksCopied},
+                                              {"seconds", event.elapsedSeconds()},
+                                              {"frames_per_second", event.rate()}});
+    if (fallbacks > 0) {
+        result.warnings.push_back(std::to_string(fallbacks) + " of " + std::to_string(index.frames.size()) +
+                                  " frames had no merged image and use the original destination frame (first: " +
+                                  firstFallback + ")");
+        logWarning(result.warnings.back());
+    }
+    if (resized > 0)
+        result.warnings.push_back(std::to_string(resized) + " frames had another size and were resized");
+    if (o.maskSequence) result.summary["mask_folder"] = maskOut.string();
+    return result;
+}
+
+}  // namespace
+
+const OptionSchema& ExportStage::optionSchema() {
+    static const OptionSchema schema = [] {
+        OptionSchema s;
+        s.addChoice("codec", "h264", {"h264", "h265", "vp9", "prores", "ffv1"},
+                    "video codec: h264/h265 (.mp4), vp9 (.webm), prores 4:2:2 10-bit (.mov), ffv1 lossless (.mkv)")
+            .inGroup("Video");
+        s.addInt("crf", 18, 0, 63, "quality for h264/h265/vp9: lower is better and bigger (18 ~ visually lossless)")
+            .inGroup("Video");
+        s.addChoice("preset", "medium",
+                    {"ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"},
+                    "x264/x265 speed preset: slower gives smaller files at the same quality")
+            .inGroup("Video");
+        s.addChoice("audio", "copy", {"copy", "aac", "none"},
+                    "destination audio: copy (re-encoded to AAC, or Opus for WebM, only if the container needs it), "
+                    "aac (always re-encode), none")
+            .inGroup("Audio");
+        s.addString("out", "", "output file; empty = result/result.<ext of the codec>; a missing extension gets the codec's")
+            .inGroup("Output");
+        s.addBool("mask_sequence", false, "also write the merge masks as result/<name>_mask/NNNNNN.png (grey PNG)")
+            .inGroup("Output");
+        s.addBool("visible_label", false, "draw a small visible \"AI-generated\" label in the bottom-right corner")
+            .inGroup("Label");
+        s.addInt("threads", 0, 0, 64, "encoder threads (0 = automatic)").inGroup("Video");
+        return s;
+    }();
+    return schema;
+}
+
+StageResult ExportStage::run(const Workspace& workspace, const json& options, ProgressSink& progress,
+                             const CancelToken& cancel) {
+    const std::string key = "export";
+    StageResult result = runStageSafely("export", [&] {
+        json resolved = optionSchema().resolve(options);
+        workspace.setStageOptions(key, resolved);
+        workspace.setStageStatus(key, "running");
+        return exportVideo(workspace, resolved, progress, cancel);
+    });
+    const char* status = result.status == StageStatus::Succeeded   ? "done"
+                         : result.status == StageStatus::Cancelled ? "cancelled"
+                                                                   : "failed";
+    try {
+        workspace.setStageStatus(key, status, result.message);
+    } catch (const std::exception& e) {
+        result.warnings.push_back(std::string("could not record the status in project.json: ") + e.what());
+    }
+    return result;
+}
+
+}  // namespace doppel

@@ -1,0 +1,356 @@
+#include "pipeline/ExtractStage.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <opencv2/imgproc.hpp>
+#include <optional>
+#include <regex>
+
+#include "common/AtomicFile.h"
+#include "common/Error.h"
+#include "common/Log.h"
+#include "media/FrameSource.h"
+#include "media/ImageIO.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace doppel {
+namespace {
+
+// Which options the frames on disk were made with; a resume keeps frames only when these match.
+constexpr const char* kSettingsFile = ".extract_settings.json";
+constexpr const char* kIndexFile = "index.json";
+
+struct ExtractOptions {
+    double fps = 0;
+    double start = 0;
+    double end = 0;
+    std::string format = "png";
+    int jpegQuality = 95;
+    int maxSide = 0;
+
+    std::string extension() const { return format == "jpg" ? ".jpg" : ".png"; }
+};
+
+ExtractOptions parseOptions(const json& resolved) {
+    ExtractOptions o;
+    o.fps = resolved.at("fps").get<double>();
+    o.start = resolved.at("start").get<double>();
+    o.end = resolved.at("end").get<double>();
+    o.format = resolved.at("format").get<std::string>();
+    o.jpegQuality = resolved.at("jpeg_quality").get<int>();
+    o.maxSide = resolved.at("max_side").get<int>();
+    if (o.end > 0 && o.end <= o.start) {
+        char text[160];
+        std::snprintf(text, sizeof text,
+                      "end (%.3f s) must be after start (%.3f s), or 0 for the whole input", o.end,
+                      o.start);
+        throw Error(ErrorCode::BadOption, text);
+    }
+    return o;
+}
+
+// The options that change what a frame file contains or which frames exist.
+json outputSettings(const ExtractOptions& o, const fs::path& input) {
+    json s = {{"source", input.filename().string()},
+              {"fps", o.fps},
+              {"start", o.start},
+              {"end", o.end},
+              {"format", o.format},
+              {"max_side", o.maxSide}};
+    if (o.format == "jpg") s["jpeg_quality"] = o.jpegQuality;
+    return s;
+}
+
+cv::Size scaledSize(int width, int height, int maxSide) {
+    int longer = std::max(width, height);
+    if (maxSide <= 0 || longer <= maxSide) return {width, height};
+    double scale = double(maxSide) / longer;
+    return {std::max(1, int(std::lround(width * scale))),
+            std::max(1, int(std::lround(height * scale)))};
+}
+
+std::string frameFileName(int64_t oneBasedIndex, const std::string& extension) {
+    char name[32];
+    std::snprintf(name, sizeof name, "%06lld%s", (long long)oneBasedIndex, extension.c_str());
+    return name;
+}
+
+// Removes what a run with other settings left: frame files, the index, stray temporaries.
+int removeOldFrames(const fs::path& framesDir) {
+    static const std::regex frameName(R"(\d{6,}\.(png|jpg)(\.tmp)?|index\.json(\.tmp|\.bak)?)");
+    int removed = 0;
+    std::error_code ec;
+    for (fs::directory_iterator it(framesDir, ec), end; !ec && it != end; it.increment(ec)) {
+        if (!it->is_regular_file()) continue;
+        if (std::regex_match(it->path().filename().string(), frameName)) {
+            fs::remove(it->path(), ec);
+            ++removed;
+        }
+    }
+    return removed;
+}
+
+// Stray "*.tmp" files from a killed run are never valid frames.
+void removeTemporaries(const fs::path& framesDir) {
+    std::error_code ec;
+    for (fs::directory_iterator it(framesDir, ec), end; !ec && it != end; it.increment(ec))
+        if (it->path().extension() == ".tmp") fs::remove(it->path(), ec);
+}
+
+// Picks frames by timestamp for the `fps` option: a frame is taken when it is the first at or
+// after the next target time (within half a source frame); targets advance by 1/fps, and skip
+// ahead over gaps so a stall in a variable-frame-rate video does not cause a burst afterwards.
+class FramePicker {
+  public:
+    FramePicker(const ExtractOptions& o, double sourceFps)
+        : step_(o.fps > 0 ? 1.0 / o.fps : 0),
+          start_(o.start),
+          end_(o.end),
+          tolerance_(sourceFps > 0 ? 0.5 / sourceFps - 1e-6 : 1e-3),
+          nextTarget_(o.start) {}
+
+    bool pastEnd(double pts) const { return end_ > 0 && pts >= end_ - 1e-9; }
+
+    bool take(double pts) {
+        if (pts + tolerance_ < start_ || pastEnd(pts)) return false;
+        if (step_ <= 0) return true;
+        if (pts < nextTarget_ - tolerance_) return false;
+        do nextTarget_ += step_;
+        while (nextTarget_ - tolerance_ <= pts);
+        return true;
+    }
+
+  private:
+    double step_, start_, end_, tolerance_, nextTarget_;
+};
+
+struct Tally {
+    int64_t written = 0;
+    int64_t kept = 0;
+    int64_t decoded = 0;
+};
+
+StageResult extract(const Workspace& workspace, Side side, const json& resolved,
+                    ProgressSink& progress, const CancelToken& cancel) {
+    const std::string sideText = sideName(side);
+    ExtractOptions o = parseOptions(resolved);
+    fs::path input = workspace.inputPath(side);
+    std::unique_ptr<FrameSource> opened;
+    try {
+        opened = std::make_unique<FrameSource>(input);
+    } catch (const Error& e) {
+        // The message names the workspace copy; add the file the user actually gave.
+        std::string original = workspace.project().at(sideText).value("original", "");
+        throw Error(e.code(), std::string(e.what()) +
+                                  (original.empty() ? "" : " (copied from " + original + ")"));
+    }
+    FrameSource& source = *opened;
+    const FrameSourceInfo& info = source.info();
+
+    fs::path framesDir = workspace.framesDir(side);
+    std::error_code ec;
+    fs::create_directories(framesDir, ec);
+    if (ec) throw Error(ErrorCode::Io, "cannot create " + framesDir.string() + ": " + ec.message());
+    removeTemporaries(framesDir);
+
+    // Frames made with other settings would be silently mixed in: start over instead.
+    json settings = outputSettings(o, input);
+    fs::path settingsPath = framesDir / kSettingsFile;
+    bool settingsMatch = false;
+    if (fs::exists(settingsPath)) {
+        try {
+            settingsMatch = readJsonFile(settingsPath) == settings;
+        } catch (const Error&) {
+        }
+    }
+    if (!settingsMatch) {
+        int removed = removeOldFrames(framesDir);
+        if (removed > 0)
+            logInfo("extract " + sideText + ": settings changed, removed " +
+                    std::to_string(removed) + " frames made with the old settings");
+        writeJsonAtomic(settingsPath, settings, false);
+    }
+
+    const std::string extension = o.extension();
+    // Video frames all have one size, known before decoding; images vary, so any size is fine.
+    const bool fixedSize = info.kind == FrameSourceKind::Video;
+    const cv::Size expectedSize = scaledSize(info.width, info.height, o.maxSide);
+
+    int64_t totalEstimate = info.frameCountEstimate;
+    if (info.durationSeconds > 0 && info.fps > 0) {
+        double rangeEnd = o.end > 0 ? std::min(o.end, info.durationSeconds) : info.durationSeconds;
+        double seconds = std::max(0.0, rangeEnd - o.start);
+        double rate = o.fps > 0 ? std::min(o.fps, info.fps) : info.fps;
+        totalEstimate = std::max<int64_t>(1, int64_t(std::llround(seconds * rate)));
+        if (o.fps <= 0 && o.start <= 0 && o.end <= 0 && info.frameCountEstimate > 0)
+            totalEstimate = info.frameCountEstimate;
+    }
+
+    ProgressEvent event;
+    event.stage = "extract";
+    event.side = sideText;
+    event.total = totalEstimate;
+    event.started = std::chrono::steady_clock::now();
+
+    FramePicker picker(o, info.fps);
+    Tally tally;
+    json frames = json::array();
+    cv::Size outputSize(0, 0);
+    bool stoppedAtEnd = false;
+    bool cancelled = false;
+
+    // Decides, once the frame's time is known, whether its pixels are needed.
+    bool selected = false;
+    fs::path target;
+    std::optional<cv::Size> existing;
+    auto wantPixels = [&](const SourceFrame& f) {
+        selected = false;
+        existing.reset();
+        if (picker.pastEnd(f.ptsSeconds)) {
+            stoppedAtEnd = true;
+            return false;
+        }
+        if (!picker.take(f.ptsSeconds)) return false;
+        selected = true;
+        target = framesDir / frameFileName(f.index + 1, extension);
+        existing = readImageHeader(target);
+        if (existing && fixedSize && *existing != expectedSize) existing.reset();
+        return !existing.has_value();
+    };
+
+    SourceFrame frame;
+    while (source.next(frame, wantPixels)) {
+        ++tally.decoded;
+        if (cancel.isCancelled()) {
+            cancelled = true;
+            break;
+        }
+        if (stoppedAtEnd) break;
+        if (!selected) continue;
+        cv::Size size;
+        if (existing) {
+            size = *existing;
+            ++tally.kept;
+        } else {
+            cv::Mat image = frame.bgr;
+            cv::Size wanted = scaledSize(image.cols, image.rows, o.maxSide);
+            if (wanted != image.size()) cv::resize(image, image, wanted, 0, 0, cv::INTER_AREA);
+            writeImageAtomic(target, image, o.jpegQuality);
+            size = image.size();
+            ++tally.written;
+        }
+        if (outputSize.width == 0) outputSize = size;
+        json record = {{"index", frame.index + 1},
+                       {"file", target.filename().string()},
+                       {"pts", frame.ptsSeconds}};
+        if (!fixedSize) {
+            record["source_file"] = frame.file.filename().string();
+            record["width"] = size.width;
+            record["height"] = size.height;
+        }
+        frames.push_back(std::move(record));
+
+        event.done = int64_t(frames.size());
+        event.total = std::max(event.total, event.done);
+        event.message = target.filename().string();
+        progress.report(event);
+    }
+
+    StageResult result;
+    json summary = {{"frames", frames.size()},
+                    {"written", tally.written},
+                    {"kept", tally.kept},
+                    {"decoded", tally.decoded},
+                    {"seconds", event.elapsedSeconds()},
+                    {"frames_per_second", event.rate()},
+                    {"source_kind", frameSourceKindName(info.kind)}};
+    if (cancelled) {
+        // Frames written so far stay; the index is only written for a complete run.
+        result = StageResult::cancelled("cancelled after " + std::to_string(frames.size()) +
+                                        " frames; they are kept, run again to resume");
+        result.summary = summary;
+        result.warnings = source.warnings();
+        return result;
+    }
+    if (frames.empty()) {
+        std::string why = info.kind == FrameSourceKind::ImageFolder
+                              ? "no image in " + input.string() + " could be decoded"
+                              : input.string() + ": no frame in the chosen time range";
+        if (!source.warnings().empty()) why += " (" + source.warnings().front() + ")";
+        throw Error(ErrorCode::InvalidInput, why);
+    }
+
+    json index = {{"source", input.string()},
+                  {"kind", frameSourceKindName(info.kind)},
+                  {"fps", info.fps},
+                  {"time_base", {info.timeBaseNum, info.timeBaseDen}},
+                  {"width", outputSize.width},
+                  {"height", outputSize.height},
+                  {"source_width", info.width},
+                  {"source_height", info.height},
+                  {"has_audio", info.hasAudio},
+                  {"codec", info.codecName},
+                  {"duration", info.durationSeconds},
+                  {"options", settings},
+                  {"frames", frames}};
+    writeJsonAtomic(framesDir / kIndexFile, index, false);
+
+    char message[256];
+    std::snprintf(message, sizeof message,
+                  "%zu frames in %s (%lld written, %lld kept), %.1f frames/s", frames.size(),
+                  framesDir.string().c_str(), (long long)tally.written, (long long)tally.kept,
+                  event.rate());
+    result = StageResult::succeeded(message, summary);
+    result.warnings = source.warnings();
+    return result;
+}
+
+}  // namespace
+
+const OptionSchema& ExtractStage::optionSchema() {
+    static const OptionSchema schema = [] {
+        OptionSchema s;
+        s.addFloat("fps", 0, 0, 1000,
+                   "frames per second to keep, picked by timestamp (0 = every frame)")
+            .inGroup("Frames");
+        s.addFloat("start", 0, 0, 1e7, "start time in seconds (0 = from the beginning)")
+            .inGroup("Frames");
+        s.addFloat("end", 0, 0, 1e7, "end time in seconds, exclusive (0 = to the end)")
+            .inGroup("Frames");
+        s.addChoice("format", "png", {"png", "jpg"}, "frame file format (png is lossless)")
+            .inGroup("Output");
+        s.addInt("jpeg_quality", 95, 1, 100, "JPEG quality when format=jpg").inGroup("Output");
+        s.addInt("max_side", 0, 0, 16384,
+                 "downscale so the longer side is at most this many pixels (0 = keep)")
+            .inGroup("Output");
+        return s;
+    }();
+    return schema;
+}
+
+StageResult ExtractStage::run(const Workspace& workspace, Side side, const json& options,
+                              ProgressSink& progress, const CancelToken& cancel) {
+    const std::string key = std::string("extract.") + sideName(side);
+    StageResult result = runStageSafely(std::string("extract ") + sideName(side), [&] {
+        json resolved = optionSchema().resolve(options);
+        workspace.setStageOptions(key, resolved);
+        workspace.setStageStatus(key, "running");
+        return extract(workspace, side, resolved, progress, cancel);
+    });
+    const char* status = result.status == StageStatus::Succeeded   ? "done"
+                         : result.status == StageStatus::Cancelled ? "cancelled"
+                                                                   : "failed";
+    try {
+        workspace.setStageStatus(key, status, result.message);
+    } catch (const std::exception& e) {
+        result.warnings.push_back(std::string("could not record the status in project.json: ") +
+                                  e.what());
+    }
+    return result;
+}
+
+}  // namespace doppel

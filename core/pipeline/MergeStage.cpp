@@ -1,0 +1,236 @@
+#include "pipeline/MergeStage.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <sstream>
+
+#include "common/Error.h"
+#include "common/Log.h"
+#include "common/ParallelFor.h"
+#include "media/ImageIO.h"
+#include "merge/FaceCompositor.h"
+#include "merge/MergeSettings.h"
+#include "merge/MergeSource.h"
+
+namespace fs = std::filesystem;
+
+namespace doppel {
+namespace {
+
+// One destination frame on its way through a chunk.
+struct FrameWork {
+    const MergeFrame* frame = nullptr;
+    MergeSettings settings;
+    cv::Mat image;
+    std::vector<FaceMergeInput> faces;
+    std::vector<PreparedFace> prepared;
+    std::vector<ColorStatsPair> smoothed;  ///< per face, when colour smoothing is on
+};
+
+bool alreadyMerged(const Workspace& ws, const MergeFrame& frame) {
+    // Complete PNG headers on both files: a frame killed mid-write never counts as done.
+    return readImageHeader(ws.mergedDir() / frame.outputName()).has_value() &&
+           readImageHeader(ws.mergedMaskDir() / frame.outputName()).has_value();
+}
+
+void ensureDir(const fs::path& dir) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec || !fs::is_directory(dir))
+        throw Error(ErrorCode::Io, "cannot create output folder " + dir.string() + ": " +
+                                       (ec ? ec.message() : std::string("not a folder")));
+}
+
+std::string trackKey(const AlignedFace& face) {
+    return face.trackId >= 0 ? "t" + std::to_string(face.trackId)
+                             : "f" + std::to_string(face.faceIndex);
+}
+
+StageResult runMerge(const Workspace& ws, const nlohmann::json& options, FaceSwapper& swapper,
+                     FrameRange range, ProgressSink& progress, const CancelToken& cancel) {
+    const auto started = std::chrono::steady_clock::now();
+    const nlohmann::json resolved = mergeOptionSchema().resolve(options);
+    const MergeSettings base = MergeSettings::fromJson(resolved);
+    nlohmann::json project = ws.project();
+    const std::vector<MergeOverride> overrides = parseMergeOverrides(
+        project.contains("options") ? project["options"].value("merge.overrides", nlohmann::json())
+                                    : nlohmann::json());
+    ws.setStageOptions("merge", resolved);
+
+    MergeSource source(ws);
+    const std::string dataType = source.faceType();
+    if (swapper.faceType() != dataType)
+        throw Error(ErrorCode::Incompatible,
+                    "the model (" + swapper.describe() + ") was trained on '" + swapper.faceType() +
+                        "' faces but " + ws.alignedDir(Side::Dst).string() + " holds '" + dataType +
+                        "' faces: align the destination with face_type=" + swapper.faceType());
+    const int res = swapper.resolution();
+    if (res < 16)
+        throw Error(ErrorCode::Incompatible,
+                    "the model reports a resolution of " + std::to_string(res));
+    ensureDir(ws.mergedDir());
+    ensureDir(ws.mergedMaskDir());
+
+    std::vector<const MergeFrame*> todo;
+    int64_t skipped = 0;
+    for (const auto& f : source.frames()) {
+        if ((range.first > 0 && f.index < range.first) || (range.last > 0 && f.index > range.last))
+            continue;
+        if (!base.redo && alreadyMerged(ws, f)) {
+            ++skipped;
+            continue;
+        }
+        todo.push_back(&f);
+    }
+    ws.setStageStatus("merge", "running", std::to_string(todo.size()) + " frames to merge");
+    logInfo("merge: " + std::to_string(todo.size()) + " frames to merge, " +
+            std::to_string(skipped) + " already merged; model " + swapper.describe());
+
+    const int threads = base.threads > 0 ? base.threads : defaultThreadCount();
+    const size_t chunkSize = size_t(std::max(base.batch, 2 * threads));
+    std::atomic<int64_t> done{0}, facesMerged{0}, passedThrough{0};
+    ProgressEvent event;
+    event.stage = "merge";
+    event.side = "dst";
+    event.total = int64_t(todo.size());
+    event.started = std::chrono::steady_clock::now();
+    progress.report(event);
+
+    std::map<std::string, std::pair<int64_t, ColorStatsPair>>
+        colorHistory;  // track -> (frame, stats)
+    for (size_t chunkStart = 0; chunkStart < todo.size(); chunkStart += chunkSize) {
+        if (cancel.isCancelled()) break;
+        const size_t chunkEnd = std::min(todo.size(), chunkStart + chunkSize);
+        std::vector<FrameWork> work(chunkEnd - chunkStart);
+
+        // 1. Load frames and warp each face into aligned space at the model's resolution.
+        parallelFor(int64_t(work.size()), threads, [&](int64_t i, int) {
+            FrameWork& w = work[size_t(i)];
+            w.frame = todo[chunkStart + size_t(i)];
+            w.settings =
+                overrides.empty()
+                    ? base
+                    : MergeSettings::fromJson(optionsForFrame(resolved, overrides, w.frame->index));
+            w.image = MergeSource::loadFrame(*w.frame);
+            for (const auto& face : w.frame->faces)
+                w.faces.push_back({face,
+                                   FaceCompositor::warpToAligned(w.image, face, res),
+                                   {},
+                                   source.motionOf(*w.frame, face)});
+        });
+
+        // 2. The network, batched over the faces of the whole chunk (one thread: not thread-safe).
+        std::vector<cv::Mat> aligned;
+        for (const auto& w : work)
+            for (const auto& f : w.faces) aligned.push_back(f.alignedDst);
+        std::vector<SwapPrediction> predictions =
+            FaceCompositor::predictBatched(swapper, aligned, base.batch);
+        size_t next = 0;
+        for (auto& w : work)
+            for (auto& f : w.faces) f.prediction = std::move(predictions[next++]);
+
+        // 3. Masks and colour statistics.
+        parallelFor(int64_t(work.size()), threads, [&](int64_t i, int) {
+            FrameWork& w = work[size_t(i)];
+            for (const auto& f : w.faces)
+                w.prepared.push_back(FaceCompositor::prepare(f, w.settings));
+        });
+
+        // 4. Temporal smoothing of the colour statistics, in frame order per tracked face.
+        for (auto& w : work) {
+            w.smoothed.resize(w.prepared.size());
+            for (size_t k = 0; k < w.prepared.size(); ++k) {
+                if (w.settings.colorSmoothing <= 0 || !colorModeHasStats(w.settings.color))
+                    continue;
+                std::string key = trackKey(w.faces[k].face);
+                auto it = colorHistory.find(key);
+                bool continuous =
+                    it != colorHistory.end() && it->second.first == w.frame->index - 1;
+                w.smoothed[k] = continuous ? blendColorStats(it->second.second, w.prepared[k].stats,
+                                                             w.settings.colorSmoothing)
+                                           : w.prepared[k].stats;
+                colorHistory[key] = {w.frame->index, w.smoothed[k]};
+            }
+        }
+
+        // 5. Composite and write; the merged frame is written last, so it marks the frame done.
+        parallelFor(int64_t(work.size()), threads, [&](int64_t i, int) {
+            if (cancel.isCancelled()) return;
+            FrameWork& w = work[size_t(i)];
+            cv::Mat mask = cv::Mat::zeros(w.image.size(), CV_8UC1);
+            int merged = 0;
+            for (size_t k = 0; k < w.prepared.size(); ++k) {
+                const ColorStatsPair* stats = w.smoothed[k].valid() ? &w.smoothed[k] : nullptr;
+                if (!FaceCompositor::composite(w.image, mask, w.prepared[k], w.settings, stats)
+                         .empty())
+                    ++merged;
+            }
+            if (merged == 0) ++passedThrough;
+            facesMerged += merged;
+            writeImageAtomic(ws.mergedMaskDir() / w.frame->outputName(), mask);
+            writeImageAtomic(ws.mergedDir() / w.frame->outputName(), w.image);
+            ProgressEvent e = event;
+            e.done = ++done;
+            e.message = w.frame->outputName();
+            progress.report(e);
+            w.image.release();
+        });
+    }
+
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    nlohmann::json summary = {
+        {"frames_merged", done.load()},
+        {"frames_without_face", passedThrough.load()},
+        {"frames_skipped_already_merged", skipped},
+        {"faces_merged", facesMerged.load()},
+        {"frames_total", int64_t(source.frames().size())},
+        {"seconds", seconds},
+        {"frames_per_second", seconds > 0 ? double(done.load()) / seconds : 0.0},
+        {"model", swapper.describe()},
+        {"output", ws.mergedDir().string()}};
+    std::ostringstream msg;
+    msg << done.load() << " frames merged (" << passedThrough.load()
+        << " without a face passed through, " << skipped << " already merged) into "
+        << ws.mergedDir().string();
+    if (cancel.isCancelled()) {
+        ws.setStageStatus("merge", "cancelled", msg.str());
+        StageResult r =
+            StageResult::cancelled("stopped after " + msg.str() + "; run again to continue");
+        r.summary = summary;
+        return r;
+    }
+    ws.setStageStatus("merge", "done", msg.str());
+    StageResult r = StageResult::succeeded(msg.str(), summary);
+    if (passedThrough.load() > 0)
+        r.warnings.push_back(std::to_string(passedThrough.load()) +
+                             " frames had no aligned face and were copied unchanged");
+    return r;
+}
+
+}  // namespace
+
+const OptionSchema& MergeStage::optionSchema() {
+    return mergeOptionSchema();
+}
+
+StageResult MergeStage::run(const Workspace& workspace, const nlohmann::json& options,
+                            FaceSwapper& swapper, FrameRange range, ProgressSink& progress,
+                            const CancelToken& cancel) {
+    StageResult result = runStageSafely(
+        "merge", [&] { return runMerge(workspace, options, swapper, range, progress, cancel); });
+    if (result.status == StageStatus::Failed) {
+        // Best effort: the disk may be the reason we failed. Frames already merged stay valid.
+        try {
+            workspace.setStageStatus("merge", "failed", result.message);
+        } catch (const std::exception& e) {
+            logWarning(std::string("merge: could not record the failure in project.json: ") +
+                       e.what());
+        }
+    }
+    return result;
+}
+
+}  // namespace doppel

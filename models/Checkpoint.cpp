@@ -1,0 +1,198 @@
+#include "models/Checkpoint.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include "common/AtomicFile.h"
+#include "common/Error.h"
+#include "common/Log.h"
+#include "common/NpyArray.h"
+#include "common/Workspace.h"
+
+namespace fs = std::filesystem;
+
+namespace doppel::models {
+namespace {
+
+constexpr const char* kLatestFile = "latest.json";
+constexpr const char* kStateFile = "state.json";
+
+fs::path checkpointsDir(const fs::path& modelDir) {
+    return modelDir / "checkpoints";
+}
+
+void fsyncPath(const fs::path& path, bool directory) {
+    int fd = ::open(path.c_str(), directory ? (O_RDONLY | O_DIRECTORY) : O_RDONLY);
+    if (fd < 0) return;
+    ::fsync(fd);
+    ::close(fd);
+}
+
+/// Complete checkpoints (state.json present, no .tmp suffix), oldest first. Names start with the
+/// zero-padded iteration and a timestamp, so name order is save order.
+std::vector<fs::path> completeCheckpoints(const fs::path& modelDir) {
+    std::vector<fs::path> dirs;
+    std::error_code ec;
+    if (!fs::is_directory(checkpointsDir(modelDir), ec)) return dirs;
+    for (const auto& entry : fs::directory_iterator(checkpointsDir(modelDir), ec)) {
+        const fs::path& p = entry.path();
+        if (entry.is_directory() && p.extension() != ".tmp" && fs::exists(p / kStateFile))
+            dirs.push_back(p);
+    }
+    std::sort(dirs.begin(), dirs.end());
+    return dirs;
+}
+
+std::string checkpointName(int64_t iteration) {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+    char name[64];
+    std::snprintf(name, sizeof name, "%010lld-%013lld", (long long)iteration, (long long)ms);
+    return name;
+}
+
+CheckpointState parseState(const fs::path& dir) {
+    nlohmann::json j = readJsonFile(dir / kStateFile);
+    CheckpointState s;
+    s.options = j.at("options");
+    s.iteration = j.at("iteration").get<int64_t>();
+    s.learningRate = j.at("learning_rate").get<double>();
+    s.faceType = j.value("face_type", "");
+    s.extra = j.value("extra", nlohmann::json::object());
+    return s;
+}
+
+}  // namespace
+
+bool Checkpoint::exists(const fs::path& modelDir) {
+    return !completeCheckpoints(modelDir).empty();
+}
+
+fs::path Checkpoint::currentDir(const fs::path& modelDir) {
+    std::error_code ec;
+    if (fs::exists(modelDir / kLatestFile, ec)) {
+        try {
+            nlohmann::json latest = readJsonFile(modelDir / kLatestFile);
+            fs::path dir = checkpointsDir(modelDir) / latest.at("checkpoint").get<std::string>();
+            if (fs::exists(dir / kStateFile)) return dir;
+            logWarning("checkpoint named by " + (modelDir / kLatestFile).string() +
+                       " is incomplete; using the newest complete one");
+        } catch (const std::exception& e) {
+            logWarning(std::string("unreadable ") + (modelDir / kLatestFile).string() + ": " +
+                       e.what() + "; using the newest complete checkpoint");
+        }
+    }
+    auto dirs = completeCheckpoints(modelDir);
+    if (dirs.empty())
+        throw Error(ErrorCode::NotFound,
+                    "no trained model in " + modelDir.string() + " (run `doppel train` first)");
+    return dirs.back();
+}
+
+CheckpointState Checkpoint::readState(const fs::path& modelDir) {
+    return parseState(currentDir(modelDir));
+}
+
+fs::path Checkpoint::save(const fs::path& modelDir, SaehdModel& model,
+                          const torch::optim::Optimizer* optimizer, const CheckpointState& state,
+                          int backups) {
+    const std::string name = checkpointName(state.iteration);
+    const fs::path finalDir = checkpointsDir(modelDir) / name;
+    fs::path tmpDir = finalDir;
+    tmpDir += ".tmp";
+    std::error_code ec;
+    fs::remove_all(tmpDir, ec);
+    fs::create_directories(tmpDir);
+
+    {
+        torch::serialize::OutputArchive archive;
+        model->save(archive);
+        archive.save_to((tmpDir / "model.pt").string());
+        fsyncPath(tmpDir / "model.pt", false);
+    }
+    if (optimizer) {
+        torch::serialize::OutputArchive archive;
+        optimizer->save(archive);
+        archive.save_to((tmpDir / "optimizer.pt").string());
+        fsyncPath(tmpDir / "optimizer.pt", false);
+    }
+    std::vector<float> losses;
+    std::vector<int64_t> iterations;
+    losses.reserve(state.lossHistory.size() * 2);
+    iterations.reserve(state.lossHistory.size());
+    for (const auto& p : state.lossHistory) {
+        losses.push_back(p.srcLoss);
+        losses.push_back(p.dstLoss);
+        iterations.push_back(p.iteration);
+    }
+    const int64_t n = int64_t(iterations.size());
+    writeNpy(tmpDir / "losses.npy", NpyArray::fromF32({n, 2}, losses));
+    writeNpy(tmpDir / "loss_iterations.npy", NpyArray::fromI64({n}, iterations));
+    nlohmann::json j = {{"version", 1},
+                        {"options", state.options},
+                        {"iteration", state.iteration},
+                        {"learning_rate", state.learningRate},
+                        {"face_type", state.faceType},
+                        {"parameters", model->parameterCount()},
+                        {"saved_at", utcTimestamp()},
+                        {"extra", state.extra}};
+    writeJsonAtomic(tmpDir / kStateFile, j, false);
+    fsyncPath(tmpDir, true);
+
+    // Commit: the folder appears complete under its final name, then latest.json points to it.
+    if (::rename(tmpDir.c_str(), finalDir.c_str()) != 0)
+        throw Error(ErrorCode::Io, "cannot rename checkpoint into " + finalDir.string());
+    fsyncPath(checkpointsDir(modelDir), true);
+    writeJsonAtomic(modelDir / kLatestFile, {{"checkpoint", name},
+                                             {"iteration", state.iteration},
+                                             {"options", state.options},
+                                             {"face_type", state.faceType},
+                                             {"saved_at", j["saved_at"]}});
+
+    // Rotate: keep the newest `backups` older checkpoints; drop leftovers of interrupted saves.
+    auto dirs = completeCheckpoints(modelDir);
+    dirs.erase(std::remove(dirs.begin(), dirs.end(), finalDir), dirs.end());
+    while (int(dirs.size()) > backups) {
+        fs::remove_all(dirs.front(), ec);
+        dirs.erase(dirs.begin());
+    }
+    for (const auto& entry : fs::directory_iterator(checkpointsDir(modelDir), ec))
+        if (entry.path().extension() == ".tmp") fs::remove_all(entry.path(), ec);
+    return finalDir;
+}
+
+CheckpointState Checkpoint::load(const fs::path& modelDir, SaehdModel& model,
+                                 torch::optim::Optimizer* optimizer, const torch::Device& device) {
+    const fs::path dir = currentDir(modelDir);
+    CheckpointState state = parseState(dir);
+    try {
+        torch::serialize::InputArchive archive;
+        archive.load_from((dir / "model.pt").string(), device);
+        model->load(archive);
+        if (optimizer && fs::exists(dir / "optimizer.pt")) {
+            torch::serialize::InputArchive optimizerArchive;
+            optimizerArchive.load_from((dir / "optimizer.pt").string(), device);
+            optimizer->load(optimizerArchive);
+        }
+    } catch (const c10::Error& e) {
+        std::string what = e.what_without_backtrace();
+        throw Error(ErrorCode::InvalidInput,
+                    "cannot load checkpoint " + dir.string() + ": " + what);
+    }
+    std::vector<float> losses = readNpy(dir / "losses.npy").toF32();
+    std::vector<int64_t> iterations = readNpy(dir / "loss_iterations.npy").toI64();
+    if (losses.size() != iterations.size() * 2)
+        throw Error(ErrorCode::InvalidInput,
+                    (dir / "losses.npy").string() + ": does not match loss_iterations.npy");
+    state.lossHistory.resize(iterations.size());
+    for (size_t i = 0; i < iterations.size(); ++i)
+        state.lossHistory[i] = LossPoint{iterations[i], losses[2 * i], losses[2 * i + 1]};
+    return state;
+}
+
+}  // namespace doppel::models

@@ -1,0 +1,50 @@
+#pragma once
+// Checkpoints of a model folder (internal to models/, torch):
+//   model/<name>/latest.json                    the commit point: which checkpoint is current
+//   model/<name>/checkpoints/<iter>-<stamp>/    model.pt, optimizer.pt, losses.npy,
+//                                               loss_iterations.npy, state.json (written last)
+// A save writes a new "<...>.tmp" folder, fsyncs it, renames it into place and only then
+// rewrites latest.json atomically, so a process killed at any point leaves the previous
+// checkpoint loadable. The newest `backups` older checkpoints are kept (rotating).
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/TrainingEngine.h"
+#include "models/SaehdModel.h"
+
+namespace doppel::models {
+
+struct CheckpointState {
+    nlohmann::json options;            ///< resolved training options
+    int64_t iteration = 0;
+    double learningRate = 0;           ///< current lr (rollbacks lower it below options["lr"])
+    std::string faceType;              ///< of the facesets it was trained on
+    std::vector<LossPoint> lossHistory;  ///< every iteration of the run
+    nlohmann::json extra = nlohmann::json::object();  ///< preview faces, rollback count, ...
+};
+
+class Checkpoint {
+public:
+    /// True when the folder holds at least one complete checkpoint.
+    static bool exists(const std::filesystem::path& modelDir);
+    /// The current checkpoint's folder: latest.json's, else the newest complete one.
+    /// Throws Error(NotFound) naming the model folder.
+    static std::filesystem::path currentDir(const std::filesystem::path& modelDir);
+    /// state.json of the current checkpoint (no tensors read); the loss history is left empty.
+    static CheckpointState readState(const std::filesystem::path& modelDir);
+
+    /// Saves atomically and prunes to `backups` older checkpoints. `optimizer` may be null.
+    static std::filesystem::path save(const std::filesystem::path& modelDir, SaehdModel& model,
+                                      const torch::optim::Optimizer* optimizer, const CheckpointState& state,
+                                      int backups);
+    /// Loads the current checkpoint into `model` (and `optimizer` when given) on `device`.
+    static CheckpointState load(const std::filesystem::path& modelDir, SaehdModel& model,
+                                torch::optim::Optimizer* optimizer, const torch::Device& device);
+};
+
+}  // namespace doppel::models

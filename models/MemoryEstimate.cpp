@@ -1,0 +1,88 @@
+#include "models/MemoryEstimate.h"
+
+#include <cstdio>
+
+namespace doppel::models {
+namespace {
+
+// Calibration (see docs/training.md, "Memory estimate"). Bytes per analytic feature-map element
+// per sample: each layer's output is kept in fp32 for backward together with its activation and
+// gradient buffers, so a few copies of every map are alive at the peak.
+constexpr double kCpuBytesPerElement = 4.0 * 6.0;
+constexpr double kCudaBytesPerElement = 4.0 * 4.0;
+constexpr double kCpuRuntimeBytes = 330.0 * 1024 * 1024;  // libtorch + oneDNN + allocator slack
+constexpr double kCudaRuntimeBytes =
+    64.0 * 1024 * 1024;                   // cuDNN workspaces within torch's allocator
+constexpr double kParameterSlack = 1.05;  // step temporaries of the largest tensors
+
+double sq(double v) {
+    return v * v;
+}
+
+}  // namespace
+
+double MemoryEstimate::featureElementsPerSample(const TrainOptions& o) {
+    const double r = o.resolution, e = o.eDims, d = o.dDims, m = o.dMaskDims, ae = o.aeDims;
+    const bool liae = o.archi.rfind("liae", 0) == 0;
+    const auto dash = o.archi.find('-');
+    const std::string suffix = dash == std::string::npos ? "" : o.archi.substr(dash + 1);
+    const bool halfDecoder = suffix.find('d') != std::string::npos;
+    // Encoder: 4 downscales (conv + LeakyReLU outputs).
+    double encoder =
+        2 * (sq(r / 2) * e + sq(r / 4) * 2 * e + sq(r / 8) * 4 * e + sq(r / 16) * 8 * e);
+    // Inter: dense -> grid x ae (x2 for LIAE's two codes), upscale conv to 4x channels + shuffle.
+    double code = liae ? 2 * ae : ae;
+    double inter = 2 * sq(r / 16) * 4 * code + sq(r / 8) * code;
+    // Decoder: 3 x (upscale conv 4c + shuffle to c at 2x + residual block of 2 convs), then heads.
+    double dr = halfDecoder ? r / 2 : r;
+    double decoder = 0;
+    double side = dr / 8;
+    for (double c : {8 * d, 4 * d, 2 * d}) {
+        decoder += 2 * sq(side) * 4 * c;  // upscale conv + activation
+        side *= 2;
+        decoder += sq(side) * c * 5;  // shuffled map + residual convs and activations
+    }
+    double mask = 0;
+    side = dr / 8;
+    for (double c : {8 * m, 4 * m, 2 * m}) {
+        mask += 2 * sq(side) * 4 * c;
+        side *= 2;
+        mask += sq(side) * c;
+    }
+    // Heads, loss maps (DSSIM windows, masks) and the augmented batch itself, at full resolution.
+    double perPixel = sq(r) * 40;
+    return encoder + inter + decoder + mask + perPixel;
+}
+
+MemoryEstimate MemoryEstimate::compute(const TrainOptions& o, int64_t parameters, bool cuda,
+                                       int64_t srcFaces, int64_t dstFaces, int facesetResolution) {
+    MemoryEstimate m;
+    m.cuda = cuda;
+    m.parameters = parameters;
+    const double moments = o.optimizer == "rmsprop" ? 1 : 2;
+    m.parameterBytes = int64_t(double(parameters) * 4.0 * (2 + moments) * kParameterSlack);
+    // Two sides per iteration, `batch` samples each.
+    double perElement = cuda ? kCudaBytesPerElement : kCpuBytesPerElement;
+    if (cuda && o.precision != "fp32")
+        perElement *= 0.6;  // half-precision activations, fp32 master copies
+    m.activationBytes = int64_t(featureElementsPerSample(o) * 2.0 * o.batch * perElement);
+    m.facesetBytes = (srcFaces + dstFaces) * int64_t(facesetResolution) * facesetResolution * 5;
+    m.runtimeBytes = int64_t(cuda ? kCudaRuntimeBytes : kCpuRuntimeBytes);
+    m.totalBytes = m.parameterBytes + m.activationBytes + m.facesetBytes + m.runtimeBytes;
+    return m;
+}
+
+std::string MemoryEstimate::describe() const {
+    const double gib = 1024.0 * 1024 * 1024;
+    char line[256];
+    std::snprintf(
+        line, sizeof line,
+        "peak ~%.2f GiB %s (parameters %.1f M: %.2f GiB, activations %.2f GiB, facesets %.2f GiB, "
+        "runtime %.2f GiB)",
+        double(totalBytes) / gib, cuda ? "CUDA allocated" : "CPU RSS", double(parameters) / 1e6,
+        double(parameterBytes) / gib, double(activationBytes) / gib, double(facesetBytes) / gib,
+        double(runtimeBytes) / gib);
+    return line;
+}
+
+}  // namespace doppel::models

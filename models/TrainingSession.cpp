@@ -1,0 +1,462 @@
+#include "models/TrainingSession.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Version.h>
+#include <ATen/autocast_mode.h>
+
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <thread>
+
+#include "common/Error.h"
+#include "common/Log.h"
+#include "common/PackedFaceset.h"
+#include "models/Optimizers.h"
+#include "models/PngWriter.h"
+#include "models/PreviewGrid.h"
+#include "models/SaehdLoss.h"
+#include "models/TensorImages.h"
+#include "models/WarpAugment.h"
+
+namespace fs = std::filesystem;
+
+namespace doppel::models {
+namespace {
+
+constexpr int kBadStepsBeforeRollback = 5;
+constexpr int kMaxRollbacks = 8;
+constexpr int kPreviewFaces = 4;
+constexpr size_t kMaxPostedLossPoints = 2000;
+
+/// CUDA autocast for the forward pass only; the loss and the optimiser stay in fp32.
+class MixedPrecisionScope {
+  public:
+    MixedPrecisionScope(bool enabled, at::ScalarType dtype) : enabled_(enabled) {
+        if (!enabled_) return;
+        at::autocast::set_autocast_gpu_dtype(dtype);
+        at::autocast::set_enabled(true);
+    }
+    ~MixedPrecisionScope() {
+        if (!enabled_) return;
+        at::autocast::set_enabled(false);
+        at::autocast::clear_cache();
+    }
+
+  private:
+    bool enabled_;
+};
+
+std::string formatLoss(double v) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%.4f", v);
+    return b;
+}
+
+}  // namespace
+
+std::string TrainingSession::describeDevice(torch::Device* chosen) {
+    if (torch::cuda::is_available()) {
+        if (chosen) *chosen = torch::Device(torch::kCUDA, 0);
+        return "CUDA: device 0 of " + std::to_string(torch::cuda::device_count()) + " visible";
+    }
+    if (chosen) *chosen = torch::Device(torch::kCPU);
+    const bool built = at::show_config().find("USE_CUDA=ON") != std::string::npos;
+    return std::string("CPU: ") +
+           (built ? "no CUDA device found" : "this LibTorch build has no CUDA support");
+}
+
+TrainingSession::TrainingSession(const TrainRequest& request, ProgressSink& progress,
+                                 const CancelToken& cancel, LatestMailbox<TrainingUpdate>* previews,
+                                 CommandQueue<TrainerCommand>* commands,
+                                 const Trainer::Hooks& hooks)
+    : request_(request),
+      progress_(progress),
+      cancel_(cancel),
+      previews_(previews),
+      commands_(commands),
+      hooks_(hooks) {}
+
+TrainingSession::DeviceFaceset TrainingSession::loadFaceset(const fs::path& dir, const char* side) {
+    PackedFaceset set = readPackedFaceset(dir);
+    if (set.count() == 0)
+        throw Error(ErrorCode::InvalidInput, "packed " + std::string(side) + " faceset in " +
+                                                 dir.string() +
+                                                 " holds no faces (align and pack some first)");
+    DeviceFaceset d;
+    d.count = set.count();
+    d.resolution = set.resolution;
+    d.faceType = set.faceType;
+    const int64_t n = d.count, r = set.resolution;
+    // Loaded once as uint8; every later iteration only indexes and augments on the device.
+    d.faces =
+        torch::from_blob(set.faces.data(), {n, r, r, 3}, torch::kUInt8).to(device_, false, true);
+    d.masks =
+        torch::from_blob(set.masks.data(), {n, r, r, 2}, torch::kUInt8).to(device_, false, true);
+    return d;
+}
+
+void TrainingSession::resetGenerator() {
+    // Seeded from the run seed, the iteration and the rollback count: a resumed or rolled-back run
+    // draws fresh batches, and the same seed gives the same run on the CPU.
+    uint64_t seed = uint64_t(options_.seed) * 1000003ull + uint64_t(iteration_) +
+                    uint64_t(rollbacks_) * 7919ull;
+    if (device_.is_cuda()) {
+        generator_ = at::globalContext().defaultGenerator(device_);
+        generator_->set_current_seed(seed);
+    } else {
+        generator_ = at::detail::createCPUGenerator(seed);
+    }
+}
+
+void TrainingSession::buildOrResume() {
+    torch::manual_seed(uint64_t(options_.seed));
+    model_ = SaehdModel(modelConfigFrom(options_));
+    model_->to(device_);
+    if (device_.is_cuda() && options_.channelsLast) {
+        torch::NoGradGuard noGrad;
+        for (auto& p : model_->parameters())
+            if (p.dim() == 4) p.set_data(p.contiguous(at::MemoryFormat::ChannelsLast));
+    }
+    OptimizerOptions oo;
+    oo.kind = options_.optimizer;
+    oo.lr = options_.lr;
+    oo.lrDropout = options_.lrDropout;
+    optimizer_ = makeOptimizer(model_->parameters(), oo);
+    learningRate_ = options_.lr;
+
+    if (Checkpoint::exists(request_.modelDir)) {
+        CheckpointState saved = Checkpoint::readState(request_.modelDir);
+        trainOptionSchema().checkResumeChange(saved.options, resolvedOptions_);
+        CheckpointState state =
+            Checkpoint::load(request_.modelDir, model_, optimizer_.get(), device_);
+        iteration_ = state.iteration;
+        lossHistory_ = std::move(state.lossHistory);
+        // Keep a rollback-lowered lr unless the user asked for a different one now.
+        if (saved.options.value("lr", options_.lr) == options_.lr)
+            learningRate_ = state.learningRate;
+        previewSrc_ = state.extra.value("preview_src", std::vector<int64_t>{});
+        previewDst_ = state.extra.value("preview_dst", std::vector<int64_t>{});
+        rollbacks_ = state.extra.value("rollbacks", 0);
+        logInfo("resuming " + request_.modelDir.string() + " at iteration " +
+                std::to_string(iteration_));
+    }
+    setLearningRate(*optimizer_, learningRate_);
+    choosePreviewFaces();
+    if (!Checkpoint::exists(request_.modelDir)) save("initial");  // the first rollback target
+}
+
+void TrainingSession::choosePreviewFaces() {
+    auto valid = [](const std::vector<int64_t>& v, int64_t count) {
+        if (v.empty()) return false;
+        for (int64_t i : v)
+            if (i < 0 || i >= count) return false;
+        return true;
+    };
+    auto pick = [&](int64_t count, uint64_t salt) {
+        std::vector<int64_t> all(static_cast<size_t>(count), 0);
+        for (int64_t i = 0; i < count; ++i) all[size_t(i)] = i;
+        std::mt19937_64 rng(uint64_t(options_.seed) * 31 + salt);
+        std::shuffle(all.begin(), all.end(), rng);
+        all.resize(size_t(std::min<int64_t>(count, kPreviewFaces)));
+        return all;
+    };
+    // Chosen once with the seed and kept in the checkpoint, so previews stay comparable over a run.
+    if (!valid(previewSrc_, src_.count)) previewSrc_ = pick(src_.count, 1);
+    if (!valid(previewDst_, dst_.count)) previewDst_ = pick(dst_.count, 2);
+}
+
+CheckpointState TrainingSession::checkpointState() const {
+    CheckpointState s;
+    s.options = resolvedOptions_;
+    s.iteration = iteration_;
+    s.learningRate = learningRate_;
+    s.faceType = src_.faceType;
+    s.lossHistory = lossHistory_;
+    s.extra = {{"preview_src", previewSrc_},
+               {"preview_dst", previewDst_},
+               {"rollbacks", rollbacks_},
+               {"skipped_steps", skippedSteps_},
+               {"device", deviceLine_}};
+    return s;
+}
+
+void TrainingSession::save(const char* why) {
+    fs::path dir = Checkpoint::save(request_.modelDir, model_, optimizer_.get(), checkpointState(),
+                                    options_.backups);
+    lastSave_ = std::chrono::steady_clock::now();
+    logInfo(std::string("checkpoint (") + why + ") at iteration " + std::to_string(iteration_) +
+            ": " + dir.string());
+}
+
+TrainingSession::StepResult TrainingSession::step() {
+    const int res = options_.resolution;
+    auto indexOptions = torch::TensorOptions().dtype(torch::kInt64).device(device_);
+    torch::Tensor srcIdx =
+        torch::randint(0, src_.count, {options_.batch}, *generator_, indexOptions);
+    torch::Tensor dstIdx =
+        torch::randint(0, dst_.count, {options_.batch}, *generator_, indexOptions);
+    AugmentOptions augSrc, augDst;
+    augSrc.randomWarp = augDst.randomWarp = options_.randomWarp;
+    augSrc.colorJitter = augDst.colorJitter = options_.colorJitter;
+    augSrc.randomFlip = options_.randomFlipSrc;
+    augDst.randomFlip = options_.randomFlipDst;
+    AugmentedBatch a = augmentBatch(src_.faces, src_.masks, srcIdx, res, augSrc, *generator_);
+    AugmentedBatch b = augmentBatch(dst_.faces, dst_.masks, dstIdx, res, augDst, *generator_);
+    if (hooks_.poisonBatch && hooks_.poisonBatch(iteration_)) a.input = a.input * std::nan("");
+    torch::Tensor srcIn = a.input, dstIn = b.input;
+    if (device_.is_cuda() && options_.channelsLast) {
+        srcIn = srcIn.contiguous(at::MemoryFormat::ChannelsLast);
+        dstIn = dstIn.contiguous(at::MemoryFormat::ChannelsLast);
+    }
+
+    LossOptions lo;
+    lo.resolution = res;
+    lo.maskedTraining = options_.maskedTraining;
+    lo.eyesMouthPriority = options_.eyesMouthPriority;
+    const bool mixed = device_.is_cuda() && options_.precision != "fp32";
+    const bool fp16 = mixed && options_.precision == "fp16";
+    optimizer_->zero_grad();
+    LossTerms ls, ld;
+    {
+        MixedPrecisionScope autocast(mixed, fp16 ? at::kHalf : at::kBFloat16);
+        auto recon = model_->reconstruct(srcIn, dstIn);
+        auto f32 = [](const torch::Tensor& t) { return t.to(torch::kFloat32); };
+        ls = saehdLoss(a.target, f32(recon.first.image), a.mask, f32(recon.first.mask), a.eyesMouth,
+                       lo);
+        ld = saehdLoss(b.target, f32(recon.second.image), b.mask, f32(recon.second.mask),
+                       b.eyesMouth, lo);
+    }
+    torch::Tensor total = ls.total + ld.total;
+    StepResult r;
+    r.srcLoss = ls.image.item<float>();
+    r.dstLoss = ld.image.item<float>();
+    if (!std::isfinite(total.item<double>())) return r;
+
+    const double scale = fp16 ? lossScale_ : 1.0;
+    (fp16 ? total * scale : total).backward();
+    std::vector<torch::Tensor> norms;
+    std::vector<torch::Tensor> params = model_->parameters();
+    for (const auto& p : params)
+        if (p.grad().defined()) norms.push_back(p.grad().detach().to(torch::kFloat32).norm());
+    double norm = norms.empty() ? 0.0 : torch::stack(norms).norm().item<double>() / scale;
+    if (!std::isfinite(norm)) {
+        if (fp16) {  // an fp16 overflow is expected now and then: lower the scale, not a bad step
+            lossScale_ = std::max(1.0, lossScale_ / 2);
+            goodSinceScaleChange_ = 0;
+            r.good = true;
+            return r;
+        }
+        return r;
+    }
+    torch::NoGradGuard noGrad;
+    double factor = 1.0 / scale;
+    if (options_.clipGrad && norm > 1.0) factor /= norm;
+    if (factor != 1.0)
+        for (auto& p : params)
+            if (p.grad().defined()) p.grad().mul_(factor);
+    optimizer_->step();
+    if (fp16 && ++goodSinceScaleChange_ >= 2000) {
+        lossScale_ *= 2;
+        goodSinceScaleChange_ = 0;
+    }
+    r.good = true;
+    return r;
+}
+
+void TrainingSession::rollback() {
+    ++rollbacks_;
+    if (rollbacks_ > kMaxRollbacks)
+        throw Error(ErrorCode::InvalidInput,
+                    "training diverges: " + std::to_string(kMaxRollbacks) + " rollbacks, lr now " +
+                        std::to_string(learningRate_) +
+                        "; check the packed facesets or start with a lower lr");
+    const double lowered = learningRate_ * 0.5;
+    CheckpointState state = Checkpoint::load(request_.modelDir, model_, optimizer_.get(), device_);
+    iteration_ = state.iteration;
+    lossHistory_ = std::move(state.lossHistory);
+    learningRate_ = lowered;
+    setLearningRate(*optimizer_, learningRate_);
+    badInRow_ = 0;
+    resetGenerator();
+    logWarning(std::to_string(kBadStepsBeforeRollback) +
+               " bad steps in a row: rolled back to iteration " + std::to_string(iteration_) +
+               " and lowered lr to " + std::to_string(learningRate_));
+}
+
+std::vector<LossPoint> TrainingSession::thinnedHistory() const {
+    if (lossHistory_.size() <= kMaxPostedLossPoints) return lossHistory_;
+    // Averages of equal runs of points, so the curve keeps its shape without flooding the UI.
+    std::vector<LossPoint> out;
+    const size_t per = (lossHistory_.size() + kMaxPostedLossPoints - 1) / kMaxPostedLossPoints;
+    for (size_t begin = 0; begin < lossHistory_.size(); begin += per) {
+        size_t end = std::min(lossHistory_.size(), begin + per);
+        LossPoint p;
+        for (size_t i = begin; i < end; ++i)
+            p.srcLoss += lossHistory_[i].srcLoss, p.dstLoss += lossHistory_[i].dstLoss;
+        p.srcLoss /= float(end - begin);
+        p.dstLoss /= float(end - begin);
+        p.iteration = lossHistory_[end - 1].iteration;
+        out.push_back(p);
+    }
+    return out;
+}
+
+void TrainingSession::makePreview() {
+    torch::NoGradGuard noGrad;
+    const int res = options_.resolution;
+    const size_t n = std::min(previewSrc_.size(), previewDst_.size());
+    auto indices = [&](const std::vector<int64_t>& v) {
+        return torch::tensor(std::vector<int64_t>(v.begin(), v.begin() + long(n)), torch::kInt64)
+            .to(device_);
+    };
+    torch::Tensor si = indices(previewSrc_), di = indices(previewDst_);
+    torch::Tensor s = toFloatNchw(src_.faces.index_select(0, si), res);
+    torch::Tensor d = toFloatNchw(dst_.faces.index_select(0, di), res);
+    torch::Tensor sm = toFloatNchw(src_.masks.index_select(0, si).narrow(3, 0, 1), res);
+    torch::Tensor dm = toFloatNchw(dst_.masks.index_select(0, di).narrow(3, 0, 1), res);
+    auto recon = model_->reconstruct(s, d);
+    Decoded swapped = model_->swap(d);
+    auto cl = [](const torch::Tensor& t) { return t.to(torch::kFloat32).clamp(0, 1); };
+    std::vector<std::vector<ImageU8>> columns = {toImagesU8(s), toImagesU8(cl(recon.first.image)),
+                                                 toImagesU8(d), toImagesU8(cl(recon.second.image)),
+                                                 toImagesU8(cl(swapped.image))};
+    std::vector<std::vector<ImageU8>> maskColumns = {
+        toImagesU8(sm), toImagesU8(cl(recon.first.mask)), toImagesU8(dm),
+        toImagesU8(cl(recon.second.mask)), toImagesU8(cl(swapped.mask))};
+    auto rowsOf = [&](const std::vector<std::vector<ImageU8>>& cols) {
+        std::vector<std::vector<ImageU8>> rows(n);
+        for (size_t r = 0; r < n; ++r)
+            for (const auto& c : cols) rows[r].push_back(c[r]);
+        return rows;
+    };
+    TrainingUpdate u;
+    u.iteration = iteration_;
+    if (!lossHistory_.empty())
+        u.srcLoss = lossHistory_.back().srcLoss, u.dstLoss = lossHistory_.back().dstLoss;
+    u.msPerIteration = msPerIteration_;
+    u.device = deviceLine_;
+    u.preview = PreviewGrid::compose(rowsOf(columns));
+    u.maskPreview = PreviewGrid::compose(rowsOf(maskColumns));
+    char name[64];
+    std::snprintf(name, sizeof name, "%08lld.png", (long long)iteration_);
+    const fs::path dir = request_.modelDir / "previews";
+    writePng(dir / ("preview_" + std::string(name)), u.preview);
+    writePng(dir / ("masks_" + std::string(name)), u.maskPreview);
+    u.lossHistory = thinnedHistory();
+    if (previews_) previews_->post(std::move(u));
+}
+
+StageResult TrainingSession::run() {
+    resolvedOptions_ = trainOptionSchema().resolve(request_.options);
+    options_ = TrainOptions::fromJson(resolvedOptions_);
+    deviceLine_ = describeDevice(&device_);
+    if (!device_.is_cuda()) {
+        int threads = options_.threads > 0 ? options_.threads
+                                           : int(std::max(1u, std::thread::hardware_concurrency()));
+        torch::set_num_threads(threads);
+        deviceLine_ += " (" + std::to_string(threads) + " threads)";
+        if (options_.precision != "fp32")
+            logWarning("precision " + options_.precision + " is CUDA only; the CPU trains in fp32");
+    }
+    logInfo("training on " + deviceLine_);
+    src_ = loadFaceset(request_.srcFaceset, "src");
+    dst_ = loadFaceset(request_.dstFaceset, "dst");
+    if (src_.faceType != dst_.faceType)
+        logWarning("src faces are '" + src_.faceType + "' but dst faces are '" + dst_.faceType +
+                   "'");
+    fs::create_directories(request_.modelDir);
+    buildOrResume();
+    resetGenerator();
+
+    const int64_t startIteration = iteration_;
+    const auto started = std::chrono::steady_clock::now();
+    lastSave_ = started;
+    ProgressEvent event;
+    event.stage = "train";
+    event.started = started;
+    event.total = request_.maxIterations > 0
+                      ? std::max<int64_t>(0, request_.maxIterations - startIteration)
+                      : 0;
+    bool cancelled = false, stopped = false, previewNow = false;
+    auto minutesSince = [](std::chrono::steady_clock::time_point t) {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count() / 60.0;
+    };
+    for (;;) {
+        if (request_.maxIterations > 0 && iteration_ >= request_.maxIterations) break;
+        if (request_.maxMinutes > 0 && minutesSince(started) >= request_.maxMinutes) break;
+        if (cancel_.isCancelled()) {
+            cancelled = true;
+            break;
+        }
+        while (commands_) {
+            auto command = commands_->pop();
+            if (!command) break;
+            if (*command == TrainerCommand::SaveNow) save("requested");
+            if (*command == TrainerCommand::PreviewNow) previewNow = true;
+            if (*command == TrainerCommand::Stop) stopped = true;
+        }
+        if (stopped) break;
+        if (previewNow) {
+            makePreview();
+            previewNow = false;
+        }
+
+        const auto t0 = std::chrono::steady_clock::now();
+        StepResult r = step();
+        const double ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                .count();
+        if (!r.good) {
+            ++skippedSteps_;
+            ++badInRow_;
+            logWarning("iteration " + std::to_string(iteration_ + 1) +
+                       ": non-finite loss or gradients (src " + formatLoss(r.srcLoss) + ", dst " +
+                       formatLoss(r.dstLoss) + "); step skipped (" + std::to_string(badInRow_) +
+                       " in a row)");
+            if (badInRow_ >= kBadStepsBeforeRollback) rollback();
+            continue;
+        }
+        badInRow_ = 0;
+        ++iteration_;
+        msPerIteration_ = msPerIteration_ == 0 ? ms : 0.9 * msPerIteration_ + 0.1 * ms;
+        lossHistory_.push_back({iteration_, r.srcLoss, r.dstLoss});
+
+        event.done = iteration_ - startIteration;
+        event.message = "iter " + std::to_string(iteration_) + "  " +
+                        std::to_string(int(std::lround(msPerIteration_))) + " ms/iter  src " +
+                        formatLoss(r.srcLoss) + "  dst " + formatLoss(r.dstLoss);
+        if (request_.maxMinutes > 0 && event.total == 0)
+            event.message +=
+                "  left " + formatDuration(request_.maxMinutes * 60 - minutesSince(started) * 60);
+        progress_.report(event);
+
+        if (iteration_ % options_.previewEvery == 0) makePreview();
+        if (minutesSince(lastSave_) >= options_.autosaveMinutes) save("autosave");
+    }
+    if (iteration_ > startIteration && iteration_ % options_.previewEvery != 0) makePreview();
+    save(cancelled ? "cancelled" : "end of session");
+
+    nlohmann::json summary = {{"iteration", iteration_},
+                              {"iterations_this_session", iteration_ - startIteration},
+                              {"ms_per_iteration", msPerIteration_},
+                              {"skipped_steps", skippedSteps_},
+                              {"rollbacks", rollbacks_},
+                              {"learning_rate", learningRate_},
+                              {"device", deviceLine_},
+                              {"model", request_.modelDir.string()}};
+    if (!lossHistory_.empty()) {
+        summary["src_loss"] = lossHistory_.back().srcLoss;
+        summary["dst_loss"] = lossHistory_.back().dstLoss;
+    }
+    std::string where = "iteration " + std::to_string(iteration_) + ", checkpoint saved in " +
+                        request_.modelDir.string();
+    if (cancelled) {
+        StageResult result = StageResult::cancelled("stopped at " + where);
+        result.summary = summary;
+        return result;
+    }
+    return StageResult::succeeded((stopped ? "stopped at " : "trained to ") + where, summary);
+}
+
+}  // namespace doppel::models

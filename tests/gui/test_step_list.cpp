@@ -1,0 +1,92 @@
+// The step list follows the stage states in project.json: not run, running, done, failed, and
+// stale when an earlier step ran after a later one.
+#include <QTest>
+
+#include "common/Workspace.h"
+#include "support/TestSupport.h"
+#include "ui/PipelineSteps.h"
+#include "ui/StepList.h"
+
+using namespace doppel;
+using namespace doppel::ui;
+
+namespace doppel::ui {
+void initResources();
+}
+
+class StepListTest : public QObject {
+    Q_OBJECT
+  private:
+    static void setStage(const Workspace& ws, const std::string& key, const std::string& status,
+                         const std::string& updated) {
+        ws.updateProject([&](nlohmann::json& p) {
+            p["stages"][key] = {{"status", status}, {"updated", updated}, {"message", ""}};
+        });
+    }
+
+  private Q_SLOTS:
+    void initTestCase() { initResources(); }
+
+    void noWorkspaceMeansNothingRun() {
+        auto states = computeStepStates(nlohmann::json(), false);
+        QCOMPARE(int(states.size()), kStepCount);
+        for (StepState s : states) QCOMPARE(s, StepState::NotRun);
+    }
+
+    void followsARealWorkspace() {
+        auto dir = test::scratchDir("gui_step_list");
+        auto video = test::dataFile("video/grid_s2_150f.mp4");
+        Workspace ws = Workspace::create(dir / "ws", video, video);
+        StepList list;
+        auto refresh = [&] { list.setStates(computeStepStates(ws.project(), true)); };
+        refresh();
+        QCOMPARE(list.state(Step::Project), StepState::Done);
+        QCOMPARE(list.state(Step::Extract), StepState::NotRun);
+
+        // Through the real Workspace API: running, then done for every key of Extract.
+        ws.setStageStatus("extract.src", "running");
+        refresh();
+        QCOMPARE(list.state(Step::Extract), StepState::Running);
+        QVERIFY(list.item(int(Step::Extract))->text().contains("running"));
+        for (const char* key : {"extract.src", "extract.dst", "align.src"})
+            ws.setStageStatus(key, "done");
+        refresh();
+        QCOMPARE(list.state(Step::Extract), StepState::NotRun);  // align.dst still missing
+        ws.setStageStatus("align.dst", "failed", "no faces");
+        refresh();
+        QCOMPARE(list.state(Step::Extract), StepState::Failed);
+        ws.setStageStatus("align.dst", "cancelled");
+        refresh();
+        QCOMPARE(list.state(Step::Extract), StepState::NotRun);
+
+        // Timestamps set explicitly so that "ran after" does not depend on the clock.
+        for (const char* key : {"extract.src", "extract.dst", "align.src", "align.dst"})
+            setStage(ws, key, "done", "2026-01-01T10:00:00Z");
+        setStage(ws, "pack.src", "done", "2026-01-01T10:05:00Z");
+        setStage(ws, "pack.dst", "done", "2026-01-01T10:05:00Z");
+        setStage(ws, "train", "done", "2026-01-01T11:00:00Z");
+        refresh();
+        QCOMPARE(list.state(Step::Extract), StepState::Done);
+        QCOMPARE(list.state(Step::Faces), StepState::Done);
+        QCOMPARE(list.state(Step::Train), StepState::Done);
+        QCOMPARE(list.state(Step::Merge), StepState::NotRun);
+        QVERIFY(list.item(int(Step::Train))->text().contains("done"));
+
+        // Re-packing the destination after training makes the model stale.
+        setStage(ws, "pack.dst", "done", "2026-01-01T12:00:00Z");
+        refresh();
+        QCOMPARE(list.state(Step::Faces), StepState::Done);
+        QCOMPARE(list.state(Step::Train), StepState::Stale);
+        QVERIFY(list.item(int(Step::Train))->text().contains("stale"));
+
+        // Training again brings it back to done.
+        setStage(ws, "train", "done", "2026-01-01T13:00:00Z");
+        setStage(ws, "merge", "done", "2026-01-01T12:30:00Z");
+        refresh();
+        QCOMPARE(list.state(Step::Train), StepState::Done);
+        QCOMPARE(list.state(Step::Merge), StepState::Stale);  // merged with the older model
+    }
+};
+
+QTEST_MAIN(StepListTest)
+#include "test_step_list.moc"

@@ -1,0 +1,222 @@
+// End to end: a destination workspace made by the real CLI (new + extract + align on 10 GRID
+// frames), merged with a test-double FaceSwapper: outputs, resume, cancel, pass-through frames,
+// per-range overrides, and the clear errors (face type, unwritable output, missing model).
+#include <cstdlib>
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "common/Workspace.h"
+#include "merge/FaceCompositor.h"
+#include "pipeline/MergeStage.h"
+#include "support/TestSupport.h"
+
+namespace fs = std::filesystem;
+using namespace doppel;
+
+namespace {
+
+class TintSwapper : public FaceSwapper {
+  public:
+    explicit TintSwapper(std::string type = "full") : type_(std::move(type)) {}
+    int resolution() const override { return 128; }
+    std::string faceType() const override { return type_; }
+    std::string describe() const override { return "tint test double"; }
+    std::vector<SwapPrediction> predict(const std::vector<ImageU8>& faces) override {
+        std::vector<SwapPrediction> out;
+        for (const auto& f : faces) {
+            SwapPrediction p;
+            p.face = ImageF32(f.width, f.height, 3);
+            for (size_t i = 0; i < f.pixels.size(); ++i)
+                p.face.pixels[i] =
+                    std::min(1.0f, f.pixels[i] / 255.0f + (i % 3 == 2 ? 0.3f : 0.0f));
+            p.predictedMask = ImageF32(f.width, f.height, 1, 1.0f);
+            p.dstMask = ImageF32(f.width, f.height, 1, 1.0f);
+            out.push_back(std::move(p));
+        }
+        return out;
+    }
+
+  private:
+    std::string type_;
+};
+
+class CancelAfter : public ProgressSink {
+  public:
+    CancelAfter(CancelToken& token, int64_t n) : token_(token), n_(n) {}
+    void report(const ProgressEvent& e) override {
+        if (e.done >= n_) token_.cancel();
+    }
+
+  private:
+    CancelToken& token_;
+    int64_t n_;
+};
+
+int run(const std::string& command) {
+    return WEXITSTATUS(std::system(command.c_str()));
+}
+
+// Built once with the real CLI; each test works on its own copy.
+fs::path baseWorkspace() {
+    static fs::path base;
+    if (!base.empty()) return base;
+    fs::path dir = test::scratchDir("merge_base") / "ws";
+    std::string cli = test::cliPath().string(),
+                log = " >" + (dir.parent_path() / "log.txt").string() + " 2>&1";
+    std::string video = test::dataFile("video/grid_s2_150f.mp4").string();
+    if (run(cli + " new --workspace " + dir.string() + " --src " + video + " --dst " + video +
+            log) != 0 ||
+        run(cli + " extract --workspace " + dir.string() + " --side dst --set end=0.4" + log) !=
+            0 ||
+        run(cli + " align --workspace " + dir.string() + " --side dst" + log) != 0)
+        return {};
+    base = dir;
+    return base;
+}
+
+Workspace copyOf(const std::string& name) {
+    fs::path base = baseWorkspace();
+    if (base.empty())
+        throw std::runtime_error(
+            "doppel new/extract/align failed (see test-tmp/merge_base/log.txt)");
+    fs::path dir = test::scratchDir(name) / "ws";
+    fs::copy(base, dir, fs::copy_options::recursive);
+    return Workspace::open(dir);
+}
+
+size_t countFiles(const fs::path& dir) {
+    size_t n = 0;
+    for (const auto& e : fs::directory_iterator(dir))
+        if (e.path().extension() == ".png") ++n;
+    return n;
+}
+
+StageResult merge(const Workspace& ws, FaceSwapper& swapper,
+                  nlohmann::json options = nlohmann::json::object()) {
+    NullProgressSink quiet;
+    CancelToken never;
+    return MergeStage::run(ws, MergeStage::optionSchema().resolve(options), swapper, {}, quiet,
+                           never);
+}
+
+}  // namespace
+
+TEST(MergeStage, MergesEveryFrameAndResumes) {
+    Workspace ws = copyOf("merge_full");
+    TintSwapper swapper;
+    StageResult r = merge(ws, swapper);
+    ASSERT_TRUE(r.ok()) << r.message;
+    EXPECT_EQ(r.summary["frames_merged"], 10);
+    EXPECT_EQ(r.summary["faces_merged"], 10);
+    EXPECT_EQ(countFiles(ws.mergedDir()), 10u);
+    EXPECT_EQ(countFiles(ws.mergedMaskDir()), 10u);
+    EXPECT_EQ(ws.stageStatus("merge"), "done");
+
+    cv::Mat frame = cv::imread((ws.framesDir(Side::Dst) / "000004.png").string());
+    cv::Mat merged = cv::imread((ws.mergedDir() / "000004.png").string());
+    cv::Mat mask = cv::imread((ws.mergedMaskDir() / "000004.png").string(), cv::IMREAD_GRAYSCALE);
+    ASSERT_EQ(merged.size(), frame.size());
+    // The face is redder (the double adds red; RCT pulls most of it back, not all), the corner
+    // untouched.
+    cv::Mat face = mask > 200;
+    ASSERT_GT(cv::countNonZero(face), 2000);
+    EXPECT_GT(cv::mean(merged, face)[2], cv::mean(frame, face)[2] + 1.0);
+    cv::Rect corner(0, 0, 40, 40);
+    EXPECT_EQ(cv::norm(merged(corner), frame(corner), cv::NORM_INF), 0.0);
+    cv::imwrite((ws.root() / "side_by_side.png").string(), [&] {
+        cv::Mat both;
+        cv::hconcat(frame, merged, both);
+        return both;
+    }());
+
+    fs::remove(ws.mergedDir() / "000003.png");
+    StageResult again = merge(ws, swapper);
+    ASSERT_TRUE(again.ok()) << again.message;
+    EXPECT_EQ(again.summary["frames_merged"], 1);
+    EXPECT_EQ(again.summary["frames_skipped_already_merged"], 9);
+}
+
+TEST(MergeStage, CancelThenContinue) {
+    Workspace ws = copyOf("merge_cancel");
+    TintSwapper swapper;
+    CancelToken token;
+    CancelAfter sink(token, 2);
+    nlohmann::json options = MergeStage::optionSchema().resolve({{"threads", 1}, {"batch", 2}});
+    StageResult first = MergeStage::run(ws, options, swapper, {}, sink, token);
+    EXPECT_EQ(first.status, StageStatus::Cancelled);
+    EXPECT_EQ(first.exitCode(), 130);
+    EXPECT_EQ(ws.stageStatus("merge"), "cancelled");
+    int64_t doneFirst = first.summary["frames_merged"];
+    EXPECT_GE(doneFirst, 2);
+    EXPECT_LT(doneFirst, 10);
+    StageResult rest = merge(ws, swapper);
+    ASSERT_TRUE(rest.ok()) << rest.message;
+    EXPECT_EQ(rest.summary["frames_merged"].get<int64_t>() + doneFirst, 10);
+}
+
+TEST(MergeStage, FramesWithoutFacePassThroughUnchanged) {
+    Workspace ws = copyOf("merge_passthrough");
+    fs::remove(ws.alignedDir(Side::Dst) / "000005_0.jpg");  // deleted in review
+    TintSwapper swapper;
+    StageResult r = merge(ws, swapper);
+    ASSERT_TRUE(r.ok()) << r.message;
+    EXPECT_EQ(r.summary["frames_without_face"], 1);
+    cv::Mat frame = cv::imread((ws.framesDir(Side::Dst) / "000005.png").string());
+    cv::Mat merged = cv::imread((ws.mergedDir() / "000005.png").string());
+    EXPECT_EQ(cv::norm(frame, merged, cv::NORM_INF), 0.0);
+}
+
+TEST(MergeStage, ClearErrors) {
+    Workspace ws = copyOf("merge_errors");
+    TintSwapper wholeFace("whole_face");
+    StageResult r = merge(ws, wholeFace);
+    EXPECT_FALSE(r.ok());
+    EXPECT_NE(r.message.find("whole_face"), std::string::npos) << r.message;
+
+    std::ofstream(ws.mergedDir()) << "not a folder";
+    TintSwapper swapper;
+    r = merge(ws, swapper);
+    EXPECT_FALSE(r.ok());
+    EXPECT_NE(r.message.find("merged"), std::string::npos) << r.message;
+    EXPECT_EQ(ws.stageStatus("merge"), "failed");
+
+    fs::remove(ws.mergedDir());
+    fs::remove_all(ws.alignedDir(Side::Dst));
+    r = merge(ws, swapper);
+    EXPECT_FALSE(r.ok());
+    EXPECT_NE(r.message.find("aligned"), std::string::npos) << r.message;
+}
+
+TEST(MergeCli, MissingModelAndSavedRanges) {
+    Workspace ws = copyOf("merge_cli");
+    std::string cli = test::cliPath().string(), dir = ws.root().string();
+    std::string errFile = (ws.root().parent_path() / "err.txt").string();
+    EXPECT_EQ(run(cli + " merge --workspace " + dir + " --model nope 2>" + errFile), 1);
+    std::ifstream in(errFile);
+    std::string err((std::istreambuf_iterator<char>(in)), {});
+    EXPECT_NE(err.find("nope"), std::string::npos) << err;
+
+    EXPECT_EQ(run(cli + " merge --workspace " + dir +
+                  " --frames 3-5 --set erode=40 --save-range >/dev/null"),
+              0);
+    EXPECT_EQ(run(cli + " merge --workspace " + dir +
+                  " --frames 3-5 --set erode=9999 --save-range 2>/dev/null"),
+              2);
+    nlohmann::json overrides = ws.project()["options"]["merge.overrides"];
+    ASSERT_EQ(overrides.size(), 1u);
+    EXPECT_EQ(overrides[0]["first"], 3);
+    EXPECT_EQ(overrides[0]["set"]["erode"], 40);
+
+    // The stage applies the stored override to frames 3-5 only: their masks are smaller.
+    TintSwapper swapper;
+    ASSERT_TRUE(merge(ws, swapper).ok());
+    auto maskArea = [&](const std::string& name) {
+        return cv::countNonZero(
+            cv::imread((ws.mergedMaskDir() / name).string(), cv::IMREAD_GRAYSCALE) > 128);
+    };
+    EXPECT_LT(maskArea("000004.png"), 0.8 * maskArea("000002.png"));
+    EXPECT_LT(maskArea("000004.png"), 0.8 * maskArea("000007.png"));
+}

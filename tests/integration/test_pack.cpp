@@ -1,0 +1,131 @@
+// The pack stage end to end (new + extract + align + pack via the CLI): array shapes, ids,
+// landmarks at the packed resolution, hull and eyes+mouth masks, deleted faces dropping out.
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "common/PackedFaceset.h"
+#include "common/Workspace.h"
+#include "faces/AlignedFace.h"
+#include "support/TestSupport.h"
+
+namespace fs = std::filesystem;
+using namespace doppel;
+using doppel::test::cliPath;
+using doppel::test::dataFile;
+using doppel::test::scratchDir;
+
+namespace {
+
+struct Run {
+    int exitCode = -1;
+    std::string out, err;
+};
+
+std::string slurp(const fs::path& path) {
+    std::ifstream in(path);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+Run doppel(const fs::path& scratch, const std::string& arguments) {
+    fs::path out = scratch / "cli.out", err = scratch / "cli.err";
+    std::string command = "'" + cliPath().string() + "' " + arguments + " > '" + out.string() +
+                          "' 2> '" + err.string() + "'";
+    int status = std::system(command.c_str());
+    Run run;
+    run.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    run.out = slurp(out);
+    run.err = slurp(err);
+    return run;
+}
+
+}  // namespace
+
+TEST(PackCli, PacksAlignedFacesMasksLandmarksAndIds) {
+    fs::path scratch = scratchDir("pack_grid");
+    fs::path ws = scratch / "ws";
+    std::string clip = dataFile("video/grid_s2_150f.mp4").string();
+    std::string at = " --workspace '" + ws.string() + "' --side src";
+    ASSERT_EQ(doppel(scratch, "new --workspace '" + ws.string() + "' --src '" + clip + "' --dst '" +
+                                  clip + "'")
+                  .exitCode,
+              0);
+    Run packTooEarly = doppel(scratch, "pack" + at);
+    EXPECT_EQ(packTooEarly.exitCode, 1);
+    EXPECT_NE(packTooEarly.err.find("doppel align"), std::string::npos) << packTooEarly.err;
+    ASSERT_EQ(doppel(scratch, "extract" + at + " --set end=0.8").exitCode, 0);
+    Run aligned = doppel(scratch, "align" + at);
+    ASSERT_EQ(aligned.exitCode, 0) << aligned.err;
+    Run packed = doppel(scratch, "pack" + at + " --set resolution=128");
+    ASSERT_EQ(packed.exitCode, 0) << packed.err;
+
+    Workspace workspace = Workspace::open(ws);
+    auto faces = listAlignedFaces(workspace.alignedDir(Side::Src));
+    ASSERT_EQ(faces.size(), 20u);
+    PackedFaceset set = readPackedFaceset(workspace.packedDir(Side::Src));
+    ASSERT_EQ(set.count(), 20);
+    EXPECT_EQ(set.resolution, 128);
+    EXPECT_EQ(set.faceType, "full");
+    EXPECT_EQ(set.side, "src");
+    ASSERT_EQ(set.names.size(), 20u);
+    EXPECT_EQ(set.names[0], "000001_0.jpg");
+    const size_t r = 128;
+    for (int64_t i = 0; i < set.count(); ++i) {
+        EXPECT_EQ(set.ids[size_t(i)],
+                  faces[size_t(i)].frameIndex * 100 + faces[size_t(i)].faceIndex);
+        // Landmarks are the sidecar's aligned landmarks scaled from 256 to 128 px.
+        auto aligned = faces[size_t(i)].alignedLandmarks();
+        for (size_t k = 0; k < 68; ++k) {
+            EXPECT_NEAR(set.landmarks[size_t(i) * 136 + 2 * k], aligned[k][0] * 0.5f, 1e-3);
+            EXPECT_NEAR(set.landmarks[size_t(i) * 136 + 2 * k + 1], aligned[k][1] * 0.5f, 1e-3);
+        }
+        // Masks: binary; hull covers a plausible share of the crop and contains the nose tip;
+        // eyes+mouth is smaller and lies inside the hull.
+        const uint8_t* m = set.masks.data() + size_t(i) * r * r * 2;
+        size_t hull = 0, eyesMouth = 0, outsideHull = 0, nonBinary = 0;
+        for (size_t p = 0; p < r * r; ++p) {
+            uint8_t h = m[2 * p], e = m[2 * p + 1];
+            hull += h == 255;
+            eyesMouth += e == 255;
+            outsideHull += e == 255 && h == 0;
+            nonBinary += (h != 0 && h != 255) + (e != 0 && e != 255);
+        }
+        EXPECT_EQ(nonBinary, 0u);
+        EXPECT_GT(hull, r * r * 25 / 100);
+        EXPECT_LT(hull, r * r * 60 / 100);
+        EXPECT_GT(eyesMouth, r * r / 100);
+        EXPECT_LT(eyesMouth, hull / 3);
+        EXPECT_LT(outsideHull, eyesMouth / 10);
+        size_t nx = size_t(set.landmarks[size_t(i) * 136 + 60]),
+               ny = size_t(set.landmarks[size_t(i) * 136 + 61]);
+        EXPECT_EQ(m[2 * (ny * r + nx)], 255);
+    }
+    // Faces are the aligned images, resized: a bright-ish face, not an empty buffer.
+    double mean = 0;
+    for (size_t p = 0; p < r * r * 3; ++p) mean += set.faces[p];
+    EXPECT_GT(mean / (r * r * 3), 40.0);
+
+    // A face deleted in review drops out of the next pack.
+    fs::remove(workspace.alignedDir(Side::Src) / "000005_0.jpg");
+    ASSERT_EQ(doppel(scratch, "pack" + at).exitCode, 0);
+    PackedFaceset after = readPackedFaceset(workspace.packedDir(Side::Src));
+    EXPECT_EQ(after.count(), 19);
+    EXPECT_EQ(after.resolution, 128);  // the saved option is reused
+    EXPECT_EQ(std::find(after.names.begin(), after.names.end(), "000005_0.jpg"), after.names.end());
+    EXPECT_EQ(std::find(after.ids.begin(), after.ids.end(), 500), after.ids.end());
+    EXPECT_EQ(workspace.stageStatus("pack.src"), "done");
+}
+
+TEST(PackCli, UsageErrors) {
+    fs::path scratch = scratchDir("pack_usage");
+    EXPECT_EQ(doppel(scratch, "pack --side src").exitCode, 2);
+    Run help = doppel(scratch, "pack --help");
+    EXPECT_EQ(help.exitCode, 0);
+    EXPECT_NE(help.out.find("resolution"), std::string::npos);
+}

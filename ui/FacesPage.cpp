@@ -1,0 +1,297 @@
+#include "ui/FacesPage.h"
+
+#include <QAction>
+#include <QFutureWatcher>
+#include <QHBoxLayout>
+#include <QPainter>
+#include <QSplitter>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <algorithm>
+#include <filesystem>
+#include <numeric>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include "common/Log.h"
+#include "faces/FaceSortKeys.h"
+#include "pipeline/PackStage.h"
+#include "ui/FaceGridModel.h"
+#include "ui/OptionForm.h"
+#include "ui/SideProgress.h"
+
+namespace fs = std::filesystem;
+
+namespace doppel::ui {
+namespace {
+
+const QString kPackJob = QStringLiteral("Pack faces");
+enum SortKey { ByFrame, ByBlur, ByYaw, ByPitch, BySize, ByHistogram };
+
+std::vector<FaceEntry> loadFaces(const fs::path& alignedDir) {
+    std::vector<FaceEntry> out;
+    if (!fs::exists(alignedDir)) return out;
+    try {
+        for (AlignedFace& face : listAlignedFaces(alignedDir))
+            out.push_back({QString::fromStdString((alignedDir / face.imageName()).string()),
+                           std::move(face)});
+    } catch (const std::exception& e) {
+        logError(std::string("cannot list faces: ") + e.what());
+    }
+    return out;
+}
+
+// The new order of the rows for a sort key; blur and size put the worst (lowest) first so they
+// can be selected and deleted together, yaw and pitch go from one extreme to the other.
+std::vector<size_t> sortOrder(const std::vector<FaceEntry>& faces, int key) {
+    std::vector<size_t> order(faces.size());
+    std::iota(order.begin(), order.end(), 0);
+    if (key == ByFrame) {
+        std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+            return std::make_pair(faces[a].meta.frameIndex, faces[a].meta.faceIndex) <
+                   std::make_pair(faces[b].meta.frameIndex, faces[b].meta.faceIndex);
+        });
+        return order;
+    }
+    std::vector<FaceSortKeys> keys(faces.size());
+    for (size_t i = 0; i < faces.size(); ++i) {
+        cv::Mat image = cv::imread(faces[i].imagePath.toStdString(), cv::IMREAD_COLOR);
+        const AlignedFace& m = faces[i].meta;
+        try {
+            keys[i] =
+                computeFaceSortKeys(image, m.landmarks, cv::Size(m.frameWidth, m.frameHeight));
+        } catch (const std::exception& e) {
+            logWarning(faces[i].imagePath.toStdString() + ": " + e.what());
+        }
+    }
+    if (key == ByHistogram) {
+        std::vector<std::vector<float>> histograms;
+        for (auto& k : keys) histograms.push_back(std::move(k.histogram));
+        return orderByHistogramSimilarity(histograms);
+    }
+    auto value = [&](size_t i) {
+        switch (key) {
+            case ByBlur:
+                return keys[i].blur;
+            case ByYaw:
+                return keys[i].yawDegrees;
+            case ByPitch:
+                return keys[i].pitchDegrees;
+            default:
+                return keys[i].size;
+        }
+    };
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return value(a) < value(b); });
+    return order;
+}
+
+bool moveFile(const fs::path& from, const fs::path& to) {
+    std::error_code ec;
+    fs::create_directories(to.parent_path(), ec);
+    fs::rename(from, to, ec);
+    if (ec) logWarning("cannot move " + from.string() + " to " + to.string() + ": " + ec.message());
+    return !ec;
+}
+
+}  // namespace
+
+FacesPage::FacesPage(StudioSession* session, QWidget* parent) : QWidget(parent), session_(session) {
+    auto* layout = new QVBoxLayout(this);
+    auto* bar = new QHBoxLayout;
+    sideCombo_ = new QComboBox(this);
+    sideCombo_->addItems({tr("Source faces"), tr("Destination faces")});
+    sortCombo_ = new QComboBox(this);
+    sortCombo_->addItems({tr("Sort: frame order"), tr("Sort: blur (blurriest first)"),
+                          tr("Sort: yaw"), tr("Sort: pitch"), tr("Sort: size (smallest first)"),
+                          tr("Sort: histogram similarity")});
+    auto* deleteButton = new QPushButton(tr("Delete selected"), this);
+    auto* restoreButton = new QPushButton(tr("Restore deleted"), this);
+    countLabel_ = new QLabel(this);
+    bar->addWidget(sideCombo_);
+    bar->addWidget(sortCombo_);
+    bar->addWidget(deleteButton);
+    bar->addWidget(restoreButton);
+    bar->addStretch(1);
+    bar->addWidget(countLabel_);
+    layout->addLayout(bar);
+
+    auto* split = new QSplitter(Qt::Horizontal, this);
+    model_ = new FaceGridModel(this);
+    grid_ = new QListView(split);
+    grid_->setModel(model_);
+    grid_->setViewMode(QListView::IconMode);
+    grid_->setIconSize(QSize(FaceGridModel::kThumbSize, FaceGridModel::kThumbSize));
+    grid_->setGridSize(QSize(FaceGridModel::kThumbSize + 16, FaceGridModel::kThumbSize + 28));
+    grid_->setResizeMode(QListView::Adjust);
+    grid_->setMovement(QListView::Static);
+    grid_->setUniformItemSizes(true);
+    grid_->setLayoutMode(QListView::Batched);
+    grid_->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    auto* deleteAction = new QAction(tr("Delete"), grid_);
+    deleteAction->setShortcut(QKeySequence::Delete);
+    grid_->addAction(deleteAction);
+
+    auto* side = new QWidget(split);
+    auto* sideLayout = new QVBoxLayout(side);
+    frameView_ = new QLabel(tr("Click a face to see its frame."), side);
+    frameView_->setAlignment(Qt::AlignCenter);
+    frameView_->setMinimumSize(360, 260);
+    frameView_->setFrameShape(QFrame::StyledPanel);
+    frameInfo_ = new QLabel(side);
+    frameInfo_->setWordWrap(true);
+    packForm_ = new OptionForm(PackStage::optionSchema(), side);
+    auto* packButton = new QPushButton(tr("Pack both sides for training"), side);
+    packProgress_ = new SideProgress(tr("Packing"), side);
+    sideLayout->addWidget(frameView_, 1);
+    sideLayout->addWidget(frameInfo_);
+    sideLayout->addWidget(packForm_);
+    sideLayout->addWidget(packButton);
+    sideLayout->addWidget(packProgress_);
+    split->addWidget(grid_);
+    split->addWidget(side);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    layout->addWidget(split, 1);
+
+    connect(sideCombo_, &QComboBox::currentIndexChanged, this, &FacesPage::reload);
+    connect(sortCombo_, &QComboBox::currentIndexChanged, this, &FacesPage::sortFaces);
+    connect(deleteButton, &QPushButton::clicked, this, &FacesPage::deleteSelected);
+    connect(deleteAction, &QAction::triggered, this, &FacesPage::deleteSelected);
+    connect(restoreButton, &QPushButton::clicked, this, &FacesPage::restoreDeleted);
+    connect(grid_, &QListView::clicked, this, &FacesPage::showFrameOf);
+    connect(packButton, &QPushButton::clicked, this, &FacesPage::pack);
+    connect(session_, &StudioSession::workspaceChanged, this, &FacesPage::reload);
+    connect(session_, &StudioSession::jobFinished, this,
+            [this](const QString& name, const JobOutcome& outcome) {
+                if (name == kPackJob) packProgress_->showText(outcome.message);
+                if (name == QLatin1String("Extract")) reload();
+            });
+}
+
+Side FacesPage::currentSide() const {
+    return sideCombo_->currentIndex() == 1 ? Side::Dst : Side::Src;
+}
+
+void FacesPage::reload() {
+    if (!session_->hasWorkspace()) return;
+    fs::path dir = session_->workspace().alignedDir(currentSide());
+    int generation = ++loadGeneration_;
+    countLabel_->setText(tr("loading..."));
+    auto* watcher = new QFutureWatcher<std::vector<FaceEntry>>(this);
+    connect(watcher, &QFutureWatcher<std::vector<FaceEntry>>::finished, this,
+            [this, watcher, generation] {
+                watcher->deleteLater();
+                if (generation != loadGeneration_) return;
+                model_->setFaces(watcher->result());
+                countLabel_->setText(tr("%1 faces").arg(model_->rowCount()));
+                if (sortCombo_->currentIndex() != ByFrame) sortFaces();
+                Q_EMIT facesLoaded(model_->rowCount());
+            });
+    watcher->setFuture(QtConcurrent::run(loadFaces, dir));
+}
+
+void FacesPage::sortFaces() {
+    int key = sortCombo_->currentIndex();
+    std::vector<FaceEntry> faces = model_->faces();
+    int generation = loadGeneration_;
+    countLabel_->setText(tr("sorting %1 faces...").arg(faces.size()));
+    auto* watcher = new QFutureWatcher<std::vector<size_t>>(this);
+    connect(
+        watcher, &QFutureWatcher<std::vector<size_t>>::finished, this, [this, watcher, generation] {
+            watcher->deleteLater();
+            if (generation != loadGeneration_ || watcher->result().size() != model_->faces().size())
+                return;
+            model_->applyOrder(watcher->result());
+            countLabel_->setText(tr("%1 faces").arg(model_->rowCount()));
+        });
+    watcher->setFuture(
+        QtConcurrent::run([faces = std::move(faces), key] { return sortOrder(faces, key); }));
+}
+
+void FacesPage::deleteSelected() {
+    if (!session_->hasWorkspace()) return;
+    fs::path trash = session_->workspace().trashDir(currentSide());
+    int moved = 0;
+    for (const QModelIndex& index : grid_->selectionModel()->selectedIndexes()) {
+        const FaceEntry& entry = model_->face(index.row());
+        fs::path image = entry.imagePath.toStdString();
+        fs::path meta = image.parent_path() / entry.meta.metaName();
+        // The sidecar goes first: a face without its image is ignored by listAlignedFaces.
+        if (fs::exists(meta)) moveFile(meta, trash / meta.filename());
+        if (moveFile(image, trash / image.filename())) ++moved;
+    }
+    logInfo("moved " + std::to_string(moved) + " faces to " + trash.string());
+    reload();
+}
+
+void FacesPage::restoreDeleted() {
+    if (!session_->hasWorkspace()) return;
+    fs::path trash = session_->workspace().trashDir(currentSide());
+    fs::path aligned = session_->workspace().alignedDir(currentSide());
+    int restored = 0;
+    std::error_code ec;
+    if (fs::exists(trash))
+        for (const auto& entry : fs::directory_iterator(trash, ec))
+            if (entry.is_regular_file() &&
+                moveFile(entry.path(), aligned / entry.path().filename()) &&
+                entry.path().extension() != ".json")
+                ++restored;
+    logInfo("restored " + std::to_string(restored) + " faces from " + trash.string());
+    reload();
+}
+
+void FacesPage::showFrameOf(const QModelIndex& index) {
+    if (!index.isValid() || !session_->hasWorkspace()) return;
+    const AlignedFace& meta = model_->face(index.row()).meta;
+    fs::path framePath = session_->workspace().framesDir(currentSide()) / meta.sourceFrame;
+    QImage frame(QString::fromStdString(framePath.string()));
+    if (frame.isNull()) {
+        frameView_->setText(
+            tr("Frame %1 is not on disk.").arg(QString::fromStdString(framePath.string())));
+        return;
+    }
+    frame = frame.convertToFormat(QImage::Format_RGB32);
+    QPainter painter(&frame);
+    painter.setRenderHint(QPainter::Antialiasing);
+    double penWidth = std::max(1.0, frame.width() / 300.0);
+    painter.setPen(QPen(QColor(60, 220, 90), penWidth));
+    painter.drawRect(QRectF(meta.box[0], meta.box[1], meta.box[2], meta.box[3]));
+    painter.setPen(Qt::NoPen);
+    painter.setBrush(QColor(240, 60, 60));
+    for (const auto& p : meta.landmarks)
+        painter.drawEllipse(QPointF(p[0], p[1]), penWidth * 1.2, penWidth * 1.2);
+    painter.end();
+    frameView_->setPixmap(QPixmap::fromImage(frame).scaled(frameView_->size(), Qt::KeepAspectRatio,
+                                                           Qt::SmoothTransformation));
+    frameInfo_->setText(tr("%1, face %2, detector score %3, roll %4 deg")
+                            .arg(QString::fromStdString(meta.sourceFrame))
+                            .arg(meta.faceIndex)
+                            .arg(meta.detectorScore, 0, 'f', 2)
+                            .arg(meta.rollDegrees, 0, 'f', 0));
+}
+
+void FacesPage::pack() {
+    if (!session_->hasWorkspace()) return;
+    Workspace ws = session_->workspace();
+    nlohmann::json options;
+    try {
+        options = PackStage::optionSchema().resolve(packForm_->values());
+    } catch (const std::exception& e) {
+        packProgress_->showText(QString::fromStdString(e.what()));
+        return;
+    }
+    auto job =
+        session_->startJob(kPackJob, [ws, options](ProgressSink& sink, const CancelToken& cancel) {
+            StageResult result = StageResult::succeeded("nothing packed");
+            for (Side side : {Side::Src, Side::Dst}) {
+                result = PackStage::run(ws, side, options, sink, cancel);
+                if (!result.ok()) return result;
+            }
+            return result;
+        });
+    if (job) connect(job, &JobRunner::progress, packProgress_, &SideProgress::showProgress);
+}
+
+}  // namespace doppel::ui

@@ -1,0 +1,55 @@
+#pragma once
+// Faces page: review the aligned faces of each side before training. A grid (thumbnails load
+// asynchronously), sorting by blur, yaw, pitch, size or histogram similarity (computed on the
+// thread pool), multi-select delete into data_<side>/trash/ (restorable), a frame view with the
+// detector box and landmarks of the clicked face, and "Pack for training" (PackStage).
+#include <QComboBox>
+#include <QLabel>
+#include <QListView>
+#include <QPushButton>
+#include <QWidget>
+
+#include "common/Workspace.h"
+#include "ui/StudioSession.h"
+
+namespace doppel::ui {
+
+class FaceGridModel;
+class OptionForm;
+class SideProgress;
+
+class FacesPage : public QWidget {
+    Q_OBJECT
+  public:
+    FacesPage(StudioSession* session, QWidget* parent = nullptr);
+    FaceGridModel* model() const { return model_; }
+    /// Reloads the faces of the chosen side (asynchronously).
+    void reload();
+    /// Moves the selected faces (image + .json) to data_<side>/trash/.
+    void deleteSelected();
+    /// Moves every face in trash/ back to aligned/.
+    void restoreDeleted();
+
+  Q_SIGNALS:
+    void facesLoaded(int count);
+
+  private:
+    Side currentSide() const;
+    void sortFaces();
+    void showFrameOf(const QModelIndex& index);
+    void pack();
+
+    StudioSession* session_;
+    QComboBox* sideCombo_;
+    QComboBox* sortCombo_;
+    QLabel* countLabel_;
+    QListView* grid_;
+    FaceGridModel* model_;
+    QLabel* frameView_;
+    QLabel* frameInfo_;
+    OptionForm* packForm_;
+    SideProgress* packProgress_;
+    int loadGeneration_ = 0;
+};
+
+}  // namespace doppel::ui

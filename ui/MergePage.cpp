@@ -1,0 +1,359 @@
+#include "ui/MergePage.h"
+
+#include <QFormLayout>
+#include <QFutureWatcher>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QPainter>
+#include <QScrollArea>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <memory>
+
+#include "common/Log.h"
+#include "merge/MergePreviewer.h"
+#include "merge/MergeSettings.h"
+#include "pipeline/MergeStage.h"
+#include "ui/ImageConvert.h"
+#include "ui/SideProgress.h"
+
+namespace doppel::ui {
+namespace {
+
+const QString kJobName = QStringLiteral("Merge");
+const std::vector<std::string> kChoiceKeys = {"mask", "color", "blend"};
+const std::vector<std::string> kSliderKeys = {"erode", "blur", "face_scale", "sharpen",
+                                              "motion_blur"};
+
+// The swapper must outlive the previewer that borrows it: members die in reverse order.
+struct LoadedModel {
+    std::unique_ptr<FaceSwapper> swapper;
+    std::unique_ptr<MergePreviewer> previewer;
+    std::vector<int64_t> frames;
+    QString description;
+    QString error;  ///< set instead of the rest when loading failed
+};
+
+QString labelFor(const std::string& key) {
+    QString text = QString::fromStdString(key);
+    text.replace('_', ' ');
+    text[0] = text[0].toUpper();
+    return text;
+}
+
+}  // namespace
+
+MergePage::MergePage(StudioSession* session, QWidget* parent)
+    : QWidget(parent), session_(session), baseOptions_(mergeOptionSchema().defaults()) {
+    auto* layout = new QHBoxLayout(this);
+    auto* left = new QVBoxLayout;
+    auto* modelBar = new QHBoxLayout;
+    modelName_ = new QLineEdit(QStringLiteral("default"), this);
+    auto* loadButton = new QPushButton(tr("Load model"), this);
+    modelState_ = new QLabel(tr("no model loaded"), this);
+    modelBar->addWidget(new QLabel(tr("Model"), this));
+    modelBar->addWidget(modelName_);
+    modelBar->addWidget(loadButton);
+    modelBar->addWidget(modelState_, 1);
+    left->addLayout(modelBar);
+    view_ = new QLabel(tr("Load a trained model to preview the merge."), this);
+    view_->setAlignment(Qt::AlignCenter);
+    view_->setMinimumSize(480, 360);
+    view_->setFrameShape(QFrame::StyledPanel);
+    left->addWidget(view_, 1);
+    auto* scrub = new QHBoxLayout;
+    frameSlider_ = new QSlider(Qt::Horizontal, this);
+    frameSlider_->setRange(0, 0);
+    frameLabel_ = new QLabel(tr("frame -"), this);
+    showBefore_ = new QCheckBox(tr("Before"), this);
+    showBefore_->setToolTip(tr("Show the original frame (B)"));
+    showBefore_->setShortcut(QKeySequence(Qt::Key_B));
+    split_ = new QCheckBox(tr("Split view"), this);
+    scrub->addWidget(frameSlider_, 1);
+    scrub->addWidget(frameLabel_);
+    scrub->addWidget(showBefore_);
+    scrub->addWidget(split_);
+    left->addLayout(scrub);
+    layout->addLayout(left, 3);
+
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidgetResizable(true);
+    scroll->setWidget(buildControls());
+    scroll->setMinimumWidth(320);
+    layout->addWidget(scroll, 1);
+
+    connect(loadButton, &QPushButton::clicked, this, &MergePage::loadModel);
+    connect(frameSlider_, &QSlider::valueChanged, this, &MergePage::requestRender);
+    connect(showBefore_, &QCheckBox::toggled, this, &MergePage::showRender);
+    connect(split_, &QCheckBox::toggled, this, &MergePage::showRender);
+    connect(session_, &StudioSession::workspaceChanged, this, [this] {
+        nlohmann::json saved = session_->workspace().stageOptions("merge");
+        if (saved.is_object()) {
+            try {
+                baseOptions_ = mergeOptionSchema().resolve(saved);
+            } catch (const std::exception& e) {
+                logWarning(e.what());
+            }
+        }
+        for (auto& [key, s] : sliders_) s->setValue(baseOptions_.value(key, 0));
+        for (auto& [key, c] : combos_)
+            c->setCurrentText(QString::fromStdString(baseOptions_.value(key, "")));
+    });
+    connect(session_, &StudioSession::jobFinished, this,
+            [this](const QString& name, const JobOutcome& outcome) {
+                if (name != kJobName) return;
+                mergeButton_->setEnabled(true);
+                progress_->showText(outcome.message);
+            });
+}
+
+QWidget* MergePage::buildControls() {
+    auto* panel = new QWidget(this);
+    auto* layout = new QVBoxLayout(panel);
+    auto* box = new QGroupBox(tr("Merge settings"), panel);
+    auto* form = new QFormLayout(box);
+    const OptionSchema& schema = mergeOptionSchema();
+    for (const std::string& key : kChoiceKeys) {
+        const OptionSpec* spec = schema.find(key);
+        if (!spec) continue;
+        auto* combo = new QComboBox(box);
+        for (const auto& choice : spec->choices) combo->addItem(QString::fromStdString(choice));
+        combo->setCurrentText(QString::fromStdString(spec->defaultValue.get<std::string>()));
+        combo->setToolTip(QString::fromStdString(spec->help));
+        connect(combo, &QComboBox::currentIndexChanged, this, &MergePage::requestRender);
+        form->addRow(labelFor(key), combo);
+        combos_[key] = combo;
+    }
+    for (const std::string& key : kSliderKeys) {
+        const OptionSpec* spec = schema.find(key);
+        if (!spec) continue;
+        auto* row = new QWidget(box);
+        auto* rowLayout = new QHBoxLayout(row);
+        rowLayout->setContentsMargins(0, 0, 0, 0);
+        auto* slider = new QSlider(Qt::Horizontal, row);
+        slider->setObjectName(QString::fromStdString("slider_" + key));
+        slider->setRange(int(spec->minValue), int(spec->maxValue));
+        slider->setValue(spec->defaultValue.get<int>());
+        slider->setToolTip(QString::fromStdString(spec->help));
+        auto* value = new QLabel(QString::number(slider->value()), row);
+        value->setMinimumWidth(32);
+        rowLayout->addWidget(slider, 1);
+        rowLayout->addWidget(value);
+        connect(slider, &QSlider::valueChanged, value, qOverload<int>(&QLabel::setNum));
+        connect(slider, &QSlider::valueChanged, this, &MergePage::requestRender);
+        form->addRow(labelFor(key), row);
+        sliders_[key] = slider;
+    }
+    layout->addWidget(box);
+
+    auto* rangeBox = new QGroupBox(tr("Per-range settings"), panel);
+    auto* rangeLayout = new QHBoxLayout(rangeBox);
+    rangeFirst_ = new QSpinBox(rangeBox);
+    rangeLast_ = new QSpinBox(rangeBox);
+    for (QSpinBox* s : {rangeFirst_, rangeLast_}) s->setRange(1, 10000000);
+    auto* apply = new QPushButton(tr("Apply to frames"), rangeBox);
+    apply->setToolTip(tr("Use the settings above for frames A to B only (saved in the project)."));
+    rangeLayout->addWidget(apply);
+    rangeLayout->addWidget(rangeFirst_);
+    rangeLayout->addWidget(new QLabel(QStringLiteral("-"), rangeBox));
+    rangeLayout->addWidget(rangeLast_);
+    layout->addWidget(rangeBox);
+    connect(apply, &QPushButton::clicked, this, &MergePage::applyToRange);
+
+    mergeButton_ = new QPushButton(tr("Save settings and merge all frames"), panel);
+    progress_ = new SideProgress(tr("Merge"), panel);
+    layout->addWidget(mergeButton_);
+    layout->addWidget(progress_);
+    layout->addStretch(1);
+    connect(mergeButton_, &QPushButton::clicked, this, &MergePage::mergeAll);
+    return panel;
+}
+
+QSlider* MergePage::slider(const std::string& key) const {
+    auto it = sliders_.find(key);
+    return it == sliders_.end() ? nullptr : it->second;
+}
+
+nlohmann::json MergePage::currentOptions() const {
+    nlohmann::json options = baseOptions_;
+    for (const auto& [key, s] : sliders_) options[key] = s->value();
+    for (const auto& [key, c] : combos_) options[key] = c->currentText().toStdString();
+    return mergeOptionSchema().resolve(options);
+}
+
+void MergePage::setRenderer(MergeFrameRenderer renderer, std::vector<int64_t> frameIndices) {
+    renderer_ = std::move(renderer);
+    frames_ = std::move(frameIndices);
+    QSignalBlocker block(frameSlider_);
+    frameSlider_->setRange(0, std::max<int>(0, int(frames_.size()) - 1));
+    if (!frames_.empty()) {
+        rangeFirst_->setValue(int(frames_.front()));
+        rangeLast_->setValue(int(frames_.back()));
+    }
+    requestRender();
+}
+
+void MergePage::loadModel() {
+    TrainingEngine* engine = session_->engine();
+    if (!engine || !session_->hasWorkspace()) {
+        modelState_->setText(tr("open a workspace first"));
+        return;
+    }
+    Workspace ws = session_->workspace();
+    std::filesystem::path dir = ws.modelDir(modelName_->text().trimmed().toStdString());
+    modelState_->setText(tr("loading..."));
+    auto* watcher = new QFutureWatcher<std::shared_ptr<LoadedModel>>(this);
+    connect(watcher, &QFutureWatcher<std::shared_ptr<LoadedModel>>::finished, this,
+            [this, watcher] {
+                watcher->deleteLater();
+                std::shared_ptr<LoadedModel> model = watcher->result();
+                if (!model->error.isEmpty()) {
+                    modelState_->setText(model->error);
+                    logError(model->error.toStdString());
+                    return;
+                }
+                modelState_->setText(model->description);
+                setRenderer(
+                    [model](int64_t frame, const nlohmann::json& options) {
+                        MergeRender out;
+                        out.frameIndex = frame;
+                        try {
+                            MergePreview p =
+                                model->previewer->render(frame, MergeSettings::fromJson(options));
+                            out.before = toQImage(p.before);
+                            out.after = toQImage(p.after);
+                            out.faces = p.faces;
+                        } catch (const std::exception& e) {
+                            out.error = QString::fromStdString(e.what());
+                        }
+                        return out;
+                    },
+                    model->frames);
+            });
+    // Loading a checkpoint takes seconds: on the pool.
+    watcher->setFuture(QtConcurrent::run([engine, ws, dir] {
+        auto model = std::make_shared<LoadedModel>();
+        try {
+            model->swapper = engine->loadSwapper(dir);
+            model->previewer = std::make_unique<MergePreviewer>(ws, *model->swapper);
+            for (const MergeFrame& f : model->previewer->source().frames())
+                model->frames.push_back(f.index);
+            model->description = QString::fromStdString(model->swapper->describe());
+        } catch (const std::exception& e) {
+            model->error = QString::fromStdString(e.what());
+        }
+        return model;
+    }));
+}
+
+void MergePage::requestRender() {
+    if (!renderer_ || frames_.empty()) return;
+    int64_t frame = frames_[size_t(std::clamp(frameSlider_->value(), 0, int(frames_.size()) - 1))];
+    frameLabel_->setText(tr("frame %1").arg(frame));
+    nlohmann::json options;
+    try {
+        options = currentOptions();
+    } catch (const std::exception& e) {
+        modelState_->setText(QString::fromStdString(e.what()));
+        return;
+    }
+    if (rendering_) {
+        pending_ = std::make_pair(frame, std::move(options));  // latest wins
+        return;
+    }
+    launchRender(frame, std::move(options));
+}
+
+void MergePage::launchRender(int64_t frameIndex, nlohmann::json options) {
+    rendering_ = true;
+    auto* watcher = new QFutureWatcher<MergeRender>(this);
+    connect(watcher, &QFutureWatcher<MergeRender>::finished, this, [this, watcher] {
+        watcher->deleteLater();
+        last_ = watcher->result();
+        ++renderCount_;
+        rendering_ = false;
+        showRender();
+        Q_EMIT rendered(last_.frameIndex);
+        if (pending_) {
+            auto next = std::move(*pending_);
+            pending_.reset();
+            launchRender(next.first, std::move(next.second));
+        }
+    });
+    MergeFrameRenderer renderer = renderer_;
+    watcher->setFuture(QtConcurrent::run([renderer, frameIndex, options = std::move(options)] {
+        try {
+            return renderer(frameIndex, options);
+        } catch (const std::exception& e) {
+            MergeRender failed;
+            failed.frameIndex = frameIndex;
+            failed.error = QString::fromStdString(e.what());
+            return failed;
+        }
+    }));
+}
+
+void MergePage::showRender() {
+    if (!last_.error.isEmpty()) {
+        view_->setText(last_.error);
+        return;
+    }
+    QImage image = showBefore_->isChecked() ? last_.before : last_.after;
+    if (split_->isChecked() && !last_.before.isNull() && !last_.after.isNull()) {
+        // Left half before, right half after, with a thin divider.
+        image = last_.after.convertToFormat(QImage::Format_RGB32);
+        QPainter painter(&image);
+        int half = image.width() / 2;
+        painter.drawImage(QRect(0, 0, half, image.height()), last_.before,
+                          QRect(0, 0, half, last_.before.height()));
+        painter.fillRect(QRect(half - 1, 0, 2, image.height()), Qt::white);
+    }
+    if (image.isNull()) return;
+    view_->setPixmap(QPixmap::fromImage(image).scaled(view_->size(), Qt::KeepAspectRatio,
+                                                      Qt::SmoothTransformation));
+}
+
+void MergePage::applyToRange() {
+    if (!session_->hasWorkspace()) return;
+    int first = std::min(rangeFirst_->value(), rangeLast_->value());
+    int last = std::max(rangeFirst_->value(), rangeLast_->value());
+    nlohmann::json set = nlohmann::json::object();
+    nlohmann::json current = currentOptions();
+    for (const auto& [key, value] : current.items())
+        if (!baseOptions_.contains(key) || baseOptions_[key] != value) set[key] = value;
+    try {
+        session_->workspace().updateProject([&](nlohmann::json& p) {
+            nlohmann::json& list = p["options"]["merge.overrides"];
+            if (!list.is_array()) list = nlohmann::json::array();
+            list.push_back({{"first", first}, {"last", last}, {"set", set}});
+        });
+        logInfo("merge settings " + set.dump() + " saved for frames " + std::to_string(first) +
+                "-" + std::to_string(last));
+    } catch (const std::exception& e) {
+        logError(e.what());
+    }
+}
+
+void MergePage::mergeAll() {
+    TrainingEngine* engine = session_->engine();
+    if (!engine || !session_->hasWorkspace()) return;
+    Workspace ws = session_->workspace();
+    nlohmann::json options = currentOptions();
+    std::filesystem::path dir = ws.modelDir(modelName_->text().trimmed().toStdString());
+    ws.setStageOptions("merge", options);
+    baseOptions_ = options;
+    // A swapper of its own: the previewer's is not thread-safe and stays with the preview.
+    auto job = session_->startJob(
+        kJobName, [engine, ws, options, dir](ProgressSink& sink, const CancelToken& cancel) {
+            return runStageSafely("merge", [&] {
+                std::unique_ptr<FaceSwapper> swapper = engine->loadSwapper(dir);
+                return MergeStage::run(ws, options, *swapper, FrameRange{}, sink, cancel);
+            });
+        });
+    if (!job) return;
+    mergeButton_->setEnabled(false);
+    connect(job, &JobRunner::progress, progress_, &SideProgress::showProgress);
+}
+
+}  // namespace doppel::ui

@@ -1,0 +1,107 @@
+#include "ui/PipelineSteps.h"
+
+#include <QObject>
+
+#include <string>
+
+namespace doppel::ui {
+
+QString stepTitle(Step step) {
+    switch (step) {
+        case Step::Project:
+            return QObject::tr("Project");
+        case Step::Extract:
+            return QObject::tr("Extract");
+        case Step::Faces:
+            return QObject::tr("Faces");
+        case Step::Train:
+            return QObject::tr("Train");
+        case Step::Merge:
+            return QObject::tr("Merge");
+        case Step::Export:
+            return QObject::tr("Export");
+    }
+    return {};
+}
+
+QString stepStateName(StepState state) {
+    switch (state) {
+        case StepState::NotRun:
+            return QObject::tr("not run");
+        case StepState::Done:
+            return QObject::tr("done");
+        case StepState::Stale:
+            return QObject::tr("stale");
+        case StepState::Running:
+            return QObject::tr("running");
+        case StepState::Failed:
+            return QObject::tr("failed");
+    }
+    return {};
+}
+
+QStringList stageKeysOf(Step step) {
+    switch (step) {
+        case Step::Project:
+            return {};
+        case Step::Extract:
+            return {"extract.src", "extract.dst", "align.src", "align.dst"};
+        case Step::Faces:
+            return {"pack.src", "pack.dst"};
+        case Step::Train:
+            return {"train"};
+        case Step::Merge:
+            return {"merge"};
+        case Step::Export:
+            return {"export"};
+    }
+    return {};
+}
+
+std::vector<StepState> computeStepStates(const nlohmann::json& project, bool hasWorkspace) {
+    std::vector<StepState> states(kStepCount, StepState::NotRun);
+    if (!hasWorkspace) return states;
+    states[0] = StepState::Done;
+    const nlohmann::json stages = project.is_object() && project.contains("stages")
+                                      ? project["stages"]
+                                      : nlohmann::json::object();
+    // ISO-8601 UTC timestamps of one format compare correctly as strings.
+    std::string newestEarlierDone;
+    for (int i = 1; i < kStepCount; ++i) {
+        bool running = false, failed = false, missing = false;
+        std::string oldestUpdate, newestUpdate;
+        for (const QString& key : stageKeysOf(Step(i))) {
+            auto it = stages.find(key.toStdString());
+            if (it == stages.end() || !it->is_object()) {
+                missing = true;
+                continue;
+            }
+            std::string status = it->value("status", "");
+            std::string updated = it->value("updated", "");
+            if (status == "running")
+                running = true;
+            else if (status == "failed")
+                failed = true;
+            else if (status != "done")
+                missing = true;
+            else {
+                if (oldestUpdate.empty() || updated < oldestUpdate) oldestUpdate = updated;
+                if (updated > newestUpdate) newestUpdate = updated;
+            }
+        }
+        StepState state = StepState::Done;
+        if (running)
+            state = StepState::Running;
+        else if (failed)
+            state = StepState::Failed;
+        else if (missing)
+            state = StepState::NotRun;
+        else if (!newestEarlierDone.empty() && newestEarlierDone > oldestUpdate)
+            state = StepState::Stale;
+        states[i] = state;
+        if (newestUpdate > newestEarlierDone) newestEarlierDone = newestUpdate;
+    }
+    return states;
+}
+
+}  // namespace doppel::ui

@@ -1,0 +1,221 @@
+#include "ui/ProjectPage.h"
+
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFutureWatcher>
+#include <QGridLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QMessageBox>
+#include <QPointer>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include "common/Error.h"
+#include "common/Log.h"
+#include "faces/AlignedFace.h"
+#include "media/MediaProbe.h"
+#include "ui/ImageConvert.h"
+
+namespace doppel::ui {
+namespace {
+
+struct ProbeResult {
+    QString text;
+    QImage thumbnail;
+};
+
+ProbeResult probeFile(const QString& path, const QString& alignedDir) {
+    ProbeResult out;
+    try {
+        int faceCount = -1;
+        if (!alignedDir.isEmpty() && std::filesystem::exists(alignedDir.toStdString()))
+            faceCount = int(listAlignedFaces(alignedDir.toStdString()).size());
+        MediaInfo info = probeMedia(path.toStdString());
+        QString text = QString::fromStdString(info.path.filename().string()) + "\n";
+        text += QObject::tr("%1 x %2").arg(info.width).arg(info.height);
+        if (info.kind == MediaKind::Video) {
+            text += QObject::tr(", %1 fps, %2 s, %3 frames")
+                        .arg(info.fps, 0, 'f', 2)
+                        .arg(info.durationSeconds, 0, 'f', 1)
+                        .arg(info.frameCount);
+            text += info.hasAudio ? QObject::tr(", audio") : QObject::tr(", no audio");
+        } else if (info.kind == MediaKind::ImageFolder) {
+            text += QObject::tr(", %1 images").arg(info.frameCount);
+        }
+        text += "\n" + (faceCount >= 0 ? QObject::tr("%1 aligned faces").arg(faceCount)
+                                       : QObject::tr("faces: not extracted yet"));
+        out.text = text;
+        out.thumbnail = toQImage(readThumbnail(path.toStdString(), 320));
+    } catch (const std::exception& e) {
+        out.text = QObject::tr("Cannot read this input:\n%1").arg(QString::fromStdString(e.what()));
+    }
+    return out;
+}
+
+}  // namespace
+
+ProjectPage::ProjectPage(StudioSession* session, QWidget* parent)
+    : QWidget(parent), session_(session) {
+    auto* layout = new QVBoxLayout(this);
+    header_ = new QLabel(this);
+    header_->setWordWrap(true);
+    layout->addWidget(header_);
+
+    auto* buttons = new QHBoxLayout;
+    auto* newButton = new QPushButton(tr("New project..."), this);
+    auto* openButton = new QPushButton(tr("Open workspace..."), this);
+    buttons->addWidget(newButton);
+    buttons->addWidget(openButton);
+    buttons->addStretch(1);
+    layout->addLayout(buttons);
+
+    auto* cards = new QHBoxLayout;
+    cards->addWidget(buildCard(Side::Src));
+    cards->addWidget(buildCard(Side::Dst));
+    layout->addLayout(cards);
+
+    createButton_ = new QPushButton(tr("Create project from these inputs..."), this);
+    layout->addWidget(createButton_, 0, Qt::AlignLeft);
+    auto* hint =
+        new QLabel(tr("Tip: drag a video onto the window. The first becomes the source (the face "
+                      "to put in), the second the destination (the scene). Only use faces you "
+                      "have consent to use."),
+                   this);
+    hint->setWordWrap(true);
+    layout->addWidget(hint);
+    layout->addStretch(1);
+
+    connect(newButton, &QPushButton::clicked, this, &ProjectPage::startNewProject);
+    connect(openButton, &QPushButton::clicked, this, [this] {
+        QString dir = QFileDialog::getExistingDirectory(this, tr("Open workspace"));
+        if (!dir.isEmpty()) Q_EMIT workspaceRequested(dir);
+    });
+    connect(createButton_, &QPushButton::clicked, this, &ProjectPage::createProject);
+    connect(session_, &StudioSession::workspaceChanged, this, &ProjectPage::refreshFromWorkspace);
+    connect(session_, &StudioSession::jobFinished, this,
+            [this](const QString& name, const JobOutcome& outcome) {
+                if (name == tr("Create project") && outcome.status == StageStatus::Succeeded &&
+                    !pendingWorkspace_.isEmpty())
+                    Q_EMIT workspaceRequested(pendingWorkspace_);
+                else if (name == tr("Align faces") || name == tr("Extract"))
+                    refreshFromWorkspace();
+            });
+    refreshFromWorkspace();
+    updateCreateButton();
+}
+
+QWidget* ProjectPage::buildCard(Side side) {
+    SideCard& card = cards_[size_t(side)];
+    auto* box = new QGroupBox(
+        side == Side::Src ? tr("Source (face to put in)") : tr("Destination (scene)"), this);
+    auto* layout = new QVBoxLayout(box);
+    card.thumbnail = new QLabel(box);
+    card.thumbnail->setMinimumSize(320, 200);
+    card.thumbnail->setAlignment(Qt::AlignCenter);
+    card.thumbnail->setFrameShape(QFrame::StyledPanel);
+    card.thumbnail->setText(tr("no input"));
+    card.info = new QLabel(box);
+    card.info->setWordWrap(true);
+    card.info->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    card.choose = new QPushButton(tr("Choose video..."), box);
+    layout->addWidget(card.thumbnail);
+    layout->addWidget(card.info);
+    layout->addWidget(card.choose, 0, Qt::AlignLeft);
+    connect(card.choose, &QPushButton::clicked, this, [this, side] { chooseInput(side); });
+    return box;
+}
+
+void ProjectPage::startNewProject() {
+    chosen_ = {};
+    for (Side side : {Side::Src, Side::Dst}) {
+        cards_[size_t(side)].thumbnail->setPixmap({});
+        cards_[size_t(side)].thumbnail->setText(tr("no input"));
+        cards_[size_t(side)].info->clear();
+        cards_[size_t(side)].choose->setEnabled(true);
+    }
+    header_->setText(tr("<b>New project.</b> Choose a source and a destination video."));
+    updateCreateButton();
+    if (isVisible()) chooseInput(Side::Src);
+}
+
+void ProjectPage::chooseInput(Side side) {
+    QString path = QFileDialog::getOpenFileName(
+        this, side == Side::Src ? tr("Source video") : tr("Destination video"), QString(),
+        tr("Videos and images (*.mp4 *.mkv *.mov *.avi *.webm *.m4v *.png *.jpg *.jpeg);;All files "
+           "(*)"));
+    if (!path.isEmpty()) setChosen(side, path);
+}
+
+void ProjectPage::addDroppedInput(const QString& path) {
+    if (session_->hasWorkspace() && chosen_[0].isEmpty() && chosen_[1].isEmpty())
+        header_->setText(tr("<b>New project.</b> Drop or choose the destination video too."));
+    setChosen(chosen_[0].isEmpty() ? Side::Src : Side::Dst, path);
+}
+
+void ProjectPage::setChosen(Side side, const QString& path) {
+    chosen_[size_t(side)] = path;
+    probe(side, path, QString());
+    updateCreateButton();
+}
+
+void ProjectPage::updateCreateButton() {
+    createButton_->setEnabled(!chosen_[0].isEmpty() && !chosen_[1].isEmpty());
+}
+
+void ProjectPage::probe(Side side, const QString& path, const QString& alignedDir) {
+    SideCard& card = cards_[size_t(side)];
+    card.info->setText(tr("reading %1 ...").arg(QFileInfo(path).fileName()));
+    auto* watcher = new QFutureWatcher<ProbeResult>(this);
+    connect(watcher, &QFutureWatcher<ProbeResult>::finished, this, [this, watcher, side] {
+        ProbeResult result = watcher->result();
+        watcher->deleteLater();
+        SideCard& c = cards_[size_t(side)];
+        c.info->setText(result.text);
+        if (result.thumbnail.isNull()) {
+            c.thumbnail->setText(tr("no preview"));
+        } else {
+            c.thumbnail->setPixmap(QPixmap::fromImage(result.thumbnail));
+        }
+    });
+    watcher->setFuture(QtConcurrent::run(probeFile, path, alignedDir));
+}
+
+void ProjectPage::createProject() {
+    QString dir =
+        QFileDialog::getExistingDirectory(this, tr("Folder for the new workspace (empty)"));
+    if (dir.isEmpty()) return;
+    pendingWorkspace_ = dir;
+    std::string src = chosen_[0].toStdString(), dst = chosen_[1].toStdString(),
+                root = dir.toStdString();
+    // Copying the videos into the workspace can take a while: a job, not the GUI thread.
+    session_->startJob(tr("Create project"), [src, dst, root](ProgressSink&, const CancelToken&) {
+        return runStageSafely("new", [&] {
+            Workspace ws = Workspace::create(root, src, dst);
+            return StageResult::succeeded("workspace " + ws.root().string());
+        });
+    });
+}
+
+void ProjectPage::refreshFromWorkspace() {
+    if (!session_->hasWorkspace()) {
+        header_->setText(tr(
+            "<b>No project open.</b> Create a new project from two videos, or open a workspace."));
+        return;
+    }
+    const Workspace& ws = session_->workspace();
+    chosen_ = {};
+    updateCreateButton();
+    header_->setText(
+        tr("<b>Workspace</b> %1").arg(QString::fromStdString(ws.root().string()).toHtmlEscaped()));
+    for (Side side : {Side::Src, Side::Dst}) {
+        try {
+            probe(side, QString::fromStdString(ws.inputPath(side).string()),
+                  QString::fromStdString(ws.alignedDir(side).string()));
+        } catch (const std::exception& e) {
+            cards_[size_t(side)].info->setText(QString::fromStdString(e.what()));
+        }
+    }
+}
+
+}  // namespace doppel::ui

@@ -1,0 +1,53 @@
+#pragma once
+// Project page: create a workspace from a source and a destination video (file dialog or drag
+// and drop) or open an existing one; shows a thumbnail, duration, resolution, fps and face count
+// for each side. Probing runs on the thread pool, so a slow file never freezes the window.
+#include <QLabel>
+#include <QPushButton>
+#include <QWidget>
+
+#include <array>
+
+#include "common/Workspace.h"
+#include "ui/StudioSession.h"
+
+namespace doppel::ui {
+
+class ProjectPage : public QWidget {
+    Q_OBJECT
+  public:
+    ProjectPage(StudioSession* session, QWidget* parent = nullptr);
+
+    /// Forgets the chosen inputs and asks for the source video.
+    void startNewProject();
+    /// A dropped video: fills the source first, then the destination.
+    void addDroppedInput(const QString& path);
+    QString chosenInput(Side side) const { return chosen_[size_t(side)]; }
+
+  Q_SIGNALS:
+    void workspaceRequested(const QString& dir);
+
+  private:
+    struct SideCard {
+        QLabel* title = nullptr;
+        QLabel* thumbnail = nullptr;
+        QLabel* info = nullptr;
+        QPushButton* choose = nullptr;
+    };
+    QWidget* buildCard(Side side);
+    void chooseInput(Side side);
+    void setChosen(Side side, const QString& path);
+    void createProject();
+    void refreshFromWorkspace();
+    void probe(Side side, const QString& path, const QString& alignedDir);
+    void updateCreateButton();
+
+    StudioSession* session_;
+    std::array<SideCard, 2> cards_;
+    std::array<QString, 2> chosen_;
+    QLabel* header_;
+    QPushButton* createButton_;
+    QString pendingWorkspace_;
+};
+
+}  // namespace doppel::ui

@@ -1,0 +1,27 @@
+#pragma once
+// A progress bar with a line of text under it: "extract src: 45 / 150, 12.3 /s, ETA 9s".
+// Used per side on the Extract and Faces pages and for merge/export.
+#include <QLabel>
+#include <QProgressBar>
+#include <QWidget>
+
+#include "ui/JobRunner.h"
+
+namespace doppel::ui {
+
+class SideProgress : public QWidget {
+    Q_OBJECT
+  public:
+    explicit SideProgress(const QString& title, QWidget* parent = nullptr);
+    void showProgress(const JobProgress& progress);
+    void showText(const QString& text);
+    void reset();
+    QProgressBar* bar() const { return bar_; }
+
+  private:
+    QLabel* title_;
+    QProgressBar* bar_;
+    QLabel* detail_;
+};
+
+}  // namespace doppel::ui

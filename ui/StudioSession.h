@@ -1,0 +1,55 @@
+#pragma once
+// What every page shares: the open workspace, the training engine (injected by the app; may be
+// null in tests), and the one running job. Lives on the GUI thread. One job at a time keeps
+// project.json and the CPU free of competing stages; pages ask startJob() and get false while
+// another job runs.
+#include <QObject>
+#include <QPointer>
+#include <QString>
+
+#include <memory>
+#include <optional>
+
+#include "common/TrainingEngine.h"
+#include "common/Workspace.h"
+#include "ui/JobRunner.h"
+
+namespace doppel::ui {
+
+class StudioSession : public QObject {
+    Q_OBJECT
+  public:
+    explicit StudioSession(TrainingEngine* engine, QObject* parent = nullptr);
+
+    bool hasWorkspace() const { return workspace_.has_value(); }
+    /// Only valid when hasWorkspace().
+    const Workspace& workspace() const { return *workspace_; }
+    /// Opens a workspace; throws doppel::Error on a folder without a project.
+    void openWorkspace(const QString& dir);
+    void setWorkspace(const Workspace& workspace);
+
+    TrainingEngine* engine() const { return engine_; }
+
+    bool isJobRunning() const { return !job_.isNull(); }
+    QPointer<JobRunner> currentJob() const { return job_; }
+    /// Starts a job unless one is already running (then returns null and logs why).
+    QPointer<JobRunner> startJob(const QString& name, JobBody body);
+    void cancelJob();
+
+    /// Call after anything wrote project.json from outside a job (e.g. a delete in review).
+    void notifyProjectChanged() { Q_EMIT projectChanged(); }
+
+  Q_SIGNALS:
+    void workspaceChanged();
+    void projectChanged();
+    void jobStarted(const QString& name);
+    void jobProgress(const doppel::ui::JobProgress& progress);
+    void jobFinished(const QString& name, const doppel::ui::JobOutcome& outcome);
+
+  private:
+    TrainingEngine* engine_;
+    std::optional<Workspace> workspace_;
+    QPointer<JobRunner> job_;
+};
+
+}  // namespace doppel::ui

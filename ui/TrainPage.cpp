@@ -1,0 +1,281 @@
+#include "ui/TrainPage.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QGridLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QScrollArea>
+#include <QVBoxLayout>
+
+#include "common/Log.h"
+#include "ui/ImageConvert.h"
+#include "ui/LossChart.h"
+#include "ui/OptionForm.h"
+
+namespace doppel::ui {
+namespace {
+
+const QString kJobName = QStringLiteral("Train");
+constexpr int kPollMs = 500;
+
+QString formatBytes(int64_t bytes) {
+    return QStringLiteral("%1 GiB").arg(double(bytes) / (1024.0 * 1024.0 * 1024.0), 0, 'f', 2);
+}
+
+}  // namespace
+
+TrainPage::TrainPage(StudioSession* session, QWidget* parent)
+    : QWidget(parent),
+      session_(session),
+      previews_(std::make_shared<LatestMailbox<TrainingUpdate>>()),
+      commands_(std::make_shared<CommandQueue<TrainerCommand>>()) {
+    auto* layout = new QHBoxLayout(this);
+
+    auto* left = new QVBoxLayout;
+    auto* settings = new QGroupBox(tr("Model"), this);
+    auto* settingsLayout = new QGridLayout(settings);
+    modelName_ = new QLineEdit(QStringLiteral("default"), settings);
+    maxIterations_ = new QSpinBox(settings);
+    maxIterations_->setRange(0, 100000000);
+    maxIterations_->setSpecialValueText(tr("no limit"));
+    maxIterations_->setToolTip(
+        tr("Stop after this many iterations in total (0 = train until stopped)."));
+    settingsLayout->addWidget(new QLabel(tr("Name"), settings), 0, 0);
+    settingsLayout->addWidget(modelName_, 0, 1);
+    settingsLayout->addWidget(new QLabel(tr("Stop at iteration"), settings), 1, 0);
+    settingsLayout->addWidget(maxIterations_, 1, 1);
+    left->addWidget(settings);
+    device_ = new QLabel(this);
+    device_->setWordWrap(true);
+    left->addWidget(device_);
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidgetResizable(true);
+    if (session_->engine()) {
+        form_ = new OptionForm(session_->engine()->optionSchema(), scroll);
+        scroll->setWidget(form_);
+        connect(form_, &OptionForm::valuesChanged, this, &TrainPage::updateMemoryEstimate);
+    } else {
+        scroll->setWidget(new QLabel(tr("Training is not available in this build."), scroll));
+    }
+    left->addWidget(scroll, 1);
+    auto* buttons = new QHBoxLayout;
+    startButton_ = new QPushButton(tr("Start"), this);
+    pauseButton_ = new QPushButton(tr("Pause"), this);
+    pauseButton_->setToolTip(tr("Saves and stops; Start resumes from the checkpoint."));
+    stopButton_ = new QPushButton(tr("Stop"), this);
+    saveButton_ = new QPushButton(tr("Save now"), this);
+    for (QPushButton* b : {startButton_, pauseButton_, stopButton_, saveButton_})
+        buttons->addWidget(b);
+    left->addLayout(buttons);
+    layout->addLayout(left, 2);
+
+    auto* right = new QVBoxLayout;
+    preview_ =
+        new QLabel(tr("The preview appears here a few seconds after training starts:\n"
+                      "source, its reconstruction, destination, its reconstruction, and the swap."),
+                   this);
+    preview_->setAlignment(Qt::AlignCenter);
+    preview_->setMinimumSize(420, 300);
+    preview_->setFrameShape(QFrame::StyledPanel);
+    preview_->setWordWrap(true);
+    right->addWidget(preview_, 3);
+    auto* previewBar = new QHBoxLayout;
+    maskView_ = new QCheckBox(tr("Show masks"), this);
+    history_ = new QSlider(Qt::Horizontal, this);
+    history_->setRange(0, 0);
+    historyLabel_ = new QLabel(tr("live"), this);
+    previewBar->addWidget(maskView_);
+    previewBar->addWidget(new QLabel(tr("History"), this));
+    previewBar->addWidget(history_, 1);
+    previewBar->addWidget(historyLabel_);
+    right->addLayout(previewBar);
+    stats_ = new QLabel(tr("iteration -, - ms/iter, ETA -"), this);
+    right->addWidget(stats_);
+    chart_ = new LossChart(this);
+    right->addWidget(chart_, 2);
+    layout->addLayout(right, 3);
+
+    connect(startButton_, &QPushButton::clicked, this, &TrainPage::start);
+    connect(stopButton_, &QPushButton::clicked, this, &TrainPage::requestStop);
+    connect(pauseButton_, &QPushButton::clicked, this, [this] {
+        pausing_ = true;
+        requestStop();
+    });
+    connect(saveButton_, &QPushButton::clicked, this,
+            [this] { sendCommand(TrainerCommand::SaveNow); });
+    connect(maskView_, &QCheckBox::toggled, this, &TrainPage::showPreviewImage);
+    connect(history_, &QSlider::valueChanged, this, &TrainPage::showPreviewImage);
+    connect(&poll_, &QTimer::timeout, this, &TrainPage::pollMailbox);
+    connect(session_, &StudioSession::workspaceChanged, this, [this] {
+        refreshHistory();
+        if (form_ && session_->hasWorkspace())
+            form_->setValues(session_->workspace().stageOptions("train"));
+        updateMemoryEstimate();
+    });
+    connect(
+        session_, &StudioSession::jobFinished, this,
+        [this](const QString& name, const JobOutcome& outcome) {
+            if (name != kJobName) return;
+            stats_->setText(stats_->text() + "  -  " +
+                            (outcome.status == StageStatus::Succeeded   ? tr("stopped, model saved")
+                             : outcome.status == StageStatus::Cancelled ? tr("cancelled")
+                                                                        : tr("failed")));
+            if (pausing_) historyLabel_->setText(tr("paused: Start resumes"));
+            pausing_ = false;
+            refreshHistory();
+            updateButtons();
+        });
+    poll_.start(kPollMs);
+    if (session_->engine())
+        device_->setText(
+            tr("Device: %1").arg(QString::fromStdString(session_->engine()->deviceDescription())));
+    updateMemoryEstimate();
+    updateButtons();
+}
+
+std::filesystem::path TrainPage::modelDir() const {
+    return session_->workspace().modelDir(modelName_->text().trimmed().toStdString());
+}
+
+void TrainPage::updateMemoryEstimate() {
+    TrainingEngine* engine = session_->engine();
+    if (!engine || !form_) return;
+    QString text = tr("Device: %1").arg(QString::fromStdString(engine->deviceDescription()));
+    try {
+        int64_t bytes =
+            engine->estimatePeakMemoryBytes(engine->optionSchema().resolve(form_->values()));
+        text += tr("\nEstimated peak memory: %1").arg(formatBytes(bytes));
+    } catch (const std::exception& e) {
+        text += "\n" + QString::fromStdString(e.what());
+    }
+    device_->setText(text);
+}
+
+void TrainPage::updateButtons() {
+    bool running = isTraining();
+    startButton_->setEnabled(!running && session_->engine());
+    pauseButton_->setEnabled(running);
+    stopButton_->setEnabled(running);
+    saveButton_->setEnabled(running);
+    modelName_->setEnabled(!running);
+}
+
+void TrainPage::start() {
+    TrainingEngine* engine = session_->engine();
+    if (!engine || !session_->hasWorkspace() || !form_) return;
+    const Workspace& ws = session_->workspace();
+    TrainRequest request;
+    request.modelDir = modelDir();
+    request.srcFaceset = ws.packedDir(Side::Src);
+    request.dstFaceset = ws.packedDir(Side::Dst);
+    request.maxIterations = maxIterations_->value();
+    try {
+        request.options = engine->optionSchema().resolve(form_->values());
+    } catch (const std::exception& e) {
+        stats_->setText(QString::fromStdString(e.what()));
+        return;
+    }
+    ws.setStageOptions("train", request.options);
+    while (commands_->pop()) {
+    }
+    Workspace workspace = ws;
+    auto previews = previews_;
+    auto commands = commands_;
+    // The engine outlives every job: the app owns it and waits for training before quitting.
+    job_ = session_->startJob(kJobName, [=](ProgressSink& sink, const CancelToken& cancel) {
+        workspace.setStageStatus("train", "running");
+        StageResult result = runStageSafely("train", [&] {
+            return engine->train(request, sink, cancel, previews.get(), commands.get());
+        });
+        const char* status = result.status == StageStatus::Succeeded   ? "done"
+                             : result.status == StageStatus::Cancelled ? "cancelled"
+                                                                       : "failed";
+        workspace.setStageStatus("train", status, result.message);
+        return result;
+    });
+    if (job_) {
+        historyLabel_->setText(tr("live"));
+        connect(job_, &JobRunner::progress, this, [this](const JobProgress& p) {
+            if (p.total > 0)
+                historyLabel_->setToolTip(tr("%1 / %2 iterations").arg(p.done).arg(p.total));
+        });
+    }
+    updateButtons();
+}
+
+void TrainPage::sendCommand(TrainerCommand command) {
+    if (isTraining()) commands_->push(command);
+}
+
+void TrainPage::requestStop() {
+    // The trainer saves on Stop; the token is the fallback if it never reads the queue.
+    sendCommand(TrainerCommand::Stop);
+    if (job_)
+        QTimer::singleShot(30000, job_, [job = job_] {
+            if (job) job->cancel();
+        });
+}
+
+void TrainPage::pollMailbox() {
+    if (std::optional<TrainingUpdate> update = previews_->take()) showUpdate(*update);
+}
+
+void TrainPage::showUpdate(const TrainingUpdate& u) {
+    livePreview_ = toQImage(u.preview);
+    liveMask_ = toQImage(u.maskPreview);
+    QString eta = QStringLiteral("-");
+    int64_t limit = maxIterations_->value();
+    if (limit > u.iteration && u.msPerIteration > 0)
+        eta = formatEta(double(limit - u.iteration) * u.msPerIteration / 1000.0);
+    stats_->setText(tr("iteration %1, %2 ms/iter, src loss %3, dst loss %4, ETA %5")
+                        .arg(u.iteration)
+                        .arg(u.msPerIteration, 0, 'f', 0)
+                        .arg(u.srcLoss, 0, 'f', 4)
+                        .arg(u.dstLoss, 0, 'f', 4)
+                        .arg(eta));
+    if (!u.device.empty()) device_->setToolTip(QString::fromStdString(u.device));
+    if (!u.lossHistory.empty()) chart_->setHistory(u.lossHistory);
+    bool wasLive = history_->value() == history_->maximum();
+    refreshHistory();
+    if (wasLive) history_->setValue(history_->maximum());
+    showPreviewImage();
+}
+
+void TrainPage::refreshHistory() {
+    historyFiles_.clear();
+    if (session_->hasWorkspace()) {
+        QDir dir(QString::fromStdString((modelDir() / "previews").string()));
+        for (const QString& name : dir.entryList({"*.png"}, QDir::Files, QDir::Name))
+            if (!name.contains("mask")) historyFiles_ << dir.filePath(name);
+    }
+    // The last slider position is the live preview; the others are the saved history.
+    QSignalBlocker block(history_);
+    bool wasLive = history_->value() == history_->maximum();
+    history_->setRange(0, int(historyFiles_.size()));
+    if (wasLive) history_->setValue(history_->maximum());
+}
+
+void TrainPage::showPreviewImage() {
+    QImage image;
+    int position = history_->value();
+    if (position >= history_->maximum() || position >= historyFiles_.size()) {
+        image = maskView_->isChecked() && !liveMask_.isNull() ? liveMask_ : livePreview_;
+        historyLabel_->setText(tr("live"));
+    } else {
+        QString file = historyFiles_[position];
+        if (maskView_->isChecked()) {
+            QString maskFile = file;
+            maskFile.replace(".png", "_mask.png");
+            if (QFile::exists(maskFile)) file = maskFile;
+        }
+        image.load(file);
+        historyLabel_->setText(QFileInfo(file).completeBaseName());
+    }
+    if (image.isNull()) return;
+    preview_->setPixmap(QPixmap::fromImage(image).scaled(preview_->size(), Qt::KeepAspectRatio,
+                                                         Qt::SmoothTransformation));
+}
+
+}  // namespace doppel::ui

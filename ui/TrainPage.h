@@ -1,0 +1,76 @@
+#pragma once
+// Train page: the engine's option form, device and memory estimate, Start / Pause / Stop /
+// Save now, a live preview polled from the trainer's latest-wins mailbox by a GUI-thread timer
+// (with mask view and a slider back through model/<name>/previews/*.png), the loss chart, and
+// iteration, ms/iter and ETA. The trainer is reached only through TrainingEngine.
+#include <QCheckBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSlider>
+#include <QSpinBox>
+#include <QTimer>
+#include <QWidget>
+
+#include <memory>
+
+#include "common/Mailbox.h"
+#include "common/TrainingEngine.h"
+#include "ui/StudioSession.h"
+
+namespace doppel::ui {
+
+class LossChart;
+class OptionForm;
+
+class TrainPage : public QWidget {
+    Q_OBJECT
+  public:
+    TrainPage(StudioSession* session, QWidget* parent = nullptr);
+
+    bool isTraining() const { return !job_.isNull(); }
+    /// Asks the trainer to stop; it saves the model and the job finishes soon after.
+    void requestStop();
+    /// The channel the trainer posts previews to (tests post into it directly).
+    LatestMailbox<TrainingUpdate>& mailbox() { return *previews_; }
+    QLabel* previewLabel() const { return preview_; }
+    QLabel* statsLabel() const { return stats_; }
+    LossChart* lossChart() const { return chart_; }
+    /// Takes the newest update from the mailbox and shows it (the timer calls this).
+    void pollMailbox();
+
+  private:
+    void start();
+    void sendCommand(TrainerCommand command);
+    void showUpdate(const TrainingUpdate& update);
+    void showPreviewImage();
+    void refreshHistory();
+    void updateMemoryEstimate();
+    void updateButtons();
+    std::filesystem::path modelDir() const;
+
+    StudioSession* session_;
+    OptionForm* form_ = nullptr;
+    QLineEdit* modelName_;
+    QSpinBox* maxIterations_;
+    QLabel* device_;
+    QPushButton* startButton_;
+    QPushButton* pauseButton_;
+    QPushButton* stopButton_;
+    QPushButton* saveButton_;
+    QLabel* preview_;
+    QCheckBox* maskView_;
+    QSlider* history_;
+    QLabel* historyLabel_;
+    LossChart* chart_;
+    QLabel* stats_;
+    QTimer poll_;
+    std::shared_ptr<LatestMailbox<TrainingUpdate>> previews_;
+    std::shared_ptr<CommandQueue<TrainerCommand>> commands_;
+    QPointer<JobRunner> job_;
+    QImage livePreview_, liveMask_;
+    QStringList historyFiles_;
+    bool pausing_ = false;
+};
+
+}  // namespace doppel::ui
