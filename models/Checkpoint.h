@@ -20,16 +20,16 @@
 namespace doppel::models {
 
 struct CheckpointState {
-    nlohmann::json options;            ///< resolved training options
+    nlohmann::json options;  ///< resolved training options
     int64_t iteration = 0;
-    double learningRate = 0;           ///< current lr (rollbacks lower it below options["lr"])
-    std::string faceType;              ///< of the facesets it was trained on
+    double learningRate = 0;             ///< current lr (rollbacks lower it below options["lr"])
+    std::string faceType;                ///< of the facesets it was trained on
     std::vector<LossPoint> lossHistory;  ///< every iteration of the run
     nlohmann::json extra = nlohmann::json::object();  ///< preview faces, rollback count, ...
 };
 
 class Checkpoint {
-public:
+  public:
     /// True when the folder holds at least one complete checkpoint.
     static bool exists(const std::filesystem::path& modelDir);
     /// The current checkpoint's folder: latest.json's, else the newest complete one.
@@ -40,8 +40,8 @@ public:
 
     /// Saves atomically and prunes to `backups` older checkpoints. `optimizer` may be null.
     static std::filesystem::path save(const std::filesystem::path& modelDir, SaehdModel& model,
-                                      const torch::optim::Optimizer* optimizer, const CheckpointState& state,
-                                      int backups);
+                                      const torch::optim::Optimizer* optimizer,
+                                      const CheckpointState& state, int backups);
     /// Loads the current checkpoint into `model` (and `optimizer` when given) on `device`.
     static CheckpointState load(const std::filesystem::path& modelDir, SaehdModel& model,
                                 torch::optim::Optimizer* optimizer, const torch::Device& device);

@@ -24,8 +24,8 @@ struct MemoryEstimate {
     /// size of what autograd keeps for backward), from the SAEHD layer table.
     static double featureElementsPerSample(const TrainOptions& options);
     /// `parameters` from the real model; faceset sizes as packed (count, side in pixels).
-    static MemoryEstimate compute(const TrainOptions& options, int64_t parameters, bool cuda, int64_t srcFaces,
-                                  int64_t dstFaces, int facesetResolution);
+    static MemoryEstimate compute(const TrainOptions& options, int64_t parameters, bool cuda,
+                                  int64_t srcFaces, int64_t dstFaces, int facesetResolution);
     /// "peak ~1.23 GiB (params 0.45, activations 0.60, facesets 0.01, runtime 0.17 GiB)".
     std::string describe() const;
 };

@@ -9,7 +9,7 @@
 namespace doppel::models {
 
 class PreviewGrid {
-public:
+  public:
     static constexpr int kGap = 2;  ///< pixels of dark separator between tiles
 
     /// Tiles are same-sized squares, BGR or grey (grey is shown as BGR). Every row must have the

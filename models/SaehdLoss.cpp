@@ -36,7 +36,7 @@ torch::Tensor gaussian1d(int size, double sigma, torch::Device device, torch::Sc
     return k;
 }
 
-/// Depthwise separable Gaussian: "valid" (no padding) or "same" (zero padding) per `pad`.
+/// Depthwise separable Gaussian: "valid" (no padding), or "same" (zero padding) when `same`.
 torch::Tensor separableBlur(const torch::Tensor& x, const torch::Tensor& k1d, bool same) {
     const int64_t c = x.size(1), k = k1d.size(0);
     auto horizontal = k1d.view({1, 1, 1, k}).expand({c, 1, 1, k});

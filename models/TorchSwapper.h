@@ -8,7 +8,7 @@
 namespace doppel::models {
 
 class TorchSwapper : public FaceSwapper {
-public:
+  public:
     /// Loads the model folder's current checkpoint on CUDA when available, else the CPU.
     /// Throws Error(NotFound) naming the folder when it holds no trained model.
     explicit TorchSwapper(const std::filesystem::path& modelDir, int batchSize = 16);
@@ -19,7 +19,7 @@ public:
     std::string describe() const override;
     std::vector<SwapPrediction> predict(const std::vector<ImageU8>& alignedFaces) override;
 
-private:
+  private:
     struct State;
     std::unique_ptr<State> state_;
 };

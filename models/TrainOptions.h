@@ -22,7 +22,8 @@ struct TrainOptions {
     int eDims = 64;
     int dDims = 64;
     int dMaskDims = 22;
-    std::string optimizer = "adabelief";  ///< fixed too: moments of one optimiser mean nothing to another
+    std::string optimizer =
+        "adabelief";  ///< fixed too: moments of one optimiser mean nothing to another
     // Training (may change on resume).
     int batch = 8;
     double lr = 5e-5;
@@ -40,9 +41,9 @@ struct TrainOptions {
     int backups = 2;              ///< older checkpoints kept besides the latest
     // Device.
     int64_t seed = 0;
-    int threads = 0;                   ///< CPU threads; 0 = all cores
-    std::string precision = "fp32";    ///< fp32 | bf16 | fp16 (CUDA only)
-    bool channelsLast = true;          ///< CUDA only
+    int threads = 0;                 ///< CPU threads; 0 = all cores
+    std::string precision = "fp32";  ///< fp32 | bf16 | fp16 (CUDA only)
+    bool channelsLast = true;        ///< CUDA only
 
     /// Resolves `options` against the schema (defaults filled in, ranges checked) and reads it.
     static TrainOptions fromJson(const nlohmann::json& options);

@@ -11,7 +11,7 @@
 namespace doppel::models {
 
 class Trainer : public TrainingEngine {
-public:
+  public:
     /// Test hooks (engine tests only): fault injection without a special option in the schema.
     struct Hooks {
         /// Called before each step with the model's iteration; true poisons the batch with NaN.
@@ -21,8 +21,9 @@ public:
     const OptionSchema& optionSchema() const override;
     std::string deviceDescription() const override;
     int64_t estimatePeakMemoryBytes(const nlohmann::json& options) const override;
-    StageResult train(const TrainRequest& request, ProgressSink& progress, const CancelToken& cancel,
-                      LatestMailbox<TrainingUpdate>* previews, CommandQueue<TrainerCommand>* commands) override;
+    StageResult train(const TrainRequest& request, ProgressSink& progress,
+                      const CancelToken& cancel, LatestMailbox<TrainingUpdate>* previews,
+                      CommandQueue<TrainerCommand>* commands) override;
     std::unique_ptr<FaceSwapper> loadSwapper(const std::filesystem::path& modelDir) const override;
 
     /// The breakdown behind estimatePeakMemoryBytes, with the facesets' real sizes.
@@ -35,7 +36,7 @@ public:
 
     void setHooks(Hooks hooks) { hooks_ = std::move(hooks); }
 
-private:
+  private:
     Hooks hooks_;
 };
 

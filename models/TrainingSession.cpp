@@ -396,11 +396,11 @@ StageResult TrainingSession::run() {
             if (*command == TrainerCommand::PreviewNow) previewNow = true;
             if (*command == TrainerCommand::Stop) stopped = true;
         }
-        if (stopped) break;
         if (previewNow) {
             makePreview();
             previewNow = false;
         }
+        if (stopped) break;
 
         const auto t0 = std::chrono::steady_clock::now();
         StepResult r = step();

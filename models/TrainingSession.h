@@ -17,7 +17,7 @@
 namespace doppel::models {
 
 class TrainingSession {
-public:
+  public:
     TrainingSession(const TrainRequest& request, ProgressSink& progress, const CancelToken& cancel,
                     LatestMailbox<TrainingUpdate>* previews, CommandQueue<TrainerCommand>* commands,
                     const Trainer::Hooks& hooks);
@@ -26,7 +26,7 @@ public:
     /// "CUDA: ..." or "CPU: ..." with the reason.
     static std::string describeDevice(torch::Device* chosen = nullptr);
 
-private:
+  private:
     struct DeviceFaceset {
         torch::Tensor faces;  ///< NHW3 uint8 on the device
         torch::Tensor masks;  ///< NHW2 uint8 on the device

@@ -24,6 +24,9 @@ struct AugmentedBatch {
 
 /// faces: NHW3 uint8 on device; masks: NHW2 uint8 on device (see PackedFaceset.h).
 /// `indices`: int64 on device. `resolution`: output side (faces are resized if they differ).
+/// Channel order is kept (the packed faces are BGR). Random numbers come from `generator` on its
+/// own device (a CPU generator makes a batch reproducible on any device); an undefined generator
+/// uses the faces' device default generator. Runs under NoGradGuard.
 AugmentedBatch augmentBatch(const torch::Tensor& faces, const torch::Tensor& masks,
                             const torch::Tensor& indices, int resolution,
                             const AugmentOptions& options, torch::Generator generator);

@@ -16,9 +16,10 @@ namespace doppel::models {
 /// The LibTorch trainer (SAEHD-class DF/LIAE autoencoder). Chooses CUDA when available.
 std::unique_ptr<TrainingEngine> createTrainingEngine();
 
-/// Predicted peak memory with its breakdown, for the facesets' real sizes (`doppel train --estimate`).
-MemoryEstimate estimateTrainingMemory(const nlohmann::json& options, int64_t srcFaces, int64_t dstFaces,
-                                      int facesetResolution);
+/// Predicted peak memory with its breakdown, for the facesets' real sizes (`doppel train
+/// --estimate`).
+MemoryEstimate estimateTrainingMemory(const nlohmann::json& options, int64_t srcFaces,
+                                      int64_t dstFaces, int facesetResolution);
 
 /// What a model folder holds: {"options", "iteration", "learning_rate", "face_type", "checkpoint"},
 /// or null when it has no checkpoint yet. Reads JSON only (fast).

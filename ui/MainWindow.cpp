@@ -126,7 +126,9 @@ MainWindow::MainWindow(TrainingEngine* engine, QWidget* parent)
 
     QSettings settings;
     if (!restoreGeometry(settings.value("window/geometry").toByteArray())) resize(1280, 820);
-    restoreState(settings.value("window/state").toByteArray());
+    // The log panel starts low so the pages get the room; a saved layout wins.
+    if (!restoreState(settings.value("window/state").toByteArray()))
+        resizeDocks({dock}, {140}, Qt::Vertical);
     steps_->setCurrentRow(0);
     refreshSteps();
 }

@@ -99,6 +99,12 @@ MergePage::MergePage(StudioSession* session, QWidget* parent)
         for (auto& [key, s] : sliders_) s->setValue(baseOptions_.value(key, 0));
         for (auto& [key, c] : combos_)
             c->setCurrentText(QString::fromStdString(baseOptions_.value(key, "")));
+        // A trained model is loaded right away, so the page opens on a merged frame.
+        std::filesystem::path model =
+            session_->workspace().modelDir(modelName_->text().trimmed().toStdString());
+        if (session_->engine() && std::filesystem::exists(model) &&
+            !std::filesystem::is_empty(model))
+            loadModel();
     });
     connect(session_, &StudioSession::jobFinished, this,
             [this](const QString& name, const JobOutcome& outcome) {

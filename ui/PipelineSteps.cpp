@@ -58,6 +58,20 @@ QStringList stageKeysOf(Step step) {
     return {};
 }
 
+namespace {
+
+// "extract.src" -> "src"; "train" -> "" (a step that serves both sides).
+std::string sideOf(const std::string& key) {
+    auto dot = key.rfind('.');
+    return dot == std::string::npos ? std::string() : key.substr(dot + 1);
+}
+
+bool sameSideOrShared(const std::string& a, const std::string& b) {
+    return a.empty() || b.empty() || a == b;
+}
+
+}  // namespace
+
 std::vector<StepState> computeStepStates(const nlohmann::json& project, bool hasWorkspace) {
     std::vector<StepState> states(kStepCount, StepState::NotRun);
     if (!hasWorkspace) return states;
@@ -65,13 +79,17 @@ std::vector<StepState> computeStepStates(const nlohmann::json& project, bool has
     const nlohmann::json stages = project.is_object() && project.contains("stages")
                                       ? project["stages"]
                                       : nlohmann::json::object();
+    // (side, updated) of every finished key of the earlier steps. A key is stale when an earlier
+    // key of its side (or one serving both sides) finished after it, so running the source side
+    // to the end before the destination does not make the source's later steps look stale.
     // ISO-8601 UTC timestamps of one format compare correctly as strings.
-    std::string newestEarlierDone;
+    std::vector<std::pair<std::string, std::string>> earlierDone;
     for (int i = 1; i < kStepCount; ++i) {
-        bool running = false, failed = false, missing = false;
-        std::string oldestUpdate, newestUpdate;
-        for (const QString& key : stageKeysOf(Step(i))) {
-            auto it = stages.find(key.toStdString());
+        bool running = false, failed = false, missing = false, stale = false;
+        std::vector<std::pair<std::string, std::string>> done;
+        for (const QString& qkey : stageKeysOf(Step(i))) {
+            std::string key = qkey.toStdString();
+            auto it = stages.find(key);
             if (it == stages.end() || !it->is_object()) {
                 missing = true;
                 continue;
@@ -85,8 +103,9 @@ std::vector<StepState> computeStepStates(const nlohmann::json& project, bool has
             else if (status != "done")
                 missing = true;
             else {
-                if (oldestUpdate.empty() || updated < oldestUpdate) oldestUpdate = updated;
-                if (updated > newestUpdate) newestUpdate = updated;
+                done.emplace_back(sideOf(key), updated);
+                for (const auto& [side, time] : earlierDone)
+                    if (sameSideOrShared(side, sideOf(key)) && time > updated) stale = true;
             }
         }
         StepState state = StepState::Done;
@@ -96,10 +115,10 @@ std::vector<StepState> computeStepStates(const nlohmann::json& project, bool has
             state = StepState::Failed;
         else if (missing)
             state = StepState::NotRun;
-        else if (!newestEarlierDone.empty() && newestEarlierDone > oldestUpdate)
+        else if (stale)
             state = StepState::Stale;
         states[i] = state;
-        if (newestUpdate > newestEarlierDone) newestEarlierDone = newestUpdate;
+        earlierDone.insert(earlierDone.end(), done.begin(), done.end());
     }
     return states;
 }

@@ -22,8 +22,8 @@ QStringList stageKeysOf(Step step);
 
 /// One state per step. `hasWorkspace` false gives NotRun everywhere. A step is:
 ///   running when any of its keys runs, failed when any failed, not run when any is missing or
-///   was cancelled, done when all are done, and stale when done but an earlier step finished
-///   (its "updated" time) after this step's oldest key.
+///   was cancelled, done when all are done, and stale when done but an earlier step's key of the
+///   same side (or one serving both sides, like train) finished after one of its keys.
 std::vector<StepState> computeStepStates(const nlohmann::json& project, bool hasWorkspace);
 
 }  // namespace doppel::ui

@@ -23,6 +23,7 @@ namespace {
 struct ProbeResult {
     QString text;
     QImage thumbnail;
+    bool ok = false;
 };
 
 ProbeResult probeFile(const QString& path, const QString& alignedDir) {
@@ -47,6 +48,7 @@ ProbeResult probeFile(const QString& path, const QString& alignedDir) {
                                        : QObject::tr("faces: not extracted yet"));
         out.text = text;
         out.thumbnail = toQImage(readThumbnail(path.toStdString(), 320));
+        out.ok = true;
     } catch (const std::exception& e) {
         out.text = QObject::tr("Cannot read this input:\n%1").arg(QString::fromStdString(e.what()));
     }
@@ -167,10 +169,19 @@ void ProjectPage::probe(Side side, const QString& path, const QString& alignedDi
     SideCard& card = cards_[size_t(side)];
     card.info->setText(tr("reading %1 ...").arg(QFileInfo(path).fileName()));
     auto* watcher = new QFutureWatcher<ProbeResult>(this);
-    connect(watcher, &QFutureWatcher<ProbeResult>::finished, this, [this, watcher, side] {
+    connect(watcher, &QFutureWatcher<ProbeResult>::finished, this, [this, watcher, side, path] {
         ProbeResult result = watcher->result();
         watcher->deleteLater();
         SideCard& c = cards_[size_t(side)];
+        if (!result.ok && chosen_[size_t(side)] == path) {
+            // A new input that cannot be read: say so now, not when extraction fails later.
+            chosen_[size_t(side)].clear();
+            updateCreateButton();
+            QMessageBox::warning(
+                this, tr("Cannot use this input"),
+                result.text + tr("\n\nPick a video (mp4, mkv, mov, ...), an image, "
+                                 "or a folder of images."));
+        }
         c.info->setText(result.text);
         if (result.thumbnail.isNull()) {
             c.thumbnail->setText(tr("no preview"));

@@ -110,8 +110,12 @@ TrainPage::TrainPage(StudioSession* session, QWidget* parent)
     connect(&poll_, &QTimer::timeout, this, &TrainPage::pollMailbox);
     connect(session_, &StudioSession::workspaceChanged, this, [this] {
         refreshHistory();
-        if (form_ && session_->hasWorkspace())
+        showPreviewImage();
+        if (form_ && session_->hasWorkspace()) {
             form_->setValues(session_->workspace().stageOptions("train"));
+            // A model that exists keeps its architecture: those options are fixed on resume.
+            form_->setResumeLocked(std::filesystem::exists(modelDir()));
+        }
         updateMemoryEstimate();
     });
     connect(
@@ -260,6 +264,9 @@ void TrainPage::refreshHistory() {
 void TrainPage::showPreviewImage() {
     QImage image;
     int position = history_->value();
+    if (livePreview_.isNull() && position >= historyFiles_.size() && !historyFiles_.isEmpty())
+        position =
+            int(historyFiles_.size()) - 1;  // not training now: show the newest saved preview
     if (position >= history_->maximum() || position >= historyFiles_.size()) {
         image = maskView_->isChecked() && !liveMask_.isNull() ? liveMask_ : livePreview_;
         historyLabel_->setText(tr("live"));

@@ -14,7 +14,6 @@
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
-#include <opencv2/videoio.hpp>
 
 #include "cli/BenchRegistry.h"
 #include "cli/CliArgs.h"
@@ -22,6 +21,7 @@
 #include "common/Error.h"
 #include "common/ParallelFor.h"
 #include "common/Workspace.h"
+#include "media/FrameSource.h"
 #include "pipeline/AlignStage.h"
 
 namespace fs = std::filesystem;
@@ -44,13 +44,12 @@ std::string cpuModel() {
 fs::path prepareWorkspace(const fs::path& root, const fs::path& video, int count, cv::Size size) {
     fs::remove_all(root);
     Workspace ws = Workspace::create(root, video, video);
-    cv::VideoCapture capture(video.string(), cv::CAP_FFMPEG);
-    if (!capture.isOpened())
-        throw Error(ErrorCode::InvalidInput, video.string() + ": cannot open the clip");
+    FrameSource source(video);  // the project's FFmpeg decoder (throws naming the file)
     fs::create_directories(ws.framesDir(Side::Src));
-    cv::Mat frame;
+    SourceFrame decoded;
     int written = 0;
-    while (written < count && capture.read(frame)) {
+    while (written < count && source.next(decoded)) {
+        const cv::Mat& frame = decoded.bgr;
         cv::Mat out = frame;
         if (!size.empty()) {
             double scale =

@@ -1,4 +1,5 @@
-// doppel export --workspace DIR [--codec h264] [--crf 18] [--preset medium] [--out FILE] [--set key=value ...]
+// doppel export --workspace DIR [--codec h264] [--crf 18] [--preset medium] [--out FILE] [--set
+// key=value ...]
 #include <iostream>
 
 #include "cli/CliSupport.h"
@@ -41,22 +42,28 @@ int runExport(const CliArgs& args) {
     progress.finish();
     int code = reportResult("export", result);
     if (result.ok() && result.summary.contains("output"))
-        std::cout << "check it: doppel verify " << result.summary["output"].get<std::string>() << "\n";
+        std::cout << "check it: doppel verify " << result.summary["output"].get<std::string>()
+                  << "\n";
     return code;
 }
 
 std::string usageText() {
     return "usage: doppel export --workspace DIR [--codec h264|h265|vp9|prores|ffv1] [--crf N]\n"
-           "                     [--preset NAME] [--audio copy|aac|none] [--out FILE] [--visible-label]\n"
+           "                     [--preset NAME] [--audio copy|aac|none] [--out FILE] "
+           "[--visible-label]\n"
            "                     [--set key=value ...]\n\n"
            "Encodes merged/ into a video with the destination's frame rate, timestamps and audio.\n"
-           "Frames that merge skipped fall back to the original destination frame (counted, warned).\n"
-           "Every export is labelled as AI-generated in its container metadata (comment, description,\n"
-           "digitalSourceType=trainedAlgorithmicMedia); merge embeds an invisible watermark. The file is\n"
+           "Frames that merge skipped fall back to the original destination frame (counted, "
+           "warned).\n"
+           "Every export is labelled as AI-generated in its container metadata (comment, "
+           "description,\n"
+           "digitalSourceType=trainedAlgorithmicMedia); merge embeds an invisible watermark. The "
+           "file is\n"
            "written as <name>.partial.<ext> and renamed when complete.\n"
            "Exit codes: 0 done, 1 failed, 2 bad usage, 130 cancelled. Options:\n" +
            ExportStage::optionSchema().helpText() +
-           "\nexample: doppel export --workspace ws --codec h265 --crf 22 --out ws/result/take2.mp4\n";
+           "\nexample: doppel export --workspace ws --codec h265 --crf 22 --out "
+           "ws/result/take2.mp4\n";
 }
 
 const bool registered = registerCommand({

@@ -50,24 +50,30 @@ int runVerify(const CliArgs& args) {
             detector.addFrame(reader.currentFrameBgr());
         }
         mark = detector.result();
-        what = "video " + std::to_string(reader.info().width) + "x" + std::to_string(reader.info().height) + ", " +
-               std::to_string(detector.frameCount()) + " frames checked";
-        if (detector.frameCount() == 0) throw Error(ErrorCode::InvalidInput, file.string() + ": no frame could be decoded");
+        what = "video " + std::to_string(reader.info().width) + "x" +
+               std::to_string(reader.info().height) + ", " + std::to_string(detector.frameCount()) +
+               " frames checked";
+        if (detector.frameCount() == 0)
+            throw Error(ErrorCode::InvalidInput, file.string() + ": no frame could be decoded");
     }
 
     char markLine[160];
-    std::snprintf(markLine, sizeof markLine, "%s (score %.2f, threshold %.2f)", mark.detected ? "yes" : "no",
-                  mark.score, mark.threshold);
+    std::snprintf(markLine, sizeof markLine, "%s (score %.2f, threshold %.2f)",
+                  mark.detected ? "yes" : "no", mark.score, mark.threshold);
     std::cout << file.string() << ": " << what << "\n"
               << "  label:     "
-              << (isImage ? "n/a (images carry no container label)" : label.labelled ? "yes (" + label.evidence + ")" : "no")
+              << (isImage          ? "n/a (images carry no container label)"
+                  : label.labelled ? "yes (" + label.evidence + ")"
+                                   : "no")
               << "\n"
               << "  watermark: " << markLine << "\n";
     bool synthetic = label.labelled || mark.detected;
-    std::cout << "  verdict:   "
-              << (synthetic ? "AI-generated (synthetic) media made with Doppel"
-                            : "no Doppel label or watermark found (this does not prove the media is authentic)")
-              << "\n";
+    std::cout
+        << "  verdict:   "
+        << (synthetic
+                ? "AI-generated (synthetic) media made with Doppel"
+                : "no Doppel label or watermark found (this does not prove the media is authentic)")
+        << "\n";
     return synthetic ? 0 : kExitNotSynthetic;
 }
 

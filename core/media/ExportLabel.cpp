@@ -11,14 +11,16 @@ extern "C" {
 
 namespace doppel {
 
-const char* const kTrainedAlgorithmicMediaUri = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia";
+const char* const kTrainedAlgorithmicMediaUri =
+    "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia";
 
 std::map<std::string, std::string> syntheticMediaTags() {
     const std::string version = DOPPEL_VERSION;
     return {
         {"comment", "AI-generated (synthetic) media made with Doppel " + version + " face swap"},
         {"description",
-         "This video contains AI-generated content: faces were replaced by a face-swap model trained with Doppel " +
+         "This video contains AI-generated content: faces were replaced by a face-swap model "
+         "trained with Doppel " +
              version + ". It also carries an invisible watermark; check it with `doppel verify`."},
         {"digitalSourceType", kTrainedAlgorithmicMediaUri},
         {"synthetic_media", "true"},
@@ -50,8 +52,10 @@ MediaFileSummary inspectMediaFile(const std::filesystem::path& path) {
     out.container = format->iformat->name;
     out.durationSeconds = format->duration > 0 ? double(format->duration) / AV_TIME_BASE : 0;
     const AVDictionaryEntry* e = nullptr;
-    while ((e = av_dict_get(format->metadata, "", e, AV_DICT_IGNORE_SUFFIX))) out.tags[e->key] = e->value;
-    std::vector<int64_t> firstPts(format->nb_streams, INT64_MAX), endPts(format->nb_streams, INT64_MIN);
+    while ((e = av_dict_get(format->metadata, "", e, AV_DICT_IGNORE_SUFFIX)))
+        out.tags[e->key] = e->value;
+    std::vector<int64_t> firstPts(format->nb_streams, INT64_MAX),
+        endPts(format->nb_streams, INT64_MIN);
     for (unsigned i = 0; i < format->nb_streams; ++i) {
         AVStream* st = format->streams[i];
         MediaStreamSummary s;
@@ -60,10 +64,12 @@ MediaFileSummary inspectMediaFile(const std::filesystem::path& path) {
         s.codec = avcodec_get_name(st->codecpar->codec_id);
         s.width = st->codecpar->width;
         s.height = st->codecpar->height;
-        if (st->avg_frame_rate.num > 0 && st->avg_frame_rate.den > 0) s.fps = av_q2d(st->avg_frame_rate);
+        if (st->avg_frame_rate.num > 0 && st->avg_frame_rate.den > 0)
+            s.fps = av_q2d(st->avg_frame_rate);
         out.streams.push_back(s);
         e = nullptr;
-        while ((e = av_dict_get(st->metadata, "", e, AV_DICT_IGNORE_SUFFIX))) out.tags.emplace(e->key, e->value);
+        while ((e = av_dict_get(st->metadata, "", e, AV_DICT_IGNORE_SUFFIX)))
+            out.tags.emplace(e->key, e->value);
     }
     AVPacket* packet = av_packet_alloc();
     while (av_read_frame(format, packet) >= 0) {
@@ -78,23 +84,33 @@ MediaFileSummary inspectMediaFile(const std::filesystem::path& path) {
         av_packet_unref(packet);
     }
     av_packet_free(&packet);
-    for (unsigned i = 0; i < format->nb_streams; ++i)
-        if (endPts[i] > firstPts[i])
-            out.streams[i].durationSeconds = double(endPts[i] - firstPts[i]) * av_q2d(format->streams[i]->time_base);
+    for (unsigned i = 0; i < format->nb_streams; ++i) {
+        AVStream* st = format->streams[i];
+        // The container's own figure when it has one (MP4 does; demuxed packets may lack
+        // durations).
+        if (st->duration > 0 && st->duration != AV_NOPTS_VALUE)
+            out.streams[i].durationSeconds = double(st->duration) * av_q2d(st->time_base);
+        else if (endPts[i] > firstPts[i])
+            out.streams[i].durationSeconds =
+                double(endPts[i] - firstPts[i]) * av_q2d(st->time_base);
+    }
     avformat_close_input(&format);
     return out;
 }
 
 LabelCheck checkSyntheticLabel(const std::map<std::string, std::string>& tags) {
     auto lower = [](std::string s) {
-        std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+        std::transform(s.begin(), s.end(), s.begin(),
+                       [](unsigned char c) { return char(std::tolower(c)); });
         return s;
     };
     LabelCheck check;
     for (const auto& [key, value] : tags) {
         std::string k = lower(key), v = lower(value);
-        bool match = (k.find("digitalsourcetype") != std::string::npos && v.find("trainedalgorithmicmedia") != std::string::npos) ||
-                     ((k == "comment" || k == "description") && v.find("ai-generated") != std::string::npos) ||
+        bool match = (k.find("digitalsourcetype") != std::string::npos &&
+                      v.find("trainedalgorithmicmedia") != std::string::npos) ||
+                     ((k == "comment" || k == "description") &&
+                      v.find("ai-generated") != std::string::npos) ||
                      (k == "synthetic_media" && v == "true");
         if (match) {
             check.labelled = true;

@@ -23,11 +23,11 @@ extern const char* const kTrainedAlgorithmicMediaUri;
 std::map<std::string, std::string> syntheticMediaTags();
 
 struct MediaStreamSummary {
-    std::string type;   ///< "video", "audio", ...
-    std::string codec;  ///< e.g. "h264", "aac"
-    int64_t packets = 0;      ///< counted by reading the whole file (video: frames)
+    std::string type;            ///< "video", "audio", ...
+    std::string codec;           ///< e.g. "h264", "aac"
+    int64_t packets = 0;         ///< counted by reading the whole file (video: frames)
     double durationSeconds = 0;  ///< from the first to the end of the last packet
-    double fps = 0;           ///< video: average frame rate the container states
+    double fps = 0;              ///< video: average frame rate the container states
     int width = 0;
     int height = 0;
 };
@@ -35,7 +35,8 @@ struct MediaStreamSummary {
 struct MediaFileSummary {
     std::string container;       ///< libavformat's name, e.g. "mov,mp4,m4a,3gp,3g2,mj2"
     double durationSeconds = 0;  ///< container duration
-    std::map<std::string, std::string> tags;  ///< container tags, plus stream tags not already there
+    std::map<std::string, std::string>
+        tags;  ///< container tags, plus stream tags not already there
     std::vector<MediaStreamSummary> streams;
     const MediaStreamSummary* firstOfType(const std::string& type) const;
 };
@@ -45,8 +46,10 @@ struct MediaFileSummary {
 MediaFileSummary inspectMediaFile(const std::filesystem::path& path);
 
 struct LabelCheck {
-    bool labelled = false;   ///< digitalSourceType says trainedAlgorithmicMedia, or the comment says AI-generated
-    std::string evidence;    ///< which tag matched, e.g. "digitalSourceType=...trainedAlgorithmicMedia"
+    bool labelled = false;  ///< digitalSourceType says trainedAlgorithmicMedia, or the comment says
+                            ///< AI-generated
+    std::string
+        evidence;  ///< which tag matched, e.g. "digitalSourceType=...trainedAlgorithmicMedia"
 };
 
 /// Looks for a synthetic-media label in tags written by Doppel or by other tools (IPTC term).

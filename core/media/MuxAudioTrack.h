@@ -20,12 +20,13 @@ struct SwrContext;
 namespace doppel {
 
 class MuxAudioTrack {
-public:
+  public:
     /// Adds the output stream to `output` (call before avformat_write_header). `mode` is "copy"
     /// (re-encode only when the container cannot take the codec) or "aac" (always re-encode).
     /// When the source has no audio stream, present() is false and nothing is added.
     /// Throws Error(InvalidInput) naming the source when it cannot be read.
-    MuxAudioTrack(const std::filesystem::path& source, AVFormatContext* output, const std::string& mode);
+    MuxAudioTrack(const std::filesystem::path& source, AVFormatContext* output,
+                  const std::string& mode);
     ~MuxAudioTrack();
     MuxAudioTrack(const MuxAudioTrack&) = delete;
     MuxAudioTrack& operator=(const MuxAudioTrack&) = delete;
@@ -39,7 +40,7 @@ public:
     void finish(double endSeconds);
     int64_t packetsWritten() const { return packetsWritten_; }
 
-private:
+  private:
     bool readNextPacket();  ///< fills pending_ with the next audio packet; false at the end
     void writePending();    ///< copies or transcodes pending_
     void decodeIntoFifo(AVPacket* packet);  ///< nullptr drains the decoder
@@ -51,7 +52,8 @@ private:
     AVFormatContext* output_ = nullptr;
     int inputIndex_ = -1;
     AVStream* outStream_ = nullptr;
-    int64_t startOffset_ = 0;  ///< input start (video stream's, else audio's) in the audio time base
+    int64_t startOffset_ =
+        0;  ///< input start (video stream's, else audio's) in the audio time base
     bool transcode_ = false;
     AVCodecContext* decoder_ = nullptr;
     AVCodecContext* encoder_ = nullptr;

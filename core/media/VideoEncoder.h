@@ -21,14 +21,14 @@
 namespace doppel {
 
 struct VideoEncoderSettings {
-    std::string codec = "h264";  ///< h264 | h265 | vp9 | prores | ffv1
-    int crf = 18;                ///< quality for h264/h265/vp9 (0 = lossless for h264/h265)
+    std::string codec = "h264";     ///< h264 | h265 | vp9 | prores | ffv1
+    int crf = 18;                   ///< quality for h264/h265/vp9 (0 = lossless for h264/h265)
     std::string preset = "medium";  ///< x264/x265 preset (ultrafast ... veryslow)
-    int width = 0;               ///< frame size; every frame must have it
+    int width = 0;                  ///< frame size; every frame must have it
     int height = 0;
-    int timeBaseNum = 1;         ///< unit of the pts passed to writeFrame, e.g. 1/12800 or 1/25
+    int timeBaseNum = 1;  ///< unit of the pts passed to writeFrame, e.g. 1/12800 or 1/25
     int timeBaseDen = 25;
-    double fps = 25;             ///< nominal frame rate (stream's avg_frame_rate, frame duration)
+    double fps = 25;  ///< nominal frame rate (stream's avg_frame_rate, frame duration)
     std::map<std::string, std::string> metadata;  ///< container tags (comment, description, ...)
     std::filesystem::path audioSource;  ///< a file whose first audio stream is added; empty: none
     std::string audio = "copy";  ///< copy (re-encoded only if the container needs it) | aac | none
@@ -42,7 +42,7 @@ std::string defaultContainerExtension(const std::string& codec);
 std::vector<std::string> availableVideoCodecs();
 
 class VideoEncoder {
-public:
+  public:
     /// Opens the encoder and the temporary output. Throws Error(Io) naming the file when its folder
     /// cannot be written, Error(BadOption) for an unknown codec or a container that cannot hold it,
     /// Error(MissingDependency) when FFmpeg lacks the encoder, Error(InvalidInput) for a bad
@@ -66,7 +66,7 @@ public:
     /// "copy aac", "aac (re-encoded from ...)", "none" ... for the export summary.
     std::string audioDescription() const;
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -252,7 +252,8 @@ struct VideoReader::Impl {
                 bool endOfFile = rc == AVERROR_EOF || avio_feof(format->pb);
                 if (!endOfFile) {
                     readError = rc;
-                    if (rc == AVERROR(EAGAIN) || ++consecutiveReadErrors < kMaxConsecutiveErrors) continue;
+                    if (rc == AVERROR(EAGAIN) || ++consecutiveReadErrors < kMaxConsecutiveErrors)
+                        continue;
                 }
                 inputEnded = true;
                 avcodec_send_packet(decoder, nullptr);  // drain the frames still inside

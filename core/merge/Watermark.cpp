@@ -13,6 +13,9 @@ namespace {
 const int kWindowSides[] = {6, 9, 13, 18};
 // Residuals are clipped to this many levels (of B-R) so strong colour edges cannot dominate.
 constexpr float kResidualClip = 8.0f;
+// Floor of the local residual energy in the weights (about the mark's own energy after coding),
+// so perfectly flat areas do not get unbounded weight.
+constexpr float kWeightFloor = 9.0f;
 
 uint64_t splitMix64(uint64_t x) {
     x += 0x9E3779B97F4A7C15ull;
@@ -82,19 +85,32 @@ std::vector<cv::Mat> windowScores(const cv::Mat& plane, uint64_t key) {
     // Predict each cell from its 8 neighbours; the residual keeps the mark (+-a at the cell,
     // noise from the neighbours' independent signs) and drops most of the picture.
     cv::Mat sum3;
-    cv::boxFilter(means, sum3, CV_32F, cv::Size(3, 3), cv::Point(-1, -1), false, cv::BORDER_REFLECT);
+    cv::boxFilter(means, sum3, CV_32F, cv::Size(3, 3), cv::Point(-1, -1), false,
+                  cv::BORDER_REFLECT);
     cv::Mat residual = means - (sum3 - means) / 8.0f;
     cv::min(residual, kResidualClip, residual);
     cv::max(residual, -kResidualClip, residual);
 
+    // Weight each cell by the inverse of the picture's local residual energy: flat skin, where
+    // the mark dominates, counts more than hairlines and eyes. The weights use only |residual|
+    // around the cell, never the keyed signs, so on unmarked frames each window's z stays ~N(0,1).
+    cv::Mat squared = residual.mul(residual), localEnergy;
+    cv::boxFilter(squared, localEnergy, CV_32F, cv::Size(3, 3), cv::Point(-1, -1), true,
+                  cv::BORDER_REFLECT);
+    cv::Mat weights;
+    cv::divide(1.0, localEnergy + kWeightFloor, weights);
+    cv::Mat weighted = residual.mul(weights);
+
     cv::Mat signs = signMap(key, g.rows, g.cols);
-    cv::Mat product = signs.mul(residual);
-    cv::Mat energy = residual.mul(residual);
+    cv::Mat product = signs.mul(weighted);
+    cv::Mat energy = weighted.mul(weighted);
     for (int side : kWindowSides) {
         int w = std::min(side, g.cols), h = std::min(side, g.rows);
         cv::Mat ps, es;
-        cv::boxFilter(product, ps, CV_32F, cv::Size(w, h), cv::Point(0, 0), false, cv::BORDER_CONSTANT);
-        cv::boxFilter(energy, es, CV_32F, cv::Size(w, h), cv::Point(0, 0), false, cv::BORDER_CONSTANT);
+        cv::boxFilter(product, ps, CV_32F, cv::Size(w, h), cv::Point(0, 0), false,
+                      cv::BORDER_CONSTANT);
+        cv::boxFilter(energy, es, CV_32F, cv::Size(w, h), cv::Point(0, 0), false,
+                      cv::BORDER_CONSTANT);
         // Only positions where the whole window lies inside the grid.
         cv::Rect valid(0, 0, g.cols - w + 1, g.rows - h + 1);
         cv::Mat z;
@@ -117,7 +133,9 @@ double maxOf(const std::vector<cv::Mat>& maps, double scale) {
 
 }  // namespace
 
-uint64_t Watermark::defaultKey() { return 0x446F7070656C574Dull; /* "DoppelWM" */ }
+uint64_t Watermark::defaultKey() {
+    return 0x446F7070656C574Dull; /* "DoppelWM" */
+}
 
 void Watermark::embed(cv::Mat& frame, const cv::Rect& faceRegion, double strength) {
     embed(frame, faceRegion, strength, defaultKey());
@@ -137,17 +155,22 @@ void Watermark::embed(cv::Mat& frame, const cv::Rect& faceRegion, double strengt
         auto* px = frame.ptr<cv::Vec3b>(y);
         for (int x = region.x; x < region.br().x; ++x) {
             int col = int(x / g.cell);
-            if (col >= g.cols) break;  // the partial cell past the last full column is not read back
-            double wx = std::min(1.0, std::min(x - region.x + 0.5, region.br().x - x - 0.5) / feather);
+            if (col >= g.cols)
+                break;  // the partial cell past the last full column is not read back
+            double wx =
+                std::min(1.0, std::min(x - region.x + 0.5, region.br().x - x - 0.5) / feather);
             int delta = int(std::lround(amplitude * wx * wy * cellSign(key, row, col)));
             if (delta == 0) continue;
-            px[x][0] = cv::saturate_cast<uchar>(px[x][0] + delta);  // blue up, red down: B-R moves by 2*delta
+            px[x][0] = cv::saturate_cast<uchar>(px[x][0] +
+                                                delta);  // blue up, red down: B-R moves by 2*delta
             px[x][2] = cv::saturate_cast<uchar>(px[x][2] - delta);
         }
     }
 }
 
-WatermarkDetection Watermark::detect(const cv::Mat& frame) { return detect(frame, defaultKey()); }
+WatermarkDetection Watermark::detect(const cv::Mat& frame) {
+    return detect(frame, defaultKey());
+}
 
 WatermarkDetection Watermark::detect(const cv::Mat& frame, uint64_t key) {
     WatermarkDetection d;

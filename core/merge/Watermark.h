@@ -28,7 +28,7 @@ struct WatermarkDetection {
 };
 
 class Watermark {
-public:
+  public:
     /// Rows of the cell grid over the frame height (cells are square).
     static constexpr int kGridRows = 36;
     /// Blue/red change per pixel at strength 1.0, in 8-bit levels (PSNR in the region ~41.5 dB).
@@ -50,14 +50,14 @@ public:
 /// frames and the mean is scored like one image (an unmarked video's mean is just another
 /// unmarked picture, so the false-positive rate stays that of one frame).
 class WatermarkVideoDetector {
-public:
+  public:
     explicit WatermarkVideoDetector(uint64_t key = Watermark::defaultKey());
     /// BGR 8-bit or grey; every frame must have the size of the first one (others are skipped).
     void addFrame(const cv::Mat& frame);
     int frameCount() const { return frames_; }
     WatermarkDetection result() const;
 
-private:
+  private:
     uint64_t key_;
     int frames_ = 0;
     cv::Size size_;

@@ -56,7 +56,8 @@ struct FrameIndex {
 FrameIndex readFrameIndex(const Workspace& ws) {
     fs::path file = ws.framesDir(Side::Dst) / "index.json";
     if (!fs::exists(file))
-        throw Error(ErrorCode::NotFound, file.string() + ": missing (run `doppel extract --side dst` and merge first)");
+        throw Error(ErrorCode::NotFound,
+                    file.string() + ": missing (run `doppel extract --side dst` and merge first)");
     json j = readJsonFile(file);
     FrameIndex index;
     try {
@@ -73,11 +74,14 @@ FrameIndex readFrameIndex(const Workspace& ws) {
         index.width = j.value("width", 0);
         index.height = j.value("height", 0);
         index.hasAudio = j.value("has_audio", false);
-        for (const auto& f : j.at("frames")) index.frames.push_back({f.at("file").get<std::string>(), f.value("pts", 0.0)});
+        for (const auto& f : j.at("frames"))
+            index.frames.push_back({f.at("file").get<std::string>(), f.value("pts", 0.0)});
     } catch (const json::exception& e) {
-        throw Error(ErrorCode::InvalidInput, file.string() + ": malformed frame index (" + e.what() + ")");
+        throw Error(ErrorCode::InvalidInput,
+                    file.string() + ": malformed frame index (" + e.what() + ")");
     }
-    if (index.frames.empty()) throw Error(ErrorCode::InvalidInput, file.string() + ": lists no frames");
+    if (index.frames.empty())
+        throw Error(ErrorCode::InvalidInput, file.string() + ": lists no frames");
     return index;
 }
 
@@ -100,14 +104,15 @@ void drawVisibleLabel(cv::Mat& frame) {
     int baseline = 0;
     cv::Size size = cv::getTextSize(text, cv::FONT_HERSHEY_SIMPLEX, scale, thickness, &baseline);
     int margin = std::max(4, frame.rows / 60);
-    cv::Rect box(frame.cols - size.width - 2 * margin, frame.rows - size.height - baseline - 2 * margin,
-                 size.width + margin, size.height + baseline + margin);
+    cv::Rect box(frame.cols - size.width - 2 * margin,
+                 frame.rows - size.height - baseline - 2 * margin, size.width + margin,
+                 size.height + baseline + margin);
     box &= cv::Rect(0, 0, frame.cols, frame.rows);
     cv::Mat roi = frame(box);
     cv::Mat dark(roi.size(), roi.type(), cv::Scalar(0, 0, 0));
     cv::addWeighted(roi, 0.45, dark, 0.55, 0, roi);  // a translucent plate keeps the text legible
-    cv::putText(frame, text, cv::Point(box.x + margin / 2, box.y + margin / 2 + size.height), cv::FONT_HERSHEY_SIMPLEX,
-                scale, cv::Scalar(255, 255, 255), thickness, cv::LINE_AA);
+    cv::putText(frame, text, cv::Point(box.x + margin / 2, box.y + margin / 2 + size.height),
+                cv::FONT_HERSHEY_SIMPLEX, scale, cv::Scalar(255, 255, 255), thickness, cv::LINE_AA);
 }
 
 fs::path outputPathFor(const Workspace& ws, const ExportOptions& o) {
@@ -118,7 +123,8 @@ fs::path outputPathFor(const Workspace& ws, const ExportOptions& o) {
     return p;
 }
 
-StageResult exportVideo(const Workspace& ws, const json& options, ProgressSink& progress, const CancelToken& cancel) {
+StageResult exportVideo(const Workspace& ws, const json& options, ProgressSink& progress,
+                        const CancelToken& cancel) {
     ExportOptions o = readOptions(options);
     FrameIndex index = readFrameIndex(ws);
     fs::path mergedDir = ws.mergedDir();
@@ -126,11 +132,13 @@ StageResult exportVideo(const Workspace& ws, const json& options, ProgressSink& 
     for (const auto& f : index.frames)
         if (!findMerged(mergedDir, f.file).empty()) ++mergedPresent;
     if (mergedPresent == 0)
-        throw Error(ErrorCode::NotFound, mergedDir.string() + ": no merged frames (run `doppel merge` first)");
+        throw Error(ErrorCode::NotFound,
+                    mergedDir.string() + ": no merged frames (run `doppel merge` first)");
 
     fs::path output = outputPathFor(ws, o);
     std::error_code ec;
-    fs::create_directories(output.parent_path(), ec);  // an unwritable folder is reported by the encoder
+    fs::create_directories(output.parent_path(),
+                           ec);  // an unwritable folder is reported by the encoder
 
     // The first frame fixes the size; the index's size may be absent for old workspaces.
     cv::Mat first = loadImage(findMerged(mergedDir, index.frames.front().file).empty()
@@ -149,7 +157,8 @@ StageResult exportVideo(const Workspace& ws, const json& options, ProgressSink& 
     settings.audio = o.audio;
     settings.threads = o.threads;
     fs::path dstInput = ws.inputPath(Side::Dst);
-    if (o.audio != "none" && index.hasAudio && fs::is_regular_file(dstInput)) settings.audioSource = dstInput;
+    if (o.audio != "none" && index.hasAudio && fs::is_regular_file(dstInput))
+        settings.audioSource = dstInput;
 
     VideoEncoder encoder(output, settings);  // fails here, before any frame, on a bad path
 
@@ -169,7 +178,8 @@ StageResult exportVideo(const Workspace& ws, const json& options, ProgressSink& 
         if (cancel.isCancelled()) {
             encoder.abandon();
             StageResult r = StageResult::cancelled("cancelled after " + std::to_string(i) + " of " +
-                                                   std::to_string(index.frames.size()) + " frames; no file was written");
+                                                   std::to_string(index.frames.size()) +
+                                                   " frames; no file was written");
             return r;
         }
         const IndexedFrame& f = index.frames[i];
@@ -204,28 +214,31 @@ StageResult exportVideo(const Workspace& ws, const json& options, ProgressSink& 
 
     StageResult result;
     char message[512];
-    std::snprintf(message, sizeof message, "%lld frames to %s (%s crf %d, %.2f fps, audio: %s), labelled as AI-generated",
-                  (long long)encoder.framesWritten(), output.string().c_str(), o.codec.c_str(), o.crf, index.fps,
-                  encoder.audioDescription().c_str());
-    result = StageResult::succeeded(message, {{"output", output.string()},
-                                              {"frames", encoder.framesWritten()},
-                                              {"merged_frames", int64_t(index.frames.size()) - fallbacks},
-                                              {"original_frames", fallbacks},
-                                              {"resized_frames", resized},
-                                              {"fps", index.fps},
-                                              {"codec", o.codec},
-                                              {"audio", encoder.audioDescription()},
-                                              {"mask_frames", masksCopied},
-                                              {"seconds", event.elapsedSeconds()},
-                                              {"frames_per_second", event.rate()}});
+    std::snprintf(message, sizeof message,
+                  "%lld frames to %s (%s crf %d, %.2f fps, audio: %s), labelled as AI-generated",
+                  (long long)encoder.framesWritten(), output.string().c_str(), o.codec.c_str(),
+                  o.crf, index.fps, encoder.audioDescription().c_str());
+    result = StageResult::succeeded(message,
+                                    {{"output", output.string()},
+                                     {"frames", encoder.framesWritten()},
+                                     {"merged_frames", int64_t(index.frames.size()) - fallbacks},
+                                     {"original_frames", fallbacks},
+                                     {"resized_frames", resized},
+                                     {"fps", index.fps},
+                                     {"codec", o.codec},
+                                     {"audio", encoder.audioDescription()},
+                                     {"mask_frames", masksCopied},
+                                     {"seconds", event.elapsedSeconds()},
+                                     {"frames_per_second", event.rate()}});
     if (fallbacks > 0) {
-        result.warnings.push_back(std::to_string(fallbacks) + " of " + std::to_string(index.frames.size()) +
-                                  " frames had no merged image and use the original destination frame (first: " +
-                                  firstFallback + ")");
-        logWarning(result.warnings.back());
+        result.warnings.push_back(
+            std::to_string(fallbacks) + " of " + std::to_string(index.frames.size()) +
+            " frames had no merged image and use the original destination frame (first: " +
+            firstFallback + ")");
     }
     if (resized > 0)
-        result.warnings.push_back(std::to_string(resized) + " frames had another size and were resized");
+        result.warnings.push_back(std::to_string(resized) +
+                                  " frames had another size and were resized");
     if (o.maskSequence) result.summary["mask_folder"] = maskOut.string();
     return result;
 }
@@ -236,23 +249,31 @@ const OptionSchema& ExportStage::optionSchema() {
     static const OptionSchema schema = [] {
         OptionSchema s;
         s.addChoice("codec", "h264", {"h264", "h265", "vp9", "prores", "ffv1"},
-                    "video codec: h264/h265 (.mp4), vp9 (.webm), prores 4:2:2 10-bit (.mov), ffv1 lossless (.mkv)")
+                    "video codec: h264/h265 (.mp4), vp9 (.webm), prores 4:2:2 10-bit (.mov), ffv1 "
+                    "lossless (.mkv)")
             .inGroup("Video");
-        s.addInt("crf", 18, 0, 63, "quality for h264/h265/vp9: lower is better and bigger (18 ~ visually lossless)")
+        s.addInt("crf", 18, 0, 63,
+                 "quality for h264/h265/vp9: lower is better and bigger (18 ~ visually lossless)")
             .inGroup("Video");
         s.addChoice("preset", "medium",
-                    {"ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"},
+                    {"ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow",
+                     "slower", "veryslow"},
                     "x264/x265 speed preset: slower gives smaller files at the same quality")
             .inGroup("Video");
         s.addChoice("audio", "copy", {"copy", "aac", "none"},
-                    "destination audio: copy (re-encoded to AAC, or Opus for WebM, only if the container needs it), "
+                    "destination audio: copy (re-encoded to AAC, or Opus for WebM, only if the "
+                    "container needs it), "
                     "aac (always re-encode), none")
             .inGroup("Audio");
-        s.addString("out", "", "output file; empty = result/result.<ext of the codec>; a missing extension gets the codec's")
+        s.addString("out", "",
+                    "output file; empty = result/result.<ext of the codec>; a missing extension "
+                    "gets the codec's")
             .inGroup("Output");
-        s.addBool("mask_sequence", false, "also write the merge masks as result/<name>_mask/NNNNNN.png (grey PNG)")
+        s.addBool("mask_sequence", false,
+                  "also write the merge masks as result/<name>_mask/NNNNNN.png (grey PNG)")
             .inGroup("Output");
-        s.addBool("visible_label", false, "draw a small visible \"AI-generated\" label in the bottom-right corner")
+        s.addBool("visible_label", false,
+                  "draw a small visible \"AI-generated\" label in the bottom-right corner")
             .inGroup("Label");
         s.addInt("threads", 0, 0, 64, "encoder threads (0 = automatic)").inGroup("Video");
         return s;
@@ -260,8 +281,8 @@ const OptionSchema& ExportStage::optionSchema() {
     return schema;
 }
 
-StageResult ExportStage::run(const Workspace& workspace, const json& options, ProgressSink& progress,
-                             const CancelToken& cancel) {
+StageResult ExportStage::run(const Workspace& workspace, const json& options,
+                             ProgressSink& progress, const CancelToken& cancel) {
     const std::string key = "export";
     StageResult result = runStageSafely("export", [&] {
         json resolved = optionSchema().resolve(options);
@@ -275,7 +296,8 @@ StageResult ExportStage::run(const Workspace& workspace, const json& options, Pr
     try {
         workspace.setStageStatus(key, status, result.message);
     } catch (const std::exception& e) {
-        result.warnings.push_back(std::string("could not record the status in project.json: ") + e.what());
+        result.warnings.push_back(std::string("could not record the status in project.json: ") +
+                                  e.what());
     }
     return result;
 }

@@ -13,16 +13,20 @@
 namespace doppel::test {
 
 struct FaceIdentity {
-    uint8_t skin[3];      ///< BGR
-    float eyeSpacing;     ///< fraction of the face width
-    float mouthWidth;     ///< fraction of the face width
+    uint8_t skin[3];   ///< BGR
+    float eyeSpacing;  ///< fraction of the face width
+    float mouthWidth;  ///< fraction of the face width
 };
 
-inline FaceIdentity identityA() { return {{90, 140, 210}, 0.36f, 0.30f}; }
-inline FaceIdentity identityB() { return {{60, 90, 130}, 0.22f, 0.50f}; }
+inline FaceIdentity identityA() {
+    return {{90, 140, 210}, 0.36f, 0.30f};
+}
+inline FaceIdentity identityB() {
+    return {{60, 90, 130}, 0.22f, 0.50f};
+}
 
-inline PackedFaceset makeSyntheticFaceset(const std::string& side, const FaceIdentity& id, int count,
-                                          int resolution, unsigned seed) {
+inline PackedFaceset makeSyntheticFaceset(const std::string& side, const FaceIdentity& id,
+                                          int count, int resolution, unsigned seed) {
     PackedFaceset set;
     set.side = side;
     set.resolution = resolution;
@@ -52,15 +56,18 @@ inline PackedFaceset makeSyntheticFaceset(const std::string& side, const FaceIde
                 if (ex * ex + ey * ey > 1.f) continue;
                 mk[0] = 255;
                 const float shade = 1.f - 0.25f * (ex * ex + ey * ey);
-                for (int k = 0; k < 3; ++k) px[k] = uint8_t(std::clamp(id.skin[k] * shade, 0.f, 255.f));
+                for (int k = 0; k < 3; ++k)
+                    px[k] = uint8_t(std::clamp(id.skin[k] * shade, 0.f, 255.f));
                 const bool leftEye = std::hypot(x - (cx - eyeDx), y - eyeY) < eyeR;
                 const bool rightEye = std::hypot(x - (cx + eyeDx), y - eyeY) < eyeR;
-                const bool mouth = std::fabs(y - mouthY) < 0.06f * fh && std::fabs(x - cx) < id.mouthWidth * fw;
+                const bool mouth =
+                    std::fabs(y - mouthY) < 0.06f * fh && std::fabs(x - cx) < id.mouthWidth * fw;
                 if (leftEye || rightEye) px[0] = 40, px[1] = 30, px[2] = 20;
                 if (mouth) px[0] = 50, px[1] = 40, px[2] = 150;
                 if (std::hypot(x - (cx - eyeDx), y - eyeY) < 2 * eyeR ||
                     std::hypot(x - (cx + eyeDx), y - eyeY) < 2 * eyeR ||
-                    (std::fabs(y - mouthY) < 0.15f * fh && std::fabs(x - cx) < id.mouthWidth * fw * 1.3f))
+                    (std::fabs(y - mouthY) < 0.15f * fh &&
+                     std::fabs(x - cx) < id.mouthWidth * fw * 1.3f))
                     mk[1] = 255;
             }
         }
@@ -69,8 +76,8 @@ inline PackedFaceset makeSyntheticFaceset(const std::string& side, const FaceIde
 }
 
 /// Writes src (identity A) and dst (identity B) facesets under `root` and returns their folders.
-inline std::pair<std::filesystem::path, std::filesystem::path> writeSyntheticPair(const std::filesystem::path& root,
-                                                                                 int resolution, int count = 24) {
+inline std::pair<std::filesystem::path, std::filesystem::path> writeSyntheticPair(
+    const std::filesystem::path& root, int resolution, int count = 24) {
     auto src = root / "data_src" / "packed", dst = root / "data_dst" / "packed";
     writePackedFaceset(src, makeSyntheticFaceset("src", identityA(), count, resolution, 11));
     writePackedFaceset(dst, makeSyntheticFaceset("dst", identityB(), count, resolution, 22));

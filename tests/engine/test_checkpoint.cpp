@@ -29,13 +29,18 @@ ModelConfig smallConfig() {
 
 CheckpointState stateAt(int64_t iteration) {
     CheckpointState s;
-    s.options = TrainOptions::fromJson({{"archi", "df-ud"}, {"resolution", 64}, {"ae_dims", 64}, {"e_dims", 16},
-                                        {"d_dims", 16}, {"d_mask_dims", 8}})
+    s.options = TrainOptions::fromJson({{"archi", "df-ud"},
+                                        {"resolution", 64},
+                                        {"ae_dims", 64},
+                                        {"e_dims", 16},
+                                        {"d_dims", 16},
+                                        {"d_mask_dims", 8}})
                     .toJson();
     s.iteration = iteration;
     s.learningRate = 5e-5;
     s.faceType = "whole_face";
-    for (int64_t i = 1; i <= iteration; ++i) s.lossHistory.push_back({i, 1.0f / float(i), 2.0f / float(i)});
+    for (int64_t i = 1; i <= iteration; ++i)
+        s.lossHistory.push_back({i, 1.0f / float(i), 2.0f / float(i)});
     return s;
 }
 
@@ -91,17 +96,20 @@ TEST_P(CheckpointRoundTrip, ModelAndOptimiserComeBackBitExact) {
     // The optimiser state came back too: one more identical step keeps them identical.
     trainStep(model, *optimizer, src, dst);
     trainStep(loaded, *loadedOptimizer, src, dst);
-    EXPECT_TRUE(sameParameters(model, loaded)) << GetParam() << " optimiser state did not round-trip";
+    EXPECT_TRUE(sameParameters(model, loaded))
+        << GetParam() << " optimiser state did not round-trip";
 }
 
-INSTANTIATE_TEST_SUITE_P(Optimizers, CheckpointRoundTrip, ::testing::Values("adabelief", "adam", "rmsprop"));
+INSTANTIATE_TEST_SUITE_P(Optimizers, CheckpointRoundTrip,
+                         ::testing::Values("adabelief", "adam", "rmsprop"));
 
 TEST(Checkpoint, RotatesBackupsAndTracksTheLatest) {
     const fs::path dir = test::scratchDir("checkpoint_rotate");
     SaehdModel model(smallConfig());
     for (int64_t it : {10, 20, 30, 40, 50}) Checkpoint::save(dir, model, nullptr, stateAt(it), 2);
     int complete = 0;
-    for (const auto& e : fs::directory_iterator(dir / "checkpoints")) complete += e.is_directory() ? 1 : 0;
+    for (const auto& e : fs::directory_iterator(dir / "checkpoints"))
+        complete += e.is_directory() ? 1 : 0;
     EXPECT_EQ(complete, 3);  // latest + 2 backups
     EXPECT_EQ(Checkpoint::readState(dir).iteration, 50);
 }
@@ -112,7 +120,8 @@ TEST(Checkpoint, AKilledSaveLeavesThePreviousOneLoadable) {
     Checkpoint::save(dir, model, nullptr, stateAt(5), 2);
     // A save killed before its rename: a half-written .tmp folder with a truncated model.
     fs::create_directories(dir / "checkpoints" / "0000000009-0000000000000.tmp");
-    std::ofstream(dir / "checkpoints" / "0000000009-0000000000000.tmp" / "model.pt") << "PK\x03\x04 truncated";
+    std::ofstream(dir / "checkpoints" / "0000000009-0000000000000.tmp" / "model.pt")
+        << "PK\x03\x04 truncated";
     SaehdModel loaded(smallConfig());
     EXPECT_EQ(Checkpoint::load(dir, loaded, nullptr, torch::kCPU).iteration, 5);
     EXPECT_TRUE(sameParameters(model, loaded));

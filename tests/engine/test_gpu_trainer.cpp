@@ -24,8 +24,9 @@ TEST(GpuTrainer, MixedPrecisionTrainsOnCuda) {
         r.modelDir = root / "model" / precision;
         r.srcFaceset = src;
         r.dstFaceset = dst;
-        r.options = {{"archi", "liae-ud"}, {"resolution", 128}, {"batch", 16}, {"lr", 2e-4},
-                     {"precision", precision}, {"channels_last", true}, {"preview_every", 100}};
+        r.options = {{"archi", "liae-ud"},  {"resolution", 128},      {"batch", 16},
+                     {"lr", 2e-4},          {"precision", precision}, {"channels_last", true},
+                     {"preview_every", 100}};
         r.maxIterations = 300;
         NullProgressSink progress;
         CancelToken cancel;
@@ -37,7 +38,9 @@ TEST(GpuTrainer, MixedPrecisionTrainsOnCuda) {
         const auto& h = update->lossHistory;
         ASSERT_EQ(h.size(), 300u);
         float first = 0, last = 0;
-        for (size_t i = 0; i < 30; ++i) first += h[i].srcLoss + h[i].dstLoss, last += h[h.size() - 1 - i].srcLoss + h[h.size() - 1 - i].dstLoss;
+        for (size_t i = 0; i < 30; ++i)
+            first += h[i].srcLoss + h[i].dstLoss,
+                last += h[h.size() - 1 - i].srcLoss + h[h.size() - 1 - i].dstLoss;
         EXPECT_LT(last, 0.8f * first) << precision;
         EXPECT_LE(result.summary["skipped_steps"].get<int>(), 5) << precision;
         auto swapper = trainer.loadSwapper(r.modelDir);

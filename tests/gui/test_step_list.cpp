@@ -79,6 +79,20 @@ class StepListTest : public QObject {
         QCOMPARE(list.state(Step::Train), StepState::Stale);
         QVERIFY(list.item(int(Step::Train))->text().contains("stale"));
 
+        // Each side run to the end before the other: pack.src precedes align.dst but depends
+        // only on align.src, so nothing is stale.
+        setStage(ws, "pack.dst", "done", "2026-01-01T10:05:00Z");
+        setStage(ws, "align.dst", "done", "2026-01-01T10:03:00Z");
+        setStage(ws, "pack.src", "done", "2026-01-01T10:01:00Z");
+        setStage(ws, "align.src", "done", "2026-01-01T10:00:30Z");
+        refresh();
+        QCOMPARE(list.state(Step::Faces), StepState::Done);
+        setStage(ws, "align.src", "done", "2026-01-01T10:02:00Z");  // src re-aligned after its pack
+        refresh();
+        QCOMPARE(list.state(Step::Faces), StepState::Stale);
+        setStage(ws, "pack.src", "done", "2026-01-01T10:06:00Z");
+        setStage(ws, "pack.dst", "done", "2026-01-01T12:00:00Z");
+
         // Training again brings it back to done.
         setStage(ws, "train", "done", "2026-01-01T13:00:00Z");
         setStage(ws, "merge", "done", "2026-01-01T12:30:00Z");

@@ -26,7 +26,7 @@ using doppel::test::scratchDir;
 
 namespace {
 
-struct Run {
+struct CliRun {
     int exitCode = -1;
     std::string out, err;
 };
@@ -38,12 +38,12 @@ std::string slurp(const fs::path& path) {
     return s.str();
 }
 
-Run doppel(const fs::path& scratch, const std::string& arguments, const std::string& env = "") {
+CliRun runCli(const fs::path& scratch, const std::string& arguments, const std::string& env = "") {
     fs::path out = scratch / "cli.out", err = scratch / "cli.err";
     std::string command = env + " '" + cliPath().string() + "' " + arguments + " > '" +
                           out.string() + "' 2> '" + err.string() + "'";
     int status = std::system(command.c_str());
-    Run run;
+    CliRun run;
     run.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     run.out = slurp(out);
     run.err = slurp(err);
@@ -55,17 +55,17 @@ fs::path extractedWorkspace(const std::string& name, const fs::path& input,
                             const std::string& extractSets = "") {
     fs::path scratch = scratchDir(name);
     fs::path ws = scratch / "ws";
-    Run made = doppel(scratch, "new --workspace '" + ws.string() + "' --src '" + input.string() +
-                                   "' --dst '" + input.string() + "'");
+    CliRun made = runCli(scratch, "new --workspace '" + ws.string() + "' --src '" + input.string() +
+                                      "' --dst '" + input.string() + "'");
     EXPECT_EQ(made.exitCode, 0) << made.err;
-    Run extracted =
-        doppel(scratch, "extract --workspace '" + ws.string() + "' --side src " + extractSets);
+    CliRun extracted =
+        runCli(scratch, "extract --workspace '" + ws.string() + "' --side src " + extractSets);
     EXPECT_EQ(extracted.exitCode, 0) << extracted.err;
     return ws;
 }
 
-Run align(const fs::path& ws, const std::string& sets = "", const std::string& env = "") {
-    return doppel(ws.parent_path(), "align --workspace '" + ws.string() + "' --side src " + sets,
+CliRun align(const fs::path& ws, const std::string& sets = "", const std::string& env = "") {
+    return runCli(ws.parent_path(), "align --workspace '" + ws.string() + "' --side src " + sets,
                   env);
 }
 
@@ -87,7 +87,7 @@ std::array<double, 2> centreOf(const std::vector<std::array<float, 2>>& points, 
 
 TEST(AlignCli, GridClipGivesOneFacePerFrameWithEyesOnTheMeanFace) {
     fs::path ws = extractedWorkspace("align_grid", dataFile("video/grid_s2_150f.mp4"));
-    Run run = align(ws);
+    CliRun run = align(ws);
     ASSERT_EQ(run.exitCode, 0) << run.err << run.out;
     Workspace workspace = Workspace::open(ws);
     auto faces = listAlignedFaces(workspace.alignedDir(Side::Src));
@@ -127,13 +127,13 @@ TEST(AlignCli, GridClipGivesOneFacePerFrameWithEyesOnTheMeanFace) {
 
     // Resume: everything is kept, nothing rewritten.
     auto before = fs::last_write_time(workspace.alignedDir(Side::Src) / "000075_0.jpg");
-    Run again = align(ws);
+    CliRun again = align(ws);
     ASSERT_EQ(again.exitCode, 0) << again.err;
     EXPECT_NE(again.out.find("150 frame(s) kept from before"), std::string::npos) << again.out;
     EXPECT_EQ(fs::last_write_time(workspace.alignedDir(Side::Src) / "000075_0.jpg"), before);
 
     // A changed crop cannot be mixed with the old faces: everything is redone.
-    Run resized = align(ws, "--set size=128 --set smooth=0");
+    CliRun resized = align(ws, "--set size=128 --set smooth=0");
     ASSERT_EQ(resized.exitCode, 0) << resized.err;
     EXPECT_NE(resized.err.find("redoing every frame"), std::string::npos) << resized.err;
     auto small = listAlignedFaces(workspace.alignedDir(Side::Src));
@@ -144,14 +144,14 @@ TEST(AlignCli, GridClipGivesOneFacePerFrameWithEyesOnTheMeanFace) {
 TEST(AlignCli, OneAndTwoThreadsWriteIdenticalFiles) {
     fs::path ws = extractedWorkspace("align_threads", dataFile("video/grid_sbia1a_75f_audio.mp4"),
                                      "--set end=1.2");
-    Run one = align(ws, "--set threads=1 --set debug=true");
+    CliRun one = align(ws, "--set threads=1 --set debug=true");
     ASSERT_EQ(one.exitCode, 0) << one.err;
     Workspace workspace = Workspace::open(ws);
     auto firstRun = folderBytes(workspace.alignedDir(Side::Src));
     auto firstDebug = folderBytes(workspace.alignedDebugDir(Side::Src));
     ASSERT_EQ(firstRun.size(), 60u);  // 30 frames, an image and a sidecar each
     EXPECT_EQ(firstDebug.size(), 30u);
-    Run two = align(ws, "--set threads=2 --set redo=true --set debug=true");
+    CliRun two = align(ws, "--set threads=2 --set redo=true --set debug=true");
     ASSERT_EQ(two.exitCode, 0) << two.err;
     auto secondRun = folderBytes(workspace.alignedDir(Side::Src));
     ASSERT_EQ(secondRun.size(), firstRun.size());
@@ -164,7 +164,7 @@ TEST(AlignCli, OneAndTwoThreadsWriteIdenticalFiles) {
 
 TEST(AlignCli, RolledFaceInLisaIsFound) {
     fs::path ws = extractedWorkspace("align_lisa", dataFile("photos/lisa3.jpg"));
-    Run run = align(ws, "--set debug=true");
+    CliRun run = align(ws, "--set debug=true");
     ASSERT_EQ(run.exitCode, 0) << run.err << run.out;
     Workspace workspace = Workspace::open(ws);
     auto faces = listAlignedFaces(workspace.alignedDir(Side::Src));
@@ -186,7 +186,7 @@ TEST(AlignCli, RolledFaceInLisaIsFound) {
 
 TEST(AlignCli, ThreePeopleGiveThreeFacesWithKeepAll) {
     fs::path ws = extractedWorkspace("align_three", dataFile("photos/three_people.png"));
-    Run run = align(ws, "--set keep=all");
+    CliRun run = align(ws, "--set keep=all");
     ASSERT_EQ(run.exitCode, 0) << run.err << run.out;
     Workspace workspace = Workspace::open(ws);
     auto faces = listAlignedFaces(workspace.alignedDir(Side::Src));
@@ -195,14 +195,14 @@ TEST(AlignCli, ThreePeopleGiveThreeFacesWithKeepAll) {
     EXPECT_LT(faces[0].box[0], faces[1].box[0]);  // left to right
     EXPECT_LT(faces[1].box[0], faces[2].box[0]);
 
-    Run largest = align(ws, "--set keep=largest --set redo=true");
+    CliRun largest = align(ws, "--set keep=largest --set redo=true");
     ASSERT_EQ(largest.exitCode, 0) << largest.err;
     EXPECT_EQ(listAlignedFaces(workspace.alignedDir(Side::Src)).size(), 1u);
 }
 
 TEST(AlignCli, NoFaceStillEndsCleanlyWithNonZeroExit) {
     fs::path ws = extractedWorkspace("align_noface", dataFile("bad/tiny_16x16_noface.png"));
-    Run run = align(ws);
+    CliRun run = align(ws);
     EXPECT_EQ(run.exitCode, 1);
     EXPECT_NE(run.err.find("no faces found"), std::string::npos) << run.err;
     EXPECT_EQ(Workspace::open(ws).stageStatus("align.src"), "failed");
@@ -210,7 +210,7 @@ TEST(AlignCli, NoFaceStillEndsCleanlyWithNonZeroExit) {
 
 TEST(AlignCli, MissingLandmarkModelNamesThePackage) {
     fs::path ws = extractedWorkspace("align_nomodel", dataFile("photos/grace_hopper.jpg"));
-    Run run = align(ws, "", "DOPPEL_LANDMARK_MODEL=/nonexistent/shape_predictor.dat");
+    CliRun run = align(ws, "", "DOPPEL_LANDMARK_MODEL=/nonexistent/shape_predictor.dat");
     EXPECT_EQ(run.exitCode, 1);
     EXPECT_NE(run.err.find("apt-get install libdlib-data"), std::string::npos) << run.err;
 }
@@ -219,11 +219,11 @@ TEST(AlignCli, BeforeExtractSaysWhatToRun) {
     fs::path scratch = scratchDir("align_noframes");
     fs::path ws = scratch / "ws";
     auto clip = dataFile("photos/grace_hopper.jpg").string();
-    ASSERT_EQ(doppel(scratch, "new --workspace '" + ws.string() + "' --src '" + clip + "' --dst '" +
+    ASSERT_EQ(runCli(scratch, "new --workspace '" + ws.string() + "' --src '" + clip + "' --dst '" +
                                   clip + "'")
                   .exitCode,
               0);
-    Run run = align(ws);
+    CliRun run = align(ws);
     EXPECT_EQ(run.exitCode, 1);
     EXPECT_NE(run.err.find("doppel extract"), std::string::npos) << run.err;
     EXPECT_EQ(align(ws, "--set face_type=wide").exitCode, 2);

@@ -24,7 +24,7 @@ using doppel::test::scratchDir;
 
 namespace {
 
-struct Run {
+struct CliRun {
     int exitCode = -1;
     std::string out;  // stdout
     std::string err;  // stderr
@@ -37,20 +37,20 @@ std::string slurp(const fs::path& path) {
     return s.str();
 }
 
-Run doppel(const fs::path& scratch, const std::string& arguments) {
+CliRun runCli(const fs::path& scratch, const std::string& arguments) {
     fs::path out = scratch / "cli.out", err = scratch / "cli.err";
     std::string command = "'" + cliPath().string() + "' " + arguments + " > '" + out.string() +
                           "' 2> '" + err.string() + "'";
     int status = std::system(command.c_str());
-    Run run;
+    CliRun run;
     run.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     run.out = slurp(out);
     run.err = slurp(err);
     return run;
 }
 
-Run newWorkspace(const fs::path& ws, const fs::path& src, const fs::path& dst) {
-    return doppel(ws.parent_path(), "new --workspace '" + ws.string() + "' --src '" + src.string() +
+CliRun newWorkspace(const fs::path& ws, const fs::path& src, const fs::path& dst) {
+    return runCli(ws.parent_path(), "new --workspace '" + ws.string() + "' --src '" + src.string() +
                                         "' --dst '" + dst.string() + "'");
 }
 
@@ -106,7 +106,7 @@ TEST(ExtractCli, GridClipGives150FramesIndexAndResumesOnlyBrokenFrames) {
               0);
 
     auto started = std::chrono::steady_clock::now();
-    Run run = doppel(scratch, "extract --workspace '" + ws.string() + "' --side src");
+    CliRun run = runCli(scratch, "extract --workspace '" + ws.string() + "' --side src");
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     ASSERT_EQ(run.exitCode, 0) << run.err;
@@ -149,7 +149,7 @@ TEST(ExtractCli, GridClipGives150FramesIndexAndResumesOnlyBrokenFrames) {
     for (const auto& n : names) before[n] = inodeOf(frames / n);
     fs::remove(frames / "000010.png");
     fs::resize_file(frames / "000020.png", fs::file_size(frames / "000020.png") / 3);
-    run = doppel(scratch, "extract --workspace '" + ws.string() + "' --side src");
+    run = runCli(scratch, "extract --workspace '" + ws.string() + "' --side src");
     ASSERT_EQ(run.exitCode, 0) << run.err;
     EXPECT_NE(run.out.find("2 written, 148 kept"), std::string::npos) << run.out;
     names = frameFiles(frames);
@@ -170,8 +170,8 @@ TEST(ExtractCli, FpsStartEndPickFramesByTimestampAndKeepDecodedNumbering) {
                            dataFile("video/grid_sbia1a_75f_audio.mp4"))
                   .exitCode,
               0);
-    Run run = doppel(scratch, "extract --workspace '" + ws.string() +
-                                  "' --side dst --set fps=10 --set format=jpg");
+    CliRun run = runCli(scratch, "extract --workspace '" + ws.string() +
+                                     "' --side dst --set fps=10 --set format=jpg");
     ASSERT_EQ(run.exitCode, 0) << run.err;
     fs::path frames = ws / "data_dst" / "frames";
     nlohmann::json index = readJsonFile(frames / "index.json");
@@ -187,7 +187,7 @@ TEST(ExtractCli, FpsStartEndPickFramesByTimestampAndKeepDecodedNumbering) {
     EXPECT_EQ(list[1].at("file").get<std::string>().substr(6), ".jpg");
 
     // Changing the range re-extracts from scratch with numbering of the decoded order.
-    run = doppel(scratch,
+    run = runCli(scratch,
                  "extract --workspace '" + ws.string() +
                      "' --side dst --set fps=0 --set start=1 --set end=2 --set max_side=180");
     ASSERT_EQ(run.exitCode, 0) << run.err;
@@ -199,7 +199,7 @@ TEST(ExtractCli, FpsStartEndPickFramesByTimestampAndKeepDecodedNumbering) {
     EXPECT_EQ(index.at("height"), 144);
     EXPECT_EQ(frameFiles(frames).size(), 25u);  // the fps=10 frames were removed
     // Saved options are reused: a plain re-run keeps everything.
-    run = doppel(scratch, "extract --workspace '" + ws.string() + "' --side dst");
+    run = runCli(scratch, "extract --workspace '" + ws.string() + "' --side dst");
     ASSERT_EQ(run.exitCode, 0) << run.err;
     EXPECT_NE(run.out.find("0 written, 25 kept"), std::string::npos) << run.out;
 }
@@ -212,7 +212,7 @@ TEST(ExtractCli, BadInputsFailWithOneLineNamingTheFile) {
         ASSERT_EQ(
             newWorkspace(ws, dataFile(bad), dataFile("video/grid_sbia1a_75f_audio.mp4")).exitCode,
             0);
-        Run run = doppel(scratch, "extract --workspace '" + ws.string() + "' --side src");
+        CliRun run = runCli(scratch, "extract --workspace '" + ws.string() + "' --side src");
         EXPECT_EQ(run.exitCode, 1) << run.out << run.err;
         std::string name = fs::path(bad).filename().string();
         EXPECT_EQ(countLinesStartingWith(run.err, "error:"), 1) << run.err;
@@ -231,7 +231,7 @@ TEST(ExtractCli, TruncatedVideoKeepsDecodableFramesWithAWarning) {
                            dataFile("video/grid_sbia1a_75f_audio.mp4"))
                   .exitCode,
               0);
-    Run run = doppel(scratch, "extract --workspace '" + ws.string() + "' --side src");
+    CliRun run = runCli(scratch, "extract --workspace '" + ws.string() + "' --side src");
     ASSERT_EQ(run.exitCode, 0) << run.err;
     EXPECT_EQ(countLinesStartingWith(run.err, "warning:"), 1) << run.err;
     EXPECT_EQ(countLinesWith(run.err, "stopped after"), 1) << run.err;
@@ -252,7 +252,7 @@ TEST(ExtractCli, ImageFolderWithOneCorruptImage) {
     fs::copy_file(dataFile("photos/lisa3.jpg"), photos / "shot3.jpg");
     fs::path ws = scratch / "ws";
     ASSERT_EQ(newWorkspace(ws, photos, dataFile("video/grid_sbia1a_75f_audio.mp4")).exitCode, 0);
-    Run run = doppel(scratch, "extract --workspace '" + ws.string() + "' --side src");
+    CliRun run = runCli(scratch, "extract --workspace '" + ws.string() + "' --side src");
     ASSERT_EQ(run.exitCode, 0) << run.err;
     EXPECT_EQ(countLinesStartingWith(run.err, "warning:"), 1) << run.err;
     EXPECT_EQ(countLinesWith(run.err, "shot2.png"), 1) << run.err;
@@ -273,12 +273,13 @@ TEST(ExtractCli, UsageErrorsExitWith2) {
                            dataFile("video/grid_sbia1a_75f_audio.mp4"))
                   .exitCode,
               0);
-    EXPECT_EQ(doppel(scratch, "extract --workspace '" + ws.string() + "'").exitCode, 2);
-    EXPECT_EQ(doppel(scratch, "extract --workspace '" + ws.string() + "' --side left").exitCode, 2);
-    Run run = doppel(scratch, "extract --workspace '" + ws.string() + "' --side src --set fps=-3");
+    EXPECT_EQ(runCli(scratch, "extract --workspace '" + ws.string() + "'").exitCode, 2);
+    EXPECT_EQ(runCli(scratch, "extract --workspace '" + ws.string() + "' --side left").exitCode, 2);
+    CliRun run =
+        runCli(scratch, "extract --workspace '" + ws.string() + "' --side src --set fps=-3");
     EXPECT_EQ(run.exitCode, 2);
     EXPECT_NE(run.err.find("fps"), std::string::npos) << run.err;
-    run = doppel(scratch, "extract --help");
+    run = runCli(scratch, "extract --help");
     EXPECT_EQ(run.exitCode, 0);
     EXPECT_NE(run.out.find("max_side"), std::string::npos) << run.out;
     EXPECT_TRUE(frameFiles(ws / "data_src" / "frames").empty());

@@ -21,7 +21,7 @@ using doppel::test::scratchDir;
 
 namespace {
 
-struct Run {
+struct CliRun {
     int exitCode = -1;
     std::string out, err;
 };
@@ -33,12 +33,12 @@ std::string slurp(const fs::path& path) {
     return s.str();
 }
 
-Run doppel(const fs::path& scratch, const std::string& arguments) {
+CliRun runCli(const fs::path& scratch, const std::string& arguments) {
     fs::path out = scratch / "cli.out", err = scratch / "cli.err";
     std::string command = "'" + cliPath().string() + "' " + arguments + " > '" + out.string() +
                           "' 2> '" + err.string() + "'";
     int status = std::system(command.c_str());
-    Run run;
+    CliRun run;
     run.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     run.out = slurp(out);
     run.err = slurp(err);
@@ -52,17 +52,17 @@ TEST(PackCli, PacksAlignedFacesMasksLandmarksAndIds) {
     fs::path ws = scratch / "ws";
     std::string clip = dataFile("video/grid_s2_150f.mp4").string();
     std::string at = " --workspace '" + ws.string() + "' --side src";
-    ASSERT_EQ(doppel(scratch, "new --workspace '" + ws.string() + "' --src '" + clip + "' --dst '" +
+    ASSERT_EQ(runCli(scratch, "new --workspace '" + ws.string() + "' --src '" + clip + "' --dst '" +
                                   clip + "'")
                   .exitCode,
               0);
-    Run packTooEarly = doppel(scratch, "pack" + at);
+    CliRun packTooEarly = runCli(scratch, "pack" + at);
     EXPECT_EQ(packTooEarly.exitCode, 1);
     EXPECT_NE(packTooEarly.err.find("doppel align"), std::string::npos) << packTooEarly.err;
-    ASSERT_EQ(doppel(scratch, "extract" + at + " --set end=0.8").exitCode, 0);
-    Run aligned = doppel(scratch, "align" + at);
+    ASSERT_EQ(runCli(scratch, "extract" + at + " --set end=0.8").exitCode, 0);
+    CliRun aligned = runCli(scratch, "align" + at);
     ASSERT_EQ(aligned.exitCode, 0) << aligned.err;
-    Run packed = doppel(scratch, "pack" + at + " --set resolution=128");
+    CliRun packed = runCli(scratch, "pack" + at + " --set resolution=128");
     ASSERT_EQ(packed.exitCode, 0) << packed.err;
 
     Workspace workspace = Workspace::open(ws);
@@ -113,7 +113,7 @@ TEST(PackCli, PacksAlignedFacesMasksLandmarksAndIds) {
 
     // A face deleted in review drops out of the next pack.
     fs::remove(workspace.alignedDir(Side::Src) / "000005_0.jpg");
-    ASSERT_EQ(doppel(scratch, "pack" + at).exitCode, 0);
+    ASSERT_EQ(runCli(scratch, "pack" + at).exitCode, 0);
     PackedFaceset after = readPackedFaceset(workspace.packedDir(Side::Src));
     EXPECT_EQ(after.count(), 19);
     EXPECT_EQ(after.resolution, 128);  // the saved option is reused
@@ -124,8 +124,8 @@ TEST(PackCli, PacksAlignedFacesMasksLandmarksAndIds) {
 
 TEST(PackCli, UsageErrors) {
     fs::path scratch = scratchDir("pack_usage");
-    EXPECT_EQ(doppel(scratch, "pack --side src").exitCode, 2);
-    Run help = doppel(scratch, "pack --help");
+    EXPECT_EQ(runCli(scratch, "pack --side src").exitCode, 2);
+    CliRun help = runCli(scratch, "pack --help");
     EXPECT_EQ(help.exitCode, 0);
     EXPECT_NE(help.out.find("resolution"), std::string::npos);
 }

@@ -87,7 +87,7 @@ TEST(HullMask, EyesMouthMaskHoldsEyesAndMouthOnly) {
 TEST(HullMask, ScalesWithResolution) {
     double small = cv::countNonZero(landmarkHullMask(meanFaceLandmarks(64), 64)) / (64.0 * 64);
     double large = cv::countNonZero(landmarkHullMask(meanFaceLandmarks(512), 512)) / (512.0 * 512);
-    EXPECT_NEAR(small, large, 0.02);
+    EXPECT_NEAR(small, large, 0.03);  // edge pixels weigh more at 64 px
 }
 
 TEST(HullMask, RejectsWrongLandmarkCount) {

@@ -1,0 +1,135 @@
+// doppel train --workspace DIR [--model NAME] [--archi A] [--res N] [--batch N]
+//              [--iters N | --minutes M] [--set key=value ...] [--estimate]
+#include <cstdio>
+#include <iostream>
+
+#include "cli/CliSupport.h"
+#include "cli/CommandRegistry.h"
+#include "common/AtomicFile.h"
+#include "common/Error.h"
+#include "common/Workspace.h"
+#include "models/models.h"
+
+namespace doppel::cli {
+namespace {
+
+/// Face count and side of a packed faceset, from its header only; {0, 0} when not packed yet.
+std::pair<int64_t, int> facesetSize(const std::filesystem::path& dir) {
+    if (!std::filesystem::exists(dir / "faceset.json")) return {0, 0};
+    nlohmann::json header = readJsonFile(dir / "faceset.json");
+    return {header.value("count", int64_t(0)), header.value("resolution", 0)};
+}
+
+int runTrain(const CliArgs& args) {
+    Workspace ws = Workspace::open(args.required("workspace"));
+    const std::string name = args.value("model", "default");
+    const bool estimateOnly = args.has("estimate");
+    const long long iters = args.intValue("iters", 0);
+    const double minutes = args.doubleValue("minutes", 0);
+    if (iters < 0 || minutes < 0) throw UsageError("--iters and --minutes must not be negative");
+    if (iters > 0 && minutes > 0) throw UsageError("give either --iters or --minutes, not both");
+    if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
+        throw UsageError("--model must be a plain folder name, got '" + name + "'");
+
+    std::unique_ptr<TrainingEngine> engine = models::createTrainingEngine();
+    const OptionSchema& schema = engine->optionSchema();
+    const std::filesystem::path modelDir = ws.modelDir(name);
+    // An existing model's own options are the base (so a resume keeps its resolution and dims);
+    // a new model starts from the workspace's last training options.
+    nlohmann::json modelInfo = models::readModelInfo(modelDir);
+    nlohmann::json saved = modelInfo.is_null() ? ws.stageOptions("train") : modelInfo["options"];
+    nlohmann::json options = resolveOptions(schema, saved, args);
+    auto shortcut = [&](const char* flag, const char* key) {
+        if (!args.has(flag)) return;
+        try {
+            options[key] = schema.parseValue(key, args.value(flag));
+        } catch (const Error& e) {
+            throw UsageError(e.what());
+        }
+    };
+    shortcut("archi", "archi");
+    shortcut("res", "resolution");
+    shortcut("batch", "batch");
+    args.rejectUnused();
+    if (!modelInfo.is_null()) {
+        try {
+            schema.checkResumeChange(modelInfo["options"], options);
+        } catch (const Error& e) {
+            std::cerr << "error: model '" << name << "': " << e.what() << "\n";
+            return 2;
+        }
+    }
+
+    const auto srcDir = ws.packedDir(Side::Src), dstDir = ws.packedDir(Side::Dst);
+    auto [srcCount, srcRes] = facesetSize(srcDir);
+    auto [dstCount, dstRes] = facesetSize(dstDir);
+    models::MemoryEstimate estimate =
+        models::estimateTrainingMemory(options, srcCount, dstCount, std::max(srcRes, dstRes));
+    std::cout << "device: " << engine->deviceDescription() << "\n";
+    std::printf("model: %s (%s, res %d), %.2f M parameters\n", modelDir.string().c_str(),
+                options["archi"].get<std::string>().c_str(), options["resolution"].get<int>(),
+                double(estimate.parameters) / 1e6);
+    if (estimateOnly) {
+        std::cout << "memory: " << estimate.describe() << "\n"
+                  << "estimate_bytes: " << estimate.totalBytes << "\n";
+        return 0;
+    }
+    if (srcCount == 0 || dstCount == 0)
+        throw Error(ErrorCode::NotFound,
+                    "no packed faces in " + (srcCount == 0 ? srcDir : dstDir).string() +
+                        " (run `doppel pack --workspace " + ws.root().string() + "` first)");
+    if (!modelInfo.is_null())
+        std::cout << "resuming at iteration " << modelInfo["iteration"].get<int64_t>() << "\n";
+    std::cout << std::flush;
+
+    TrainRequest request;
+    request.modelDir = modelDir;
+    request.srcFaceset = srcDir;
+    request.dstFaceset = dstDir;
+    request.options = options;
+    const int64_t startIteration = modelInfo.is_null() ? 0 : modelInfo["iteration"].get<int64_t>();
+    request.maxIterations = iters > 0 ? startIteration + iters : 0;
+    request.maxMinutes = minutes;
+
+    ws.setStageOptions("train", options);
+    ws.setStageStatus("train", "running", "model " + name);
+    ConsoleProgress progress;
+    StageResult result = engine->train(request, progress, interruptToken(), nullptr, nullptr);
+    progress.finish();
+    const char* status = result.status == StageStatus::Succeeded   ? "done"
+                         : result.status == StageStatus::Cancelled ? "cancelled"
+                                                                   : "failed";
+    ws.setStageStatus("train", status, result.message);
+    ws.updateProject([&](nlohmann::json& project) {
+        project["train"]["model"] = name;
+        if (result.summary.is_object()) project["train"]["last_session"] = result.summary;
+    });
+    return reportResult("train", result);
+}
+
+std::string usage() {
+    return "usage: doppel train --workspace DIR [--model NAME] [--archi A] [--res N] [--batch N]\n"
+           "                    [--iters N | --minutes M] [--set key=value ...] [--estimate]\n\n"
+           "Trains model/NAME (default \"default\") on data_src/packed and data_dst/packed, or "
+           "resumes it.\n"
+           "  --iters N     train N more iterations (default: until Ctrl-C, which saves and "
+           "exits)\n"
+           "  --minutes M   train for M minutes\n"
+           "  --estimate    print the predicted peak memory for this configuration and exit\n"
+           "  --archi, --res, --batch are short for --set archi=, resolution=, batch=\n"
+           "Options of an existing model are kept; those marked \"fixed on resume\" cannot "
+           "change.\n\n"
+           "options (--set key=value):\n" +
+           models::trainOptionSchema().helpText();
+}
+
+const bool registered = registerCommand({
+    "train",
+    "train the face-swap model on the packed faces (resumes an existing model)",
+    usage(),
+    {"estimate"},
+    runTrain,
+});
+
+}  // namespace
+}  // namespace doppel::cli

@@ -1,0 +1,112 @@
+// The Faces page lists the aligned faces of a side (thumbnails load asynchronously), moves the
+// selected ones with their sidecars to trash/, restores them, and sorts by blur.
+#include <QListView>
+#include <QSignalSpy>
+#include <QTest>
+
+#include <filesystem>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "common/Workspace.h"
+#include "faces/AlignedFace.h"
+#include "support/TestSupport.h"
+#include "ui/FaceGridModel.h"
+#include "ui/FacesPage.h"
+#include "ui/StudioSession.h"
+
+namespace fs = std::filesystem;
+using namespace doppel;
+using namespace doppel::ui;
+
+class FacesPageTest : public QObject {
+    Q_OBJECT
+  private:
+    // Four faces cut from a real photo; face 3 is blurred so that the blur sort has a loser.
+    static Workspace makeWorkspace() {
+        auto dir = test::scratchDir("gui_faces_page");
+        auto video = test::dataFile("video/grid_s2_150f.mp4");
+        Workspace ws = Workspace::create(dir / "ws", video, video);
+        cv::Mat photo = cv::imread(test::dataFile("photos/grace_hopper.jpg").string());
+        fs::create_directories(ws.alignedDir(Side::Src));
+        for (int i = 1; i <= 4; ++i) {
+            cv::Mat face;
+            cv::resize(photo(cv::Rect(100 + i * 10, 60, 300, 300)), face, cv::Size(128, 128));
+            if (i == 3) cv::GaussianBlur(face, face, cv::Size(0, 0), 4.0);
+            AlignedFace meta;
+            meta.sourceFrame = QString::asprintf("%06d.png", i).toStdString();
+            meta.frameIndex = i;
+            meta.faceIndex = 0;
+            meta.box = {10, 10, 100, 100};
+            meta.size = 128;
+            meta.frameWidth = 512;
+            meta.frameHeight = 600;
+            for (int k = 0; k < 68; ++k)
+                meta.landmarks.push_back({float(20 + k), float(30 + (k % 17) * 3)});
+            cv::imwrite((ws.alignedDir(Side::Src) / meta.imageName()).string(), face);
+            writeAlignedFace(ws.alignedDir(Side::Src) / meta.metaName(), meta);
+        }
+        return ws;
+    }
+
+  private Q_SLOTS:
+    void deletesToTrashAndRestores() {
+        Workspace ws = makeWorkspace();
+        StudioSession session(nullptr);
+        FacesPage page(&session);
+        page.resize(1000, 700);
+        page.show();
+        QSignalSpy loaded(&page, &FacesPage::facesLoaded);
+        session.setWorkspace(ws);
+        QVERIFY(loaded.wait(10000));
+        QCOMPARE(loaded.back().front().toInt(), 4);
+        QCOMPARE(page.model()->rowCount(), 4);
+
+        // Thumbnails arrive from the pool: the decoration turns from the grey placeholder into
+        // the face (which is not uniformly grey).
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                QPixmap p =
+                    page.model()->data(page.model()->index(0), Qt::DecorationRole).value<QPixmap>();
+                QImage img = p.toImage();
+                return img.pixelColor(10, 10) != QColor(90, 90, 90) ||
+                       img.pixelColor(60, 60) != QColor(90, 90, 90);
+            },
+            5000));
+
+        auto* grid = page.findChild<QListView*>();
+        QVERIFY(grid);
+        grid->selectionModel()->select(page.model()->index(1), QItemSelectionModel::Select);
+        grid->selectionModel()->select(page.model()->index(2), QItemSelectionModel::Select);
+        page.deleteSelected();
+        QVERIFY(loaded.wait(10000));
+        QCOMPARE(page.model()->rowCount(), 2);
+        QVERIFY(fs::exists(ws.trashDir(Side::Src) / "000002_0.jpg"));
+        QVERIFY(fs::exists(ws.trashDir(Side::Src) / "000002_0.json"));
+        QVERIFY(!fs::exists(ws.alignedDir(Side::Src) / "000003_0.jpg"));
+        QCOMPARE(int(listAlignedFaces(ws.alignedDir(Side::Src)).size()), 2);
+
+        page.restoreDeleted();
+        QVERIFY(loaded.wait(10000));
+        QCOMPARE(page.model()->rowCount(), 4);
+        QVERIFY(fs::exists(ws.alignedDir(Side::Src) / "000003_0.json"));
+        QVERIFY(fs::is_empty(ws.trashDir(Side::Src)));
+    }
+
+    void sortsByBlurWithTheBlurriestFirst() {
+        Workspace ws = makeWorkspace();
+        StudioSession session(nullptr);
+        FacesPage page(&session);
+        QSignalSpy loaded(&page, &FacesPage::facesLoaded);
+        session.setWorkspace(ws);
+        QVERIFY(loaded.wait(10000));
+        auto* sort = page.findChildren<QComboBox*>().at(1);
+        QVERIFY(sort->itemText(1).contains("blur"));
+        sort->setCurrentIndex(1);
+        QVERIFY(QTest::qWaitFor([&] { return page.model()->face(0).meta.frameIndex == 3; }, 10000));
+    }
+};
+
+QTEST_MAIN(FacesPageTest)
+#include "test_faces_page.moc"

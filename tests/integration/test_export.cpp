@@ -1,0 +1,250 @@
+// Export end to end on a real workspace: merged frames (watermarked here, as merge does) plus the
+// destination's index and audio -> result video; read back with libavformat; `doppel export` and
+// `doppel verify` exit codes; the error paths and cancellation leave no file behind.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+extern "C" {
+#include <libavformat/avformat.h>
+}
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+
+#include "common/AtomicFile.h"
+#include "common/Workspace.h"
+#include "media/ImageIO.h"
+#include "media/VideoReader.h"
+#include "merge/Watermark.h"
+#include "pipeline/ExportStage.h"
+#include "support/TestSupport.h"
+
+using namespace doppel;
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+// The face in grid_sbia1a_75f_audio.mp4 (360x288), measured on frame 1.
+const cv::Rect kFaceBox(120, 85, 125, 145);
+constexpr int kMergedFrames = 70;  // of 75: the last five fall back to the original frames
+
+/// A workspace whose dst side is extracted (frames + index.json as extract writes them) and
+/// whose first 70 frames are "merged": the original frame with the watermark in the face box.
+Workspace makeWorkspace(const std::string& name, bool withMerged = true) {
+    fs::path dir = test::scratchDir("export_" + name) / "ws";
+    Workspace ws = Workspace::create(dir, test::dataFile("video/grid_s2_150f.mp4"),
+                                     test::dataFile("video/grid_sbia1a_75f_audio.mp4"));
+    VideoReader reader(ws.inputPath(Side::Dst));
+    fs::create_directories(ws.framesDir(Side::Dst));
+    fs::create_directories(ws.mergedDir());
+    fs::create_directories(ws.mergedMaskDir());
+    json frames = json::array();
+    VideoFrame frame;
+    while (reader.read(frame)) {
+        char file[32];
+        std::snprintf(file, sizeof file, "%06lld.png", (long long)frame.index + 1);
+        writeImageAtomic(ws.framesDir(Side::Dst) / file, frame.bgr);
+        if (withMerged && frame.index < kMergedFrames) {
+            cv::Mat merged = frame.bgr.clone();
+            Watermark::embed(merged, kFaceBox);
+            writeImageAtomic(ws.mergedDir() / file, merged);
+            cv::Mat mask(frame.bgr.size(), CV_8U, cv::Scalar(0));
+            mask(kFaceBox).setTo(255);
+            writeImageAtomic(ws.mergedMaskDir() / file, mask);
+        }
+        frames.push_back({{"index", frame.index + 1}, {"file", file}, {"pts", frame.ptsSeconds}});
+    }
+    const VideoStreamInfo& info = reader.info();
+    writeJsonAtomic(ws.framesDir(Side::Dst) / "index.json",
+                    {{"source", ws.inputPath(Side::Dst).string()},
+                     {"fps", info.averageFps},
+                     {"time_base", {info.timeBaseNum, info.timeBaseDen}},
+                     {"width", info.width},
+                     {"height", info.height},
+                     {"has_audio", info.hasAudio},
+                     {"frames", frames}},
+                    false);
+    return ws;
+}
+
+struct Probe {
+    int64_t videoPackets = 0, audioPackets = 0;
+    double fps = 0, videoSeconds = 0, audioSeconds = 0, seconds = 0;
+    std::string audioCodec, comment, sourceType;
+};
+
+/// Read back with libavformat directly, independent of the code under test.
+Probe probe(const fs::path& file) {
+    Probe p;
+    AVFormatContext* fmt = nullptr;
+    if (avformat_open_input(&fmt, file.string().c_str(), nullptr, nullptr) < 0) return p;
+    avformat_find_stream_info(fmt, nullptr);
+    p.seconds = double(fmt->duration) / AV_TIME_BASE;
+    if (auto* e = av_dict_get(fmt->metadata, "comment", nullptr, 0)) p.comment = e->value;
+    if (auto* e = av_dict_get(fmt->metadata, "digitalSourceType", nullptr, 0))
+        p.sourceType = e->value;
+    for (unsigned i = 0; i < fmt->nb_streams; ++i) {
+        AVStream* st = fmt->streams[i];
+        double seconds = st->duration > 0 ? double(st->duration) * av_q2d(st->time_base) : 0;
+        if (st->codecpar->codec_type == AVMEDIA_TYPE_VIDEO) {
+            p.fps = av_q2d(st->avg_frame_rate);
+            p.videoSeconds = seconds;
+        } else if (st->codecpar->codec_type == AVMEDIA_TYPE_AUDIO) {
+            p.audioSeconds = seconds;
+            p.audioCodec = avcodec_get_name(st->codecpar->codec_id);
+        }
+    }
+    AVPacket* pkt = av_packet_alloc();
+    while (av_read_frame(fmt, pkt) >= 0) {
+        auto type = fmt->streams[pkt->stream_index]->codecpar->codec_type;
+        if (type == AVMEDIA_TYPE_VIDEO) ++p.videoPackets;
+        if (type == AVMEDIA_TYPE_AUDIO) ++p.audioPackets;
+        av_packet_unref(pkt);
+    }
+    av_packet_free(&pkt);
+    avformat_close_input(&fmt);
+    return p;
+}
+
+struct CliRun {
+    int exitCode = -1;
+    std::string output;
+};
+
+CliRun runCli(const std::string& arguments) {
+    std::string command = test::cliPath().string() + " " + arguments + " 2>&1";
+    CliRun r;
+    FILE* pipe = popen(command.c_str(), "r");
+    if (!pipe) return r;
+    char buffer[4096];
+    while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) r.output.append(buffer, n);
+    int status = pclose(pipe);
+    r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
+}
+
+bool noPartialFiles(const fs::path& dir) {
+    if (!fs::exists(dir)) return true;
+    for (const auto& e : fs::recursive_directory_iterator(dir))
+        if (e.path().filename().string().find(".partial") != std::string::npos) return false;
+    return true;
+}
+
+/// Cancels the stage once it has reported `after` frames, as Ctrl-C or the GUI's stop button would.
+class CancelAfter : public ProgressSink {
+  public:
+    CancelAfter(CancelToken& token, int64_t after) : token_(token), after_(after) {}
+    void report(const ProgressEvent& e) override {
+        if (e.done >= after_) token_.cancel();
+    }
+
+  private:
+    CancelToken& token_;
+    int64_t after_;
+};
+
+}  // namespace
+
+TEST(Export, RoundTripKeepsFramesTimingAudioAndLabel) {
+    Workspace ws = makeWorkspace("roundtrip");
+    NullProgressSink progress;
+    CancelToken cancel;
+    json options = ExportStage::optionSchema().resolve(
+        {{"crf", 20}, {"preset", "veryfast"}, {"mask_sequence", true}});
+    StageResult r = ExportStage::run(ws, options, progress, cancel);
+    ASSERT_TRUE(r.ok()) << r.message;
+    fs::path out = ws.resultDir() / "result.mp4";
+    ASSERT_TRUE(fs::exists(out));
+    EXPECT_EQ(r.summary["original_frames"], 75 - kMergedFrames);
+    ASSERT_EQ(r.warnings.size(), 1u);
+    EXPECT_NE(r.warnings[0].find("5 of 75"), std::string::npos) << r.warnings[0];
+    EXPECT_EQ(r.summary["mask_frames"], kMergedFrames);
+    EXPECT_EQ(ws.stageStatus("export"), "done");
+
+    Probe p = probe(out);
+    EXPECT_EQ(p.videoPackets, 75);
+    EXPECT_NEAR(p.fps, 25.0, 0.01);
+    EXPECT_NEAR(p.videoSeconds, 3.0, 0.01);
+    EXPECT_EQ(p.audioCodec, "aac");
+    EXPECT_GT(p.audioPackets, 100);
+    EXPECT_NEAR(p.audioSeconds, 3.0, 0.1);
+    EXPECT_NEAR(p.seconds, 3.0, 0.1);
+    EXPECT_NE(p.comment.find("AI-generated"), std::string::npos) << p.comment;
+    EXPECT_NE(p.sourceType.find("trainedAlgorithmicMedia"), std::string::npos) << p.sourceType;
+    EXPECT_TRUE(noPartialFiles(ws.root()));
+    // The merged frames carry the watermark; the export keeps it.
+    WatermarkVideoDetector detector;
+    VideoReader reader(out);
+    VideoFrame frame;
+    while (reader.read(frame)) detector.addFrame(frame.bgr);
+    EXPECT_TRUE(detector.result().detected) << "score " << detector.result().score;
+}
+
+TEST(Export, CliExportAndVerify) {
+    Workspace ws = makeWorkspace("cli");
+    fs::path out = ws.resultDir() / "take.mkv";
+    CliRun e = runCli("export --workspace " + ws.root().string() + " --codec h264 --crf 23 --out " +
+                      out.string() + " --visible-label");
+    ASSERT_EQ(e.exitCode, 0) << e.output;
+    ASSERT_TRUE(fs::exists(out));
+    EXPECT_EQ(probe(out).videoPackets, 75);
+
+    CliRun v = runCli("verify " + out.string());
+    EXPECT_EQ(v.exitCode, 0) << v.output;
+    EXPECT_NE(v.output.find("label:     yes"), std::string::npos) << v.output;
+    EXPECT_NE(v.output.find("watermark: yes"), std::string::npos) << v.output;
+
+    CliRun original =
+        runCli("verify " + test::dataFile("video/grid_sbia1a_75f_audio.mp4").string());
+    EXPECT_EQ(original.exitCode, 3) << original.output;
+    EXPECT_NE(original.output.find("watermark: no"), std::string::npos) << original.output;
+    CliRun photo = runCli("verify " + test::dataFile("photos/lisa3.jpg").string());
+    EXPECT_EQ(photo.exitCode, 3) << photo.output;
+    CliRun bad = runCli("verify " + test::dataFile("bad/notavideo.mp4").string());
+    EXPECT_EQ(bad.exitCode, 1) << bad.output;
+    EXPECT_NE(bad.output.find("notavideo.mp4"), std::string::npos) << bad.output;
+    EXPECT_EQ(runCli("verify").exitCode, 2);
+    EXPECT_EQ(runCli("export --workspace " + ws.root().string() + " --set codec=mpeg9").exitCode,
+              2);
+}
+
+TEST(Export, NoMergedFramesIsAClearError) {
+    Workspace ws = makeWorkspace("nomerged", false);
+    CliRun e = runCli("export --workspace " + ws.root().string());
+    EXPECT_EQ(e.exitCode, 1) << e.output;
+    EXPECT_NE(e.output.find("no merged frames"), std::string::npos) << e.output;
+    EXPECT_TRUE(!fs::exists(ws.resultDir()) || fs::is_empty(ws.resultDir()));
+}
+
+TEST(Export, UnwritableOutputFailsBeforeEncoding) {
+    Workspace ws = makeWorkspace("unwritable");
+    // A path under a regular file can never be created, whoever runs the test (root included).
+    fs::path blocker = ws.root() / "not_a_folder";
+    std::ofstream(blocker) << "x";
+    fs::path out = blocker / "result.mp4";
+    NullProgressSink progress;
+    CancelToken cancel;
+    StageResult r = ExportStage::run(
+        ws, ExportStage::optionSchema().resolve({{"out", out.string()}}), progress, cancel);
+    EXPECT_EQ(r.status, StageStatus::Failed);
+    EXPECT_NE(r.message.find(out.string()), std::string::npos) << r.message;
+    EXPECT_EQ(ws.stageStatus("export"), "failed");
+}
+
+TEST(Export, CancelLeavesNoFile) {
+    Workspace ws = makeWorkspace("cancel");
+    CancelToken cancel;
+    CancelAfter progress(cancel, 10);
+    StageResult r = ExportStage::run(
+        ws, ExportStage::optionSchema().resolve({{"preset", "veryfast"}}), progress, cancel);
+    EXPECT_EQ(r.status, StageStatus::Cancelled) << r.message;
+    EXPECT_EQ(r.exitCode(), 130);
+    EXPECT_FALSE(fs::exists(ws.resultDir() / "result.mp4"));
+    EXPECT_TRUE(noPartialFiles(ws.root()));
+    EXPECT_EQ(ws.stageStatus("export"), "cancelled");
+}
