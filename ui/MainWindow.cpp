@@ -18,6 +18,7 @@
 #include <QSplitter>
 #include <QStandardPaths>
 #include <QStatusBar>
+#include <QTimer>
 
 #include "common/Log.h"
 #include "ui/ExportPage.h"
@@ -127,8 +128,9 @@ MainWindow::MainWindow(TrainingEngine* engine, QWidget* parent)
     QSettings settings;
     if (!restoreGeometry(settings.value("window/geometry").toByteArray())) resize(1280, 820);
     // The log panel starts low so the pages get the room; a saved layout wins.
+    // Docks can only be sized once the window has its geometry: after the first layout pass.
     if (!restoreState(settings.value("window/state").toByteArray()))
-        resizeDocks({dock}, {140}, Qt::Vertical);
+        QTimer::singleShot(0, this, [this, dock] { resizeDocks({dock}, {140}, Qt::Vertical); });
     steps_->setCurrentRow(0);
     refreshSteps();
 }

@@ -80,7 +80,7 @@ MergePage::MergePage(StudioSession* session, QWidget* parent)
     auto* scroll = new QScrollArea(this);
     scroll->setWidgetResizable(true);
     scroll->setWidget(buildControls());
-    scroll->setMinimumWidth(320);
+    scroll->setMinimumWidth(380);
     layout->addWidget(scroll, 1);
 
     connect(loadButton, &QPushButton::clicked, this, &MergePage::loadModel);
