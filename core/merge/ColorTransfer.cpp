@@ -122,20 +122,52 @@ void applyLinear(cv::Mat& face, const cv::Mat& mask, ColorMode mode, const Color
     commitMasked(face, changed, mask);
 }
 
-// Masked pixels as an N x 3 float matrix, plus their (row-major) positions.
-cv::Mat gatherMasked(const cv::Mat& image, const cv::Mat& mask, float threshold,
-                     std::vector<int>* positions) {
+// The pixels a non-linear transfer works on: every pixel with mask > 0 (they all get moved) as
+// an N x 3 float matrix, their row-major positions, and which rows are also statistics pixels
+// (mask >= kStatsMaskThreshold). The transport is estimated from the statistics rows only, so a
+// feathered rim (or anything outside the mask) never skews it, and then applied to every row.
+struct MaskedPixels {
+    cv::Mat values;
+    std::vector<int> positions;
+    std::vector<int> statsRows;
+};
+
+MaskedPixels gatherMasked(const cv::Mat& image, const cv::Mat& mask) {
+    MaskedPixels out;
+    std::vector<cv::Vec3f> values;
+    for (int y = 0; y < image.rows; ++y) {
+        const cv::Vec3f* px = image.ptr<cv::Vec3f>(y);
+        const float* m = mask.ptr<float>(y);
+        for (int x = 0; x < image.cols; ++x) {
+            if (m[x] <= 0) continue;
+            if (m[x] >= kStatsMaskThreshold) out.statsRows.push_back(int(values.size()));
+            values.push_back(px[x]);
+            out.positions.push_back(y * image.cols + x);
+        }
+    }
+    out.values = cv::Mat(int(values.size()), 3, CV_32F, values.data()).clone();
+    return out;
+}
+
+// The statistics pixels (mask >= kStatsMaskThreshold) only, as an N x 3 float matrix.
+cv::Mat gatherStatsPixels(const cv::Mat& image, const cv::Mat& mask) {
     std::vector<cv::Vec3f> values;
     for (int y = 0; y < image.rows; ++y) {
         const cv::Vec3f* px = image.ptr<cv::Vec3f>(y);
         const float* m = mask.ptr<float>(y);
         for (int x = 0; x < image.cols; ++x)
-            if (m[x] > threshold || (threshold < 0 && m[x] > 0)) {
-                values.push_back(px[x]);
-                if (positions) positions->push_back(y * image.cols + x);
-            }
+            if (m[x] >= kStatsMaskThreshold) values.push_back(px[x]);
     }
     return cv::Mat(int(values.size()), 3, CV_32F, values.data()).clone();
+}
+
+// Writes the moved rows back into `face` at their positions, clipped to 0..1.
+void scatterMasked(cv::Mat& face, const cv::Mat& values, const std::vector<int>& positions) {
+    for (int i = 0; i < values.rows; ++i) {
+        cv::Vec3f v = values.at<cv::Vec3f>(i);
+        for (int c = 0; c < 3; ++c) v[c] = std::clamp(v[c], 0.0f, 1.0f);
+        face.at<cv::Vec3f>(positions[i] / face.cols, positions[i] % face.cols) = v;
+    }
 }
 
 cv::Matx33f randomRotation(std::mt19937_64& rng) {
@@ -148,19 +180,20 @@ cv::Matx33f randomRotation(std::mt19937_64& rng) {
                        float(c[0]), float(c[1]), float(c[2]));
 }
 
-// 1-D histogram matching of `source` values toward the distribution of `target` values,
-// through both CDFs on a shared range; returns the matched value for each source value.
+// 1-D histogram matching: the map that takes the distribution of `source` values to that of
+// `target` values (through both CDFs on a shared range), evaluated at each of `values`.
 std::vector<float> matchQuantiles(const std::vector<float>& source,
-                                  const std::vector<float>& target) {
+                                  const std::vector<float>& target,
+                                  const std::vector<float>& values) {
     constexpr int kBins = 300;
     auto [sMin, sMax] = std::minmax_element(source.begin(), source.end());
     auto [tMin, tMax] = std::minmax_element(target.begin(), target.end());
     float lo = std::min(*sMin, *tMin), hi = std::max(*sMax, *tMax);
-    if (hi - lo < 1e-6f) return source;
+    if (hi - lo < 1e-6f) return values;
     float step = (hi - lo) / kBins;
     auto cdf = [&](const std::vector<float>& v) {
         std::vector<double> h(kBins, 0);
-        for (float x : v) h[std::min(kBins - 1, int((x - lo) / step))] += 1;
+        for (float x : v) h[std::clamp(int((x - lo) / step), 0, kBins - 1)] += 1;
         std::partial_sum(h.begin(), h.end(), h.begin());
         for (double& c : h) c /= h.back();
         return h;
@@ -177,10 +210,11 @@ std::vector<float> matchQuantiles(const std::vector<float>& source,
         double frac = ct[j] > prev ? (q - prev) / (ct[j] - prev) : 1.0;
         lut[i + 1] = float(lo + step * (double(j) + std::clamp(frac, 0.0, 1.0)));
     }
-    std::vector<float> out(source.size());
-    for (size_t k = 0; k < source.size(); ++k) {
-        float pos = (source[k] - lo) / step;
-        int i = std::clamp(int(pos), 0, kBins - 1);
+    std::vector<float> out(values.size());
+    for (size_t k = 0; k < values.size(); ++k) {
+        // Rim pixels may lie outside the statistics range: they take the end of the map.
+        float pos = std::clamp((values[k] - lo) / step, 0.0f, float(kBins));
+        int i = std::min(int(pos), kBins - 1);
         float f = pos - float(i);
         out[k] = lut[i] * (1 - f) + lut[i + 1] * f;
     }
@@ -189,67 +223,64 @@ std::vector<float> matchQuantiles(const std::vector<float>& source,
 
 void applyIdt(cv::Mat& face, const cv::Mat& target, const cv::Mat& mask,
               const ColorTransferParams& p) {
-    std::vector<int> positions;
-    cv::Mat src = gatherMasked(face, mask, -1, &positions);
-    cv::Mat tgt = gatherMasked(target, mask, kStatsMaskThreshold, nullptr);
-    if (src.rows < kMinPixels || tgt.rows < kMinPixels) return;
+    MaskedPixels src = gatherMasked(face, mask);
+    cv::Mat tgt = gatherStatsPixels(target, mask);
+    const int n = src.values.rows, ns = int(src.statsRows.size());
+    if (ns < kMinPixels || tgt.rows < kMinPixels) return;
     std::mt19937_64 rng(p.seed);
-    std::vector<float> ps(src.rows), pt(tgt.rows);
+    std::vector<float> all(n), stats(ns), pt(tgt.rows);
     for (int it = 0; it < p.idtIterations; ++it) {
         cv::Matx33f r = randomRotation(rng);
-        cv::Mat moved = cv::Mat::zeros(src.rows, 3, CV_32F);
+        cv::Mat moved = cv::Mat::zeros(n, 3, CV_32F);
         for (int axis = 0; axis < 3; ++axis) {
             cv::Vec3f dir(r(axis, 0), r(axis, 1), r(axis, 2));
-            for (int i = 0; i < src.rows; ++i) ps[i] = src.at<cv::Vec3f>(i).dot(dir);
+            for (int i = 0; i < n; ++i) all[i] = src.values.at<cv::Vec3f>(i).dot(dir);
+            for (int k = 0; k < ns; ++k) stats[k] = all[src.statsRows[k]];
             for (int i = 0; i < tgt.rows; ++i) pt[i] = tgt.at<cv::Vec3f>(i).dot(dir);
-            std::vector<float> matched = matchQuantiles(ps, pt);
-            for (int i = 0; i < src.rows; ++i) moved.at<cv::Vec3f>(i) += dir * (matched[i] - ps[i]);
+            std::vector<float> matched = matchQuantiles(stats, pt, all);
+            for (int i = 0; i < n; ++i) moved.at<cv::Vec3f>(i) += dir * (matched[i] - all[i]);
         }
-        src += moved;  // full step along an orthonormal basis (Pitie et al.); converges in ~10-20
+        src.values +=
+            moved;  // full step along an orthonormal basis (Pitie et al.); converges in ~10-20
     }
-    for (int i = 0; i < src.rows; ++i) {
-        cv::Vec3f v = src.at<cv::Vec3f>(i);
-        for (int c = 0; c < 3; ++c) v[c] = std::clamp(v[c], 0.0f, 1.0f);
-        face.at<cv::Vec3f>(positions[i] / face.cols, positions[i] % face.cols) = v;
-    }
+    scatterMasked(face, src.values, src.positions);
 }
 
 void applySot(cv::Mat& face, const cv::Mat& target, const cv::Mat& mask,
               const ColorTransferParams& p) {
-    std::vector<int> positions;
-    cv::Mat original = gatherMasked(face, mask, -1, &positions);
-    cv::Mat tgt = gatherMasked(target, mask, kStatsMaskThreshold, nullptr);
-    if (original.rows < kMinPixels || tgt.rows < kMinPixels) return;
-    cv::Mat src = original.clone();
+    MaskedPixels src = gatherMasked(face, mask);
+    cv::Mat tgt = gatherStatsPixels(target, mask);
+    const int n = src.values.rows, ns = int(src.statsRows.size()), nt = tgt.rows;
+    if (ns < kMinPixels || nt < kMinPixels) return;
+    cv::Mat original = src.values.clone();
     std::mt19937_64 rng(p.seed);
     std::normal_distribution<double> normal;
-    const int ns = src.rows, nt = tgt.rows;
-    std::vector<float> ps(ns), pt(nt);
-    std::vector<int> order(ns);
+    std::vector<float> all(n), stats(ns), pt(nt);
     for (int step = 0; step < p.sotSteps; ++step) {
-        cv::Mat advect = cv::Mat::zeros(ns, 3, CV_32F);
+        cv::Mat advect = cv::Mat::zeros(n, 3, CV_32F);
         for (int d = 0; d < p.sotDirections; ++d) {
             cv::Vec3f dir = cv::normalize(
                 cv::Vec3f(float(normal(rng)), float(normal(rng)), float(normal(rng))));
-            for (int i = 0; i < ns; ++i) ps[i] = src.at<cv::Vec3f>(i).dot(dir);
+            for (int i = 0; i < n; ++i) all[i] = src.values.at<cv::Vec3f>(i).dot(dir);
+            for (int k = 0; k < ns; ++k) stats[k] = all[src.statsRows[k]];
             for (int i = 0; i < nt; ++i) pt[i] = tgt.at<cv::Vec3f>(i).dot(dir);
-            std::iota(order.begin(), order.end(), 0);
-            std::sort(order.begin(), order.end(), [&](int a, int b) { return ps[a] < ps[b]; });
+            std::sort(stats.begin(), stats.end());
             std::sort(pt.begin(), pt.end());
-            // The k-th smallest source projection moves to the same quantile of the target.
-            for (int k = 0; k < ns; ++k) {
-                int i = order[k];
-                float q = pt[std::min(nt - 1, int((int64_t(k) * nt) / ns))];
-                advect.at<cv::Vec3f>(i) += dir * (q - ps[i]);
+            // A pixel at quantile q of the statistics pixels' projections moves to the target's
+            // projection at the same quantile.
+            for (int i = 0; i < n; ++i) {
+                int64_t rank = std::lower_bound(stats.begin(), stats.end(), all[i]) - stats.begin();
+                float q = pt[std::min<int64_t>(nt - 1, (rank * nt) / ns)];
+                advect.at<cv::Vec3f>(i) += dir * (q - all[i]);
             }
         }
-        src += advect / double(p.sotDirections);
+        src.values += advect / double(p.sotDirections);
     }
     // Smooth the displacement field in image space: per-pixel transport is noisy (speckle).
     cv::Mat displacement = cv::Mat::zeros(face.size(), CV_32FC3);
-    for (int i = 0; i < ns; ++i)
-        displacement.at<cv::Vec3f>(positions[i] / face.cols, positions[i] % face.cols) =
-            src.at<cv::Vec3f>(i) - original.at<cv::Vec3f>(i);
+    for (int i = 0; i < n; ++i)
+        displacement.at<cv::Vec3f>(src.positions[i] / face.cols, src.positions[i] % face.cols) =
+            src.values.at<cv::Vec3f>(i) - original.at<cv::Vec3f>(i);
     cv::Mat smooth;
     double sigmaSpace = std::max(2.0, 16.0 * face.cols / 256.0);
     cv::bilateralFilter(displacement, smooth, 0, 0.05, sigmaSpace);

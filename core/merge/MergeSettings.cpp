@@ -7,42 +7,47 @@
 namespace doppel {
 namespace {
 
-// One table per enum so that names, choices and parsing cannot drift apart.
-const std::vector<std::pair<MaskSource, const char*>> kMaskNames = {
+// One table per enum so that names, choices and parsing cannot drift apart. They are constexpr
+// arrays (constant-initialised, no constructor): mergeOptionSchema() is first called during
+// static initialisation of other translation units (the CLI builds `doppel merge --help` text at
+// registration), when a std::vector table here might not be constructed yet and the schema
+// would be cached with empty choice lists.
+template <typename E>
+using NameTable = std::pair<E, const char*>;
+constexpr NameTable<MaskSource> kMaskNames[] = {
     {MaskSource::Hull, "hull"},
     {MaskSource::Predicted, "predicted"},
     {MaskSource::Dst, "dst"},
     {MaskSource::PredictedTimesDst, "predicted*dst"},
     {MaskSource::HullTimesLearned, "hull*predicted*dst"},
 };
-const std::vector<std::pair<ColorMode, const char*>> kColorNames = {
+constexpr NameTable<ColorMode> kColorNames[] = {
     {ColorMode::None, "none"},      {ColorMode::Rct, "rct"}, {ColorMode::Lct, "lct"},
     {ColorMode::Mkl, "mkl"},        {ColorMode::Idt, "idt"}, {ColorMode::Sot, "sot"},
     {ColorMode::HistMatch, "hist"},
 };
-const std::vector<std::pair<BlendMode, const char*>> kBlendNames = {
+constexpr NameTable<BlendMode> kBlendNames[] = {
     {BlendMode::Overlay, "overlay"},
     {BlendMode::Seamless, "seamless"},
     {BlendMode::Raw, "raw"},
 };
 
-template <typename E>
-std::vector<std::string> namesOf(const std::vector<std::pair<E, const char*>>& table) {
+template <typename E, size_t N>
+std::vector<std::string> namesOf(const NameTable<E> (&table)[N]) {
     std::vector<std::string> out;
     for (const auto& entry : table) out.push_back(entry.second);
     return out;
 }
 
-template <typename E>
-const char* nameOf(const std::vector<std::pair<E, const char*>>& table, E value) {
+template <typename E, size_t N>
+const char* nameOf(const NameTable<E> (&table)[N], E value) {
     for (const auto& entry : table)
         if (entry.first == value) return entry.second;
     return "?";
 }
 
-template <typename E>
-E parseName(const std::vector<std::pair<E, const char*>>& table, const std::string& key,
-            const std::string& text) {
+template <typename E, size_t N>
+E parseName(const NameTable<E> (&table)[N], const std::string& key, const std::string& text) {
     for (const auto& entry : table)
         if (text == entry.second) return entry.first;
     throw Error(ErrorCode::BadOption, "merge option '" + key + "': unknown value '" + text + "'");

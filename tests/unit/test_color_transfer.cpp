@@ -108,7 +108,8 @@ TEST(ColorTransfer, MaskedOutTargetPixelsDoNotCount) {
     Scene s = makeScene();
     cv::Mat noisyTarget = s.target.clone();
     noisyTarget.setTo(cv::Scalar(0, 1, 0), s.mask < 0.5f);  // garish green outside the mask
-    for (ColorMode mode : {ColorMode::Rct, ColorMode::Lct, ColorMode::Mkl, ColorMode::HistMatch}) {
+    for (ColorMode mode : {ColorMode::Rct, ColorMode::Lct, ColorMode::Mkl, ColorMode::Idt,
+                           ColorMode::Sot, ColorMode::HistMatch}) {
         cv::Mat a = s.face.clone(), b = s.face.clone();
         applyColorTransfer(a, s.target, s.mask, mode);
         applyColorTransfer(b, noisyTarget, s.mask, mode);
