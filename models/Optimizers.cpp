@@ -4,6 +4,9 @@
 // a visible share of a CPU iteration.
 #include "models/Optimizers.h"
 
+#include <sstream>
+#include <type_traits>
+
 #include <ATen/Parallel.h>
 
 #include <cmath>
@@ -11,6 +14,22 @@
 #include "common/Error.h"
 
 namespace doppel::models {
+
+namespace {
+/// Key of a parameter in torch::optim::Optimizer::state_: LibTorch 1.x keys by the TensorImpl
+/// address printed as a string, 2.x by the address itself.
+template <class StateMap>
+typename StateMap::key_type stateKey(const StateMap&, const torch::Tensor& p) {
+    using Key = typename StateMap::key_type;
+    if constexpr (std::is_same_v<Key, std::string>) {
+        std::ostringstream address;
+        address << p.unsafeGetTensorImpl();
+        return address.str();
+    } else {
+        return Key(p.unsafeGetTensorImpl());
+    }
+}
+}  // namespace
 
 // ---------------------------------------------------------------------------------------------
 // AdaBelief options and state (serialised like torch's own optimisers, so torch::save/load of
@@ -122,7 +141,7 @@ torch::Tensor AdaBelief::step(LossClosure closure) {
             if (!p.grad().defined()) continue;
             const auto& grad = p.grad();
             TORCH_CHECK(!grad.is_sparse(), "AdaBelief does not support sparse gradients");
-            auto key = c10::guts::to_string(p.unsafeGetTensorImpl());
+            auto key = stateKey(state_, p);
             auto it = state_.find(key);
             if (it == state_.end()) {
                 auto fresh = std::make_unique<AdaBeliefParamState>();

@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include <ATen/autocast_mode.h>
+#include <torch/version.h>
 
 #include "common/Error.h"
 
@@ -104,7 +105,11 @@ struct EncoderImpl : torch::nn::Module {
         for (auto& d : downs) x = d->forward(x);
         // NCHW flatten order, as DeepFaceLab's channels-first graph.
         x = x.flatten(1);
-        if (pixelNorm) x = x * torch::rsqrt(x.square().mean(-1, true) + 1e-6);
+        if (pixelNorm) {
+            // In fp32 even under fp16 autocast: squares of activations above 256 overflow fp16.
+            auto xf = x.to(torch::kFloat32);
+            x = xf * torch::rsqrt(xf.square().mean(-1, true) + 1e-6);
+        }
         return x;
     }
     double macs(int64_t res) const {
@@ -380,31 +385,57 @@ void SaehdModelImpl::useChannelsLast() {
 // AutocastScope: what Python's `with torch.autocast(...)` does (enable, nest, clear the weight
 // cast cache on leaving the outermost scope).
 
+namespace {
+// LibTorch 2.4 replaced the per-backend autocast calls (set_enabled, set_cpu_enabled,
+// set_autocast_gpu_dtype...) with ones that take the device type, and deprecated the old ones.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+bool autocastEnabled(bool cuda) {
+    return at::autocast::is_autocast_enabled(cuda ? at::kCUDA : at::kCPU);
+}
+void setAutocastEnabled(bool cuda, bool on) {
+    at::autocast::set_autocast_enabled(cuda ? at::kCUDA : at::kCPU, on);
+}
+at::ScalarType autocastType(bool cuda) {
+    return at::autocast::get_autocast_dtype(cuda ? at::kCUDA : at::kCPU);
+}
+void setAutocastType(bool cuda, at::ScalarType t) {
+    at::autocast::set_autocast_dtype(cuda ? at::kCUDA : at::kCPU, t);
+}
+#else
+bool autocastEnabled(bool cuda) {
+    return cuda ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
+}
+void setAutocastEnabled(bool cuda, bool on) {
+    if (cuda)
+        at::autocast::set_enabled(on);
+    else
+        at::autocast::set_cpu_enabled(on);
+}
+at::ScalarType autocastType(bool cuda) {
+    return cuda ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype();
+}
+void setAutocastType(bool cuda, at::ScalarType t) {
+    if (cuda)
+        at::autocast::set_autocast_gpu_dtype(t);
+    else
+        at::autocast::set_autocast_cpu_dtype(t);
+}
+#endif
+}  // namespace
+
 AutocastScope::AutocastScope(torch::Device device, torch::ScalarType dtype)
     : cuda_(device.is_cuda()) {
-    if (cuda_) {
-        wasEnabled_ = at::autocast::is_enabled();
-        previousType_ = at::autocast::get_autocast_gpu_dtype();
-        at::autocast::set_autocast_gpu_dtype(dtype);
-        at::autocast::set_enabled(true);
-    } else {
-        wasEnabled_ = at::autocast::is_cpu_enabled();
-        previousType_ = at::autocast::get_autocast_cpu_dtype();
-        at::autocast::set_autocast_cpu_dtype(dtype);
-        at::autocast::set_cpu_enabled(true);
-    }
+    wasEnabled_ = autocastEnabled(cuda_);
+    previousType_ = autocastType(cuda_);
+    setAutocastType(cuda_, dtype);
+    setAutocastEnabled(cuda_, true);
     at::autocast::increment_nesting();
 }
 
 AutocastScope::~AutocastScope() {
     if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
-    if (cuda_) {
-        at::autocast::set_enabled(wasEnabled_);
-        at::autocast::set_autocast_gpu_dtype(previousType_);
-    } else {
-        at::autocast::set_cpu_enabled(wasEnabled_);
-        at::autocast::set_autocast_cpu_dtype(previousType_);
-    }
+    setAutocastEnabled(cuda_, wasEnabled_);
+    setAutocastType(cuda_, previousType_);
 }
 
 }  // namespace doppel::models

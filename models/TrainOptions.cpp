@@ -70,6 +70,9 @@ const OptionSchema& trainOptionSchema() {
 
         s.addInt("seed", 0, 0, 2147483647, "random seed: the same seed gives the same run on CPU")
             .inGroup("Device");
+        s.addChoice("device", "auto", {"auto", "cpu", "cuda"},
+                    "where to train: auto = the CUDA GPU when there is one, else the CPU")
+            .inGroup("Device");
         s.addInt("threads", 0, 0, 256, "CPU threads for training; 0 = all cores").inGroup("Device");
         s.addChoice("precision", "fp32", {"fp32", "bf16", "fp16"},
                     "CUDA only: bf16 or fp16 autocast (weights, loss and optimiser state stay "
@@ -108,6 +111,7 @@ TrainOptions TrainOptions::fromJson(const nlohmann::json& options) {
     o.autosaveMinutes = v["autosave_minutes"].get<double>();
     o.backups = v["backups"].get<int>();
     o.seed = v["seed"].get<int64_t>();
+    o.device = v["device"].get<std::string>();
     o.threads = v["threads"].get<int>();
     o.precision = v["precision"].get<std::string>();
     o.channelsLast = v["channels_last"].get<bool>();
@@ -136,6 +140,7 @@ nlohmann::json TrainOptions::toJson() const {
             {"autosave_minutes", autosaveMinutes},
             {"backups", backups},
             {"seed", seed},
+            {"device", device},
             {"threads", threads},
             {"precision", precision},
             {"channels_last", channelsLast}};

@@ -41,6 +41,7 @@ struct TrainOptions {
     int backups = 2;              ///< older checkpoints kept besides the latest
     // Device.
     int64_t seed = 0;
+    std::string device = "auto";     ///< auto | cpu | cuda
     int threads = 0;                 ///< CPU threads; 0 = all cores
     std::string precision = "fp32";  ///< fp32 | bf16 | fp16 (CUDA only)
     bool channelsLast = true;        ///< CUDA only

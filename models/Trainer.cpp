@@ -32,8 +32,8 @@ int64_t Trainer::parameterCount(const nlohmann::json& options) {
 MemoryEstimate Trainer::estimateMemory(const nlohmann::json& options, int64_t srcFaces,
                                        int64_t dstFaces, int facesetResolution) const {
     TrainOptions o = TrainOptions::fromJson(options);
-    return MemoryEstimate::compute(o, parameterCount(options), cudaAvailable(), srcFaces, dstFaces,
-                                   facesetResolution);
+    return MemoryEstimate::compute(o, parameterCount(options), o.device != "cpu" && cudaAvailable(),
+                                   srcFaces, dstFaces, facesetResolution);
 }
 
 int64_t Trainer::estimatePeakMemoryBytes(const nlohmann::json& options) const {

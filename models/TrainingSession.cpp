@@ -2,10 +2,10 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Version.h>
-#include <ATen/autocast_mode.h>
 
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -29,24 +29,6 @@ constexpr int kMaxRollbacks = 8;
 constexpr int kPreviewFaces = 4;
 constexpr size_t kMaxPostedLossPoints = 2000;
 
-/// CUDA autocast for the forward pass only; the loss and the optimiser stay in fp32.
-class MixedPrecisionScope {
-  public:
-    MixedPrecisionScope(bool enabled, at::ScalarType dtype) : enabled_(enabled) {
-        if (!enabled_) return;
-        at::autocast::set_autocast_gpu_dtype(dtype);
-        at::autocast::set_enabled(true);
-    }
-    ~MixedPrecisionScope() {
-        if (!enabled_) return;
-        at::autocast::set_enabled(false);
-        at::autocast::clear_cache();
-    }
-
-  private:
-    bool enabled_;
-};
-
 std::string formatLoss(double v) {
     char b[32];
     std::snprintf(b, sizeof b, "%.4f", v);
@@ -55,15 +37,23 @@ std::string formatLoss(double v) {
 
 }  // namespace
 
-std::string TrainingSession::describeDevice(torch::Device* chosen) {
-    if (torch::cuda::is_available()) {
+std::string TrainingSession::describeDevice(const std::string& wanted, torch::Device* chosen) {
+    const bool cudaBuilt = at::show_config().find("USE_CUDA=ON") != std::string::npos;
+    const bool cudaPresent = torch::cuda::is_available();
+    if (wanted == "cuda" && !cudaPresent)
+        throw Error(ErrorCode::InvalidInput,
+                    std::string("device=cuda was asked for, but ") +
+                        (cudaBuilt ? "no CUDA device is visible"
+                                   : "this LibTorch build has no CUDA support") +
+                        " (use device=auto or device=cpu)");
+    if (cudaPresent && wanted != "cpu") {
         if (chosen) *chosen = torch::Device(torch::kCUDA, 0);
         return "CUDA: device 0 of " + std::to_string(torch::cuda::device_count()) + " visible";
     }
     if (chosen) *chosen = torch::Device(torch::kCPU);
-    const bool built = at::show_config().find("USE_CUDA=ON") != std::string::npos;
+    if (wanted == "cpu") return "CPU: chosen by the device option";
     return std::string("CPU: ") +
-           (built ? "no CUDA device found" : "this LibTorch build has no CUDA support");
+           (cudaBuilt ? "no CUDA device found" : "this LibTorch build has no CUDA support");
 }
 
 TrainingSession::TrainingSession(const TrainRequest& request, ProgressSink& progress,
@@ -113,6 +103,8 @@ void TrainingSession::buildOrResume() {
     torch::manual_seed(uint64_t(options_.seed));
     model_ = SaehdModel(modelConfigFrom(options_));
     model_->to(device_);
+    // Shapes are fixed for a run: let cuDNN time its convolution algorithms once and keep the best.
+    if (device_.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);
     if (device_.is_cuda() && options_.channelsLast) {
         torch::NoGradGuard noGrad;
         for (auto& p : model_->parameters())
@@ -217,16 +209,18 @@ TrainingSession::StepResult TrainingSession::step() {
     const bool mixed = device_.is_cuda() && options_.precision != "fp32";
     const bool fp16 = mixed && options_.precision == "fp16";
     optimizer_->zero_grad();
-    LossTerms ls, ld;
+    // Autocast covers the forward pass only; the loss and the optimiser stay in fp32.
+    std::pair<Decoded, Decoded> recon;
     {
-        MixedPrecisionScope autocast(mixed, fp16 ? at::kHalf : at::kBFloat16);
-        auto recon = model_->reconstruct(srcIn, dstIn);
-        auto f32 = [](const torch::Tensor& t) { return t.to(torch::kFloat32); };
-        ls = saehdLoss(a.target, f32(recon.first.image), a.mask, f32(recon.first.mask), a.eyesMouth,
-                       lo);
-        ld = saehdLoss(b.target, f32(recon.second.image), b.mask, f32(recon.second.mask),
-                       b.eyesMouth, lo);
+        std::optional<AutocastScope> autocast;
+        if (mixed) autocast.emplace(device_, fp16 ? at::kHalf : at::kBFloat16);
+        recon = model_->reconstruct(srcIn, dstIn);
     }
+    auto f32 = [](const torch::Tensor& t) { return t.to(torch::kFloat32); };
+    LossTerms ls =
+        saehdLoss(a.target, f32(recon.first.image), a.mask, f32(recon.first.mask), a.eyesMouth, lo);
+    LossTerms ld = saehdLoss(b.target, f32(recon.second.image), b.mask, f32(recon.second.mask),
+                             b.eyesMouth, lo);
     torch::Tensor total = ls.total + ld.total;
     StepResult r;
     r.srcLoss = ls.image.item<float>();
@@ -350,7 +344,7 @@ void TrainingSession::makePreview() {
 StageResult TrainingSession::run() {
     resolvedOptions_ = trainOptionSchema().resolve(request_.options);
     options_ = TrainOptions::fromJson(resolvedOptions_);
-    deviceLine_ = describeDevice(&device_);
+    deviceLine_ = describeDevice(options_.device, &device_);
     if (!device_.is_cuda()) {
         int threads = options_.threads > 0 ? options_.threads
                                            : int(std::max(1u, std::thread::hardware_concurrency()));

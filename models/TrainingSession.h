@@ -24,7 +24,8 @@ class TrainingSession {
     StageResult run();
 
     /// "CUDA: ..." or "CPU: ..." with the reason.
-    static std::string describeDevice(torch::Device* chosen = nullptr);
+    static std::string describeDevice(const std::string& wanted = "auto",
+                                      torch::Device* chosen = nullptr);
 
   private:
     struct DeviceFaceset {

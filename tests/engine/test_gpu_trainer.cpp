@@ -25,7 +25,7 @@ TEST(GpuTrainer, MixedPrecisionTrainsOnCuda) {
         r.srcFaceset = src;
         r.dstFaceset = dst;
         r.options = {{"archi", "liae-ud"},  {"resolution", 128},      {"batch", 16},
-                     {"lr", 2e-4},          {"precision", precision}, {"channels_last", true},
+                     {"lr", 5e-5},          {"precision", precision}, {"channels_last", true},
                      {"preview_every", 100}};
         r.maxIterations = 300;
         NullProgressSink progress;

@@ -237,6 +237,7 @@ TEST_F(Fixture, SameSeedSameRunOnCpu) {
         CancelToken cancel;
         nlohmann::json o = smallOptions();
         o["threads"] = 1;
+        o["device"] = "cpu";  // bit-exact reproducibility is a CPU promise
         StageResult r = trainer.train(request(name, 8, o), progress, cancel, nullptr, nullptr);
         EXPECT_TRUE(r.ok()) << r.message;
         SaehdModel model(ModelConfig{"df-ud", kRes, 64, 16, 16, 8});
