@@ -11,6 +11,7 @@
 #include "common/Error.h"
 #include "common/Log.h"
 #include "common/NpyArray.h"
+#include "common/RemoveTree.h"
 #include "common/Workspace.h"
 
 namespace fs = std::filesystem;
@@ -106,7 +107,7 @@ fs::path Checkpoint::save(const fs::path& modelDir, SaehdModel& model,
     fs::path tmpDir = finalDir;
     tmpDir += ".tmp";
     std::error_code ec;
-    fs::remove_all(tmpDir, ec);
+    removeTree(tmpDir);
     fs::create_directories(tmpDir);
 
     {
@@ -158,11 +159,11 @@ fs::path Checkpoint::save(const fs::path& modelDir, SaehdModel& model,
     auto dirs = completeCheckpoints(modelDir);
     dirs.erase(std::remove(dirs.begin(), dirs.end(), finalDir), dirs.end());
     while (int(dirs.size()) > backups) {
-        fs::remove_all(dirs.front(), ec);
+        removeTree(dirs.front());
         dirs.erase(dirs.begin());
     }
     for (const auto& entry : fs::directory_iterator(checkpointsDir(modelDir), ec))
-        if (entry.path().extension() == ".tmp") fs::remove_all(entry.path(), ec);
+        if (entry.path().extension() == ".tmp") removeTree(entry.path());
     return finalDir;
 }
 

@@ -9,11 +9,16 @@ namespace {
 // per sample: each layer's output is kept in fp32 for backward together with its activation and
 // gradient buffers, so a few copies of every map are alive at the peak.
 constexpr double kCpuBytesPerElement = 5.0;  // fitted to two measured runs (docs/training.md)
-constexpr double kCudaBytesPerElement = 4.0 * 4.0;
+// CUDA, fitted to seven runs on an H200 (LibTorch 2.11, cuDNN 9.19; DF/LIAE-UD, res 64-256, batch
+// 8-32, fp32 and bf16; steady peak after cuDNN's algorithm search), all within 4 %: network maps
+// cost 2.2 B per element (0.55 of that under bf16/fp16 autocast), the full-resolution loss and
+// augmentation maps stay fp32 at 14 B per unit of lossElementsPerSample.
+constexpr double kCudaBytesPerNetworkElement = 2.2;
+constexpr double kCudaHalfPrecisionFactor = 0.55;
+constexpr double kCudaBytesPerLossElement = 14.0;
 constexpr double kCpuRuntimeBytes = 187.0 * 1024 * 1024;  // libtorch + oneDNN + allocator slack
-constexpr double kCudaRuntimeBytes =
-    64.0 * 1024 * 1024;                   // cuDNN workspaces within torch's allocator
-constexpr double kParameterSlack = 1.05;  // step temporaries of the largest tensors
+constexpr double kCudaRuntimeBytes = 64.0 * 1024 * 1024;  // cuDNN workspaces in torch's allocator
+constexpr double kParameterSlack = 1.05;                  // step temporaries of the largest tensors
 
 double sq(double v) {
     return v * v;
@@ -49,9 +54,12 @@ double MemoryEstimate::featureElementsPerSample(const TrainOptions& o) {
         side *= 2;
         mask += sq(side) * c;
     }
+    return encoder + inter + decoder + mask + lossElementsPerSample(o);
+}
+
+double MemoryEstimate::lossElementsPerSample(const TrainOptions& o) {
     // Heads, loss maps (DSSIM windows, masks) and the augmented batch itself, at full resolution.
-    double perPixel = sq(r) * 40;
-    return encoder + inter + decoder + mask + perPixel;
+    return sq(double(o.resolution)) * 40;
 }
 
 MemoryEstimate MemoryEstimate::compute(const TrainOptions& o, int64_t parameters, bool cuda,
@@ -62,10 +70,14 @@ MemoryEstimate MemoryEstimate::compute(const TrainOptions& o, int64_t parameters
     const double moments = o.optimizer == "rmsprop" ? 1 : 2;
     m.parameterBytes = int64_t(double(parameters) * 4.0 * (2 + moments) * kParameterSlack);
     // Two sides per iteration, `batch` samples each.
-    double perElement = cuda ? kCudaBytesPerElement : kCpuBytesPerElement;
-    if (cuda && o.precision != "fp32")
-        perElement *= 0.6;  // half-precision activations, fp32 master copies
-    m.activationBytes = int64_t(featureElementsPerSample(o) * 2.0 * o.batch * perElement);
+    double perSample = featureElementsPerSample(o) * kCpuBytesPerElement;
+    if (cuda) {
+        const double loss = lossElementsPerSample(o);
+        const double network = featureElementsPerSample(o) - loss;
+        const double half = o.precision != "fp32" ? kCudaHalfPrecisionFactor : 1.0;
+        perSample = network * kCudaBytesPerNetworkElement * half + loss * kCudaBytesPerLossElement;
+    }
+    m.activationBytes = int64_t(perSample * 2.0 * o.batch);
     m.facesetBytes = (srcFaces + dstFaces) * int64_t(facesetResolution) * facesetResolution * 5;
     m.runtimeBytes = int64_t(cuda ? kCudaRuntimeBytes : kCpuRuntimeBytes);
     m.totalBytes = m.parameterBytes + m.activationBytes + m.facesetBytes + m.runtimeBytes;

@@ -23,6 +23,9 @@ struct MemoryEstimate {
     /// Feature-map elements one sample of one side creates in a training forward (the analytic
     /// size of what autograd keeps for backward), from the SAEHD layer table.
     static double featureElementsPerSample(const TrainOptions& options);
+    /// The part of featureElementsPerSample at full resolution outside the network (loss maps,
+    /// augmented batch): it stays fp32 under mixed precision.
+    static double lossElementsPerSample(const TrainOptions& options);
     /// `parameters` from the real model; faceset sizes as packed (count, side in pixels).
     static MemoryEstimate compute(const TrainOptions& options, int64_t parameters, bool cuda,
                                   int64_t srcFaces, int64_t dstFaces, int facesetResolution);

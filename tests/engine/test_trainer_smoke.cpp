@@ -290,7 +290,7 @@ TEST(MemoryPeak, DISABLED_ChildRun) {
     ASSERT_TRUE(result.ok()) << result.message;
     std::ofstream(out) << peakRssBytes() << " " << result.summary["ms_per_iteration"].get<double>()
                        << "\n";
-    fs::remove_all(root);
+    removeTree(root);
 }
 
 /// Runs one training in a child process and returns its peak RSS (bytes).

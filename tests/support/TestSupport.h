@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/RemoveTree.h"
+
 namespace doppel::test {
 
 inline std::filesystem::path envPath(const char* name, const char* fallback) {
@@ -14,18 +16,24 @@ inline std::filesystem::path envPath(const char* name, const char* fallback) {
 }
 
 /// tests/data, the committed fixtures (real faces, a few MB, see tests/data/ATTRIBUTION.md).
-inline std::filesystem::path dataDir() { return envPath("DOPPEL_TEST_DATA", "tests/data"); }
-inline std::filesystem::path dataFile(const std::string& relative) { return dataDir() / relative; }
+inline std::filesystem::path dataDir() {
+    return envPath("DOPPEL_TEST_DATA", "tests/data");
+}
+inline std::filesystem::path dataFile(const std::string& relative) {
+    return dataDir() / relative;
+}
 
 /// A new empty folder under the build tree's test-tmp, named after the test.
 inline std::filesystem::path scratchDir(const std::string& name) {
     auto dir = envPath("DOPPEL_TEST_TMP", "/tmp/doppel-test") / name;
-    std::filesystem::remove_all(dir);
+    removeTree(dir);  // not std::filesystem::remove_all: see common/RemoveTree.h
     std::filesystem::create_directories(dir);
     return dir;
 }
 
 /// The doppel executable, for tests that drive the real CLI.
-inline std::filesystem::path cliPath() { return envPath("DOPPEL_CLI", "doppel"); }
+inline std::filesystem::path cliPath() {
+    return envPath("DOPPEL_CLI", "doppel");
+}
 
 }  // namespace doppel::test
