@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <memory>
 #include <numeric>
 #include <sstream>
 #include <string>
@@ -21,6 +22,10 @@
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 
+#if __has_include(<torch/csrc/autograd/profiler_legacy.h>)
+#include <torch/csrc/autograd/profiler_legacy.h>
+#define DOPPEL_HAVE_RECORD_PROFILE 1
+#endif
 #if defined(DOPPEL_HAVE_C10_CUDA)
 #include <c10/cuda/CUDACachingAllocator.h>
 #endif
@@ -50,6 +55,7 @@ struct BenchOptions {
     uint64_t seed = 0;
     bool channelsLast = false;
     int logEvery = 0;
+    std::string traceFile;  ///< chrome://tracing JSON of the timed iterations (op-level profile)
 };
 
 const char* kUsage =
@@ -59,7 +65,7 @@ const char* kUsage =
     "[--channels-last]\n"
     "                          [--ae-dims N] [--e-dims N] [--d-dims N] [--d-mask-dims N] [--pool "
     "N] [--seed N]\n"
-    "                          [--log-every N]\n"
+    "                          [--log-every N] [--trace FILE.json]\n"
     "Times the SAEHD training step (warp + forward + loss + backward + AdaBelief) on synthetic "
     "faces.\n";
 
@@ -114,6 +120,8 @@ BenchOptions parseArgs(int argc, char** argv) {
             o.seed = uint64_t(toInt(a, need(i)));
         } else if (a == "--channels-last") {
             o.channelsLast = true;
+        } else if (a == "--trace") {
+            o.traceFile = need(i);
         } else if (a == "--log-every") {
             o.logEvery = toInt(a, need(i));
         } else {
@@ -322,7 +330,17 @@ int run(const BenchOptions& o) {
     std::pair<double, double> cpuAtStart{0, 0};
     std::chrono::steady_clock::time_point timedStart;
     double warmupPeakMiB = 0;
+#if defined(DOPPEL_HAVE_RECORD_PROFILE)
+    std::unique_ptr<torch::autograd::profiler::RecordProfile> trace;
+#else
+    std::unique_ptr<int> trace;
+    if (!o.traceFile.empty()) throw std::runtime_error("--trace: this LibTorch has no RecordProfile");
+#endif
     for (int i = 0; i < o.warmup + o.iters; ++i) {
+#if defined(DOPPEL_HAVE_RECORD_PROFILE)
+        if (i == o.warmup && !o.traceFile.empty())
+            trace = std::make_unique<torch::autograd::profiler::RecordProfile>(o.traceFile);
+#endif
         if (i == o.warmup) {
 #if defined(DOPPEL_HAVE_C10_CUDA)
             // cuDNN's algorithm search (first iterations) tries workspaces far larger than the
@@ -354,6 +372,7 @@ int run(const BenchOptions& o) {
                       << "  dst_loss " << losses.back().second << "\n";
     }
     const auto end = std::chrono::steady_clock::now();
+    trace.reset();  // writes the trace
     const auto cpuAtEnd = cpuSnapshot();
     const double wallSeconds = std::chrono::duration<double>(end - wallStart).count();
     const double timedSeconds = std::chrono::duration<double>(end - timedStart).count();
