@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Saves one screenshot per studio page into docs/images/ (for docs/user-guide.md).
-#   scripts/screenshots.sh [BUILD_DIR] [OUT_DIR]
-# Prepares a small workspace from the committed test clips with the real CLI (new, extract,
+#   scripts/screenshots.sh [BUILD_DIR] [OUT_DIR] [WORKSPACE]
+# With WORKSPACE (e.g. the demo's, after scripts/demo.sh) it photographs that one as it is.
+# Otherwise it prepares a small workspace from the committed test clips with the real CLI (new, extract,
 # align, pack, and a short training run when `doppel train` exists), then starts doppel-studio
 # on it with --screenshot-dir, which visits every page and grabs the window. Runs under
 # xvfb-run when it is installed, else on Qt's offscreen platform.
@@ -14,6 +15,9 @@ STUDIO="$BUILD/app/doppel-studio"
 [ -x "$CLI" ] || { echo "missing $CLI: build the 'doppel' target first" >&2; exit 1; }
 [ -x "$STUDIO" ] || { echo "missing $STUDIO: build the 'doppel-studio' target first" >&2; exit 1; }
 
+if [ -n "${3:-}" ]; then
+  WS=$3
+else
 WS=$(mktemp -d /tmp/doppel-shots.XXXXXX)/ws
 trap 'rm -rf "$(dirname "$WS")"' EXIT
 "$CLI" new --workspace "$WS" --src tests/data/video/grid_s2_150f.mp4 --dst tests/data/video/grid_sbia1a_75f_audio.mp4
@@ -24,7 +28,10 @@ for side in src dst; do
 done
 # A few iterations give the Train and Merge pages something to show (skipped if not built yet).
 if "$CLI" help 2>&1 | grep -q '^ *train'; then
-  "$CLI" train --workspace "$WS" --set resolution=64 --max-iterations 60 || true
+  "$CLI" train --workspace "$WS" --iters 60 --set archi=df-ud --set resolution=64 \
+    --set ae_dims=64 --set e_dims=16 --set d_dims=16 --set d_mask_dims=8 --set preview_every=20 || true
+  "$CLI" merge --workspace "$WS" || true
+fi
 fi
 
 mkdir -p "$OUT"

@@ -23,6 +23,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
+/// Decoded frames kept between detection and warping: ~400 frames of 720p, ~170 of 1080p.
+constexpr int64_t kDecodedFrameBudgetBytes = int64_t(1) << 30;
+
 struct AlignOptions {
     FaceType faceType = FaceType::Full;
     int size = 256;
@@ -296,6 +299,18 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
             progress.report(e);
         };
         StepTimes times;
+        // Decoded frames that hold faces are kept from phase 1 for phase 3 (which would otherwise
+        // decode every frame a second time: the larger part of the time at 720p), up to a memory
+        // budget; frames past it are decoded again. The pixels are the same either way.
+        std::vector<cv::Mat> decoded(frames.size());
+        std::atomic<int64_t> decodedBytes{0};
+        auto keepDecoded = [&](int64_t i, const cv::Mat& image) {
+            const int64_t bytes = int64_t(image.total() * image.elemSize());
+            if (decodedBytes.fetch_add(bytes) + bytes <= kDecodedFrameBudgetBytes)
+                decoded[size_t(i)] = image;
+            else
+                decodedBytes.fetch_sub(bytes);
+        };
 
         // Phase 1: detection + landmarks. Work is cut into fixed runs of `redetect_every` frames
         // (not per thread) and each run is walked in order, so ROI tracking from the previous
@@ -343,6 +358,7 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
                                   return a.box.x < b.box.x;
                               });
                 }
+                if (!found.empty()) keepDecoded(i, image);
                 for (auto& f : found) timeline[size_t(i)].push_back({std::move(f), -1, false});
                 reportOne(frames[size_t(i)].path.filename().string());
             }
@@ -375,8 +391,11 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
                 return;
             }
             auto start = std::chrono::steady_clock::now();
-            cv::Mat image = cv::imread(frames[size_t(i)].path.string(), cv::IMREAD_COLOR);
-            times.add(times.decode, msSince(start));
+            cv::Mat image = std::move(decoded[size_t(i)]);
+            if (image.empty()) {
+                image = cv::imread(frames[size_t(i)].path.string(), cv::IMREAD_COLOR);
+                times.add(times.decode, msSince(start));
+            }
             if (image.empty())
                 throw Error(ErrorCode::Io, frames[size_t(i)].path.string() +
                                                ": frame became unreadable during align");

@@ -35,6 +35,7 @@
 #include "models/Optimizers.h"
 #include "models/SaehdLoss.h"
 #include "models/SaehdModel.h"
+#include "models/TensorImages.h"
 #include "models/WarpAugment.h"
 
 namespace {
@@ -251,14 +252,17 @@ int run(const BenchOptions& o) {
         if (cuda) torch::cuda::synchronize();
     };
 
-    doppel::models::ModelConfig config;
-    config.archi = o.archi;
-    config.resolution = o.resolution;
-    config.aeDims = o.aeDims;
-    config.eDims = o.eDims;
-    config.dDims = o.dDims;
-    config.dMaskDims = o.dMaskDims;
-    doppel::models::SaehdModel model(config);
+    // The trainer's options for this configuration: they build the model and the memory estimate.
+    doppel::models::TrainOptions trainOptions;
+    trainOptions.archi = o.archi;
+    trainOptions.resolution = o.resolution;
+    trainOptions.batch = o.batch;
+    trainOptions.aeDims = o.aeDims;
+    trainOptions.eDims = o.eDims;
+    trainOptions.dDims = o.dDims;
+    trainOptions.dMaskDims = o.dMaskDims;
+    trainOptions.precision = o.dtype;
+    doppel::models::SaehdModel model(doppel::models::modelConfigFrom(trainOptions));
     model->to(device);
     if (o.channelsLast) model->useChannelsLast();
     const int64_t params = model->parameterCount();
@@ -334,7 +338,8 @@ int run(const BenchOptions& o) {
     std::unique_ptr<torch::autograd::profiler::RecordProfile> trace;
 #else
     std::unique_ptr<int> trace;
-    if (!o.traceFile.empty()) throw std::runtime_error("--trace: this LibTorch has no RecordProfile");
+    if (!o.traceFile.empty())
+        throw std::runtime_error("--trace: this LibTorch has no RecordProfile");
 #endif
     for (int i = 0; i < o.warmup + o.iters; ++i) {
 #if defined(DOPPEL_HAVE_RECORD_PROFILE)
@@ -439,16 +444,7 @@ int run(const BenchOptions& o) {
     j["peak_mem_kind"] = peakKind;
     if (cuda) j["warmup_peak_mem_mb"] = std::round(warmupPeakMiB * 10.0) / 10.0;
     // What `doppel train --estimate` predicts for this configuration, to check it against the peak.
-    doppel::models::TrainOptions estimateOptions;
-    estimateOptions.archi = o.archi;
-    estimateOptions.resolution = o.resolution;
-    estimateOptions.batch = o.batch;
-    estimateOptions.aeDims = o.aeDims;
-    estimateOptions.eDims = o.eDims;
-    estimateOptions.dDims = o.dDims;
-    estimateOptions.dMaskDims = o.dMaskDims;
-    estimateOptions.precision = o.dtype;
-    const auto estimate = doppel::models::MemoryEstimate::compute(estimateOptions, params, cuda,
+    const auto estimate = doppel::models::MemoryEstimate::compute(trainOptions, params, cuda,
                                                                   o.pool, o.pool, o.resolution);
     j["estimated_peak_mb"] = std::round(double(estimate.totalBytes) / (1024.0 * 1024.0));
     j["threads"] = torch::get_num_threads();
