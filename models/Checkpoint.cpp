@@ -65,6 +65,14 @@ CheckpointState parseState(const fs::path& dir) {
     s.learningRate = j.at("learning_rate").get<double>();
     s.faceType = j.value("face_type", "");
     s.extra = j.value("extra", nlohmann::json::object());
+    std::vector<float> losses = readNpy(dir / "losses.npy").toF32();
+    std::vector<int64_t> iterations = readNpy(dir / "loss_iterations.npy").toI64();
+    if (losses.size() != iterations.size() * 2)
+        throw Error(ErrorCode::InvalidInput,
+                    (dir / "losses.npy").string() + ": does not match loss_iterations.npy");
+    s.lossHistory.resize(iterations.size());
+    for (size_t i = 0; i < iterations.size(); ++i)
+        s.lossHistory[i] = LossPoint{iterations[i], losses[2 * i], losses[2 * i + 1]};
     return s;
 }
 
@@ -185,14 +193,6 @@ CheckpointState Checkpoint::load(const fs::path& modelDir, SaehdModel& model,
         throw Error(ErrorCode::InvalidInput,
                     "cannot load checkpoint " + dir.string() + ": " + what);
     }
-    std::vector<float> losses = readNpy(dir / "losses.npy").toF32();
-    std::vector<int64_t> iterations = readNpy(dir / "loss_iterations.npy").toI64();
-    if (losses.size() != iterations.size() * 2)
-        throw Error(ErrorCode::InvalidInput,
-                    (dir / "losses.npy").string() + ": does not match loss_iterations.npy");
-    state.lossHistory.resize(iterations.size());
-    for (size_t i = 0; i < iterations.size(); ++i)
-        state.lossHistory[i] = LossPoint{iterations[i], losses[2 * i], losses[2 * i + 1]};
     return state;
 }
 

@@ -35,7 +35,7 @@ class Checkpoint {
     /// The current checkpoint's folder: latest.json's, else the newest complete one.
     /// Throws Error(NotFound) naming the model folder.
     static std::filesystem::path currentDir(const std::filesystem::path& modelDir);
-    /// state.json of the current checkpoint (no tensors read); the loss history is left empty.
+    /// state.json and the loss history of the current checkpoint (no tensors read).
     static CheckpointState readState(const std::filesystem::path& modelDir);
 
     /// Saves atomically and prunes to `backups` older checkpoints. `optimizer` may be null.

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "common/Error.h"
+#include "models/Checkpoint.h"
 #include "models/TensorImages.h"
 #include "models/TorchSwapper.h"
 #include "models/TrainOptions.h"
@@ -51,6 +52,11 @@ StageResult Trainer::train(const TrainRequest& request, ProgressSink& progress,
 
 std::unique_ptr<FaceSwapper> Trainer::loadSwapper(const std::filesystem::path& modelDir) const {
     return std::make_unique<TorchSwapper>(modelDir);
+}
+
+std::vector<LossPoint> Trainer::savedLossHistory(const std::filesystem::path& modelDir) const {
+    if (!Checkpoint::exists(modelDir)) return {};
+    return thinLossHistory(Checkpoint::readState(modelDir).lossHistory, 2000);
 }
 
 }  // namespace doppel::models

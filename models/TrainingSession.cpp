@@ -279,21 +279,7 @@ void TrainingSession::rollback() {
 }
 
 std::vector<LossPoint> TrainingSession::thinnedHistory() const {
-    if (lossHistory_.size() <= kMaxPostedLossPoints) return lossHistory_;
-    // Averages of equal runs of points, so the curve keeps its shape without flooding the UI.
-    std::vector<LossPoint> out;
-    const size_t per = (lossHistory_.size() + kMaxPostedLossPoints - 1) / kMaxPostedLossPoints;
-    for (size_t begin = 0; begin < lossHistory_.size(); begin += per) {
-        size_t end = std::min(lossHistory_.size(), begin + per);
-        LossPoint p;
-        for (size_t i = begin; i < end; ++i)
-            p.srcLoss += lossHistory_[i].srcLoss, p.dstLoss += lossHistory_[i].dstLoss;
-        p.srcLoss /= float(end - begin);
-        p.dstLoss /= float(end - begin);
-        p.iteration = lossHistory_[end - 1].iteration;
-        out.push_back(p);
-    }
-    return out;
+    return thinLossHistory(lossHistory_, kMaxPostedLossPoints);
 }
 
 void TrainingSession::makePreview() {

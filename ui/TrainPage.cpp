@@ -109,6 +109,21 @@ TrainPage::TrainPage(StudioSession* session, QWidget* parent)
     connect(history_, &QSlider::valueChanged, this, &TrainPage::showPreviewImage);
     connect(&poll_, &QTimer::timeout, this, &TrainPage::pollMailbox);
     connect(session_, &StudioSession::workspaceChanged, this, [this] {
+        // Open on the model trained last when the named one does not exist (a DFL user opening
+        // a workspace expects to see where training stands).
+        if (session_->hasWorkspace() && !std::filesystem::exists(modelDir())) {
+            std::string latest = session_->workspace().latestModelName();
+            if (!latest.empty()) modelName_->setText(QString::fromStdString(latest));
+        }
+        if (session_->engine() && session_->hasWorkspace()) {
+            std::vector<LossPoint> saved = session_->engine()->savedLossHistory(modelDir());
+            chart_->setHistory(saved);
+            if (!saved.empty())
+                stats_->setText(tr("saved model: iteration %1, src loss %2, dst loss %3")
+                                    .arg(saved.back().iteration)
+                                    .arg(saved.back().srcLoss, 0, 'f', 4)
+                                    .arg(saved.back().dstLoss, 0, 'f', 4));
+        }
         refreshHistory();
         showPreviewImage();
         if (form_ && session_->hasWorkspace()) {
@@ -273,8 +288,10 @@ void TrainPage::showPreviewImage() {
     } else {
         QString file = historyFiles_[position];
         if (maskView_->isChecked()) {
-            QString maskFile = file;
-            maskFile.replace(".png", "_mask.png");
+            // The trainer saves previews/preview_N.png with its mask view as masks_N.png.
+            QFileInfo info(file);
+            QString maskFile = info.dir().filePath(
+                info.fileName().replace(QStringLiteral("preview_"), QStringLiteral("masks_")));
             if (QFile::exists(maskFile)) file = maskFile;
         }
         image.load(file);

@@ -24,31 +24,34 @@ struct LossPoint {
     float dstLoss = 0;
 };
 
+/// At most `maxPoints` points with the curve's shape: averages of equal runs of points.
+std::vector<LossPoint> thinLossHistory(const std::vector<LossPoint>& history, size_t maxPoints);
+
 /// Posted to the preview mailbox every preview period (and on request).
 struct TrainingUpdate {
     int64_t iteration = 0;
     float srcLoss = 0;
     float dstLoss = 0;
     double msPerIteration = 0;
-    std::string device;            ///< "CUDA: NVIDIA H100 ..." or "CPU (2 threads)"
-    ImageU8 preview;               ///< BGR grid: src, src recon, dst, dst recon, swap (rows = faces)
-    ImageU8 maskPreview;           ///< the same grid showing predicted masks
+    std::string device;   ///< "CUDA: NVIDIA H100 ..." or "CPU (2 threads)"
+    ImageU8 preview;      ///< BGR grid: src, src recon, dst, dst recon, swap (rows = faces)
+    ImageU8 maskPreview;  ///< the same grid showing predicted masks
     std::vector<LossPoint> lossHistory;  ///< whole run so far, thinned to at most ~2000 points
 };
 
 enum class TrainerCommand { SaveNow, PreviewNow, Stop };
 
 struct TrainRequest {
-    std::filesystem::path modelDir;     ///< workspace/model/<name>; created on first run
-    std::filesystem::path srcFaceset;   ///< packed faceset folders (see PackedFaceset.h)
+    std::filesystem::path modelDir;    ///< workspace/model/<name>; created on first run
+    std::filesystem::path srcFaceset;  ///< packed faceset folders (see PackedFaceset.h)
     std::filesystem::path dstFaceset;
-    nlohmann::json options;             ///< resolved against optionSchema(); changes on resume are checked
-    int64_t maxIterations = 0;          ///< stop after this many iterations in total (0 = no limit)
-    double maxMinutes = 0;              ///< stop after this many minutes of this session (0 = no limit)
+    nlohmann::json options;     ///< resolved against optionSchema(); changes on resume are checked
+    int64_t maxIterations = 0;  ///< stop after this many iterations in total (0 = no limit)
+    double maxMinutes = 0;      ///< stop after this many minutes of this session (0 = no limit)
 };
 
 class TrainingEngine {
-public:
+  public:
     virtual ~TrainingEngine() = default;
     /// Every training option: key, type, range, default, help, fixed-on-resume.
     virtual const OptionSchema& optionSchema() const = 0;
@@ -58,10 +61,17 @@ public:
     virtual int64_t estimatePeakMemoryBytes(const nlohmann::json& options) const = 0;
     /// Trains until cancelled, a Stop command, or the request's limits; always saves on exit.
     /// `previews` and `commands` may be null.
-    virtual StageResult train(const TrainRequest& request, ProgressSink& progress, const CancelToken& cancel,
-                              LatestMailbox<TrainingUpdate>* previews, CommandQueue<TrainerCommand>* commands) = 0;
+    virtual StageResult train(const TrainRequest& request, ProgressSink& progress,
+                              const CancelToken& cancel, LatestMailbox<TrainingUpdate>* previews,
+                              CommandQueue<TrainerCommand>* commands) = 0;
     /// Loads a trained model for merging; throws Error(NotFound / Incompatible).
-    virtual std::unique_ptr<FaceSwapper> loadSwapper(const std::filesystem::path& modelDir) const = 0;
+    virtual std::unique_ptr<FaceSwapper> loadSwapper(
+        const std::filesystem::path& modelDir) const = 0;
+    /// The loss history saved with a model (thinned to ~2000 points); empty when none is saved.
+    virtual std::vector<LossPoint> savedLossHistory(const std::filesystem::path& modelDir) const {
+        (void)modelDir;
+        return {};
+    }
 };
 
 }  // namespace doppel

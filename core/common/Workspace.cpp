@@ -24,7 +24,9 @@ fs::path copyInput(const fs::path& input, const fs::path& sideDir) {
     if (fs::is_directory(input)) {
         fs::path target = sideDir / "input";
         fs::copy(input, target, fs::copy_options::recursive, ec);
-        if (ec) throw Error(ErrorCode::Io, "cannot copy " + input.string() + " into the workspace: " + ec.message());
+        if (ec)
+            throw Error(ErrorCode::Io,
+                        "cannot copy " + input.string() + " into the workspace: " + ec.message());
         return target;
     }
     std::string ext = input.extension().string();
@@ -33,14 +35,18 @@ fs::path copyInput(const fs::path& input, const fs::path& sideDir) {
     fs::path tmp = target;
     tmp += ".tmp";
     fs::copy_file(input, tmp, fs::copy_options::overwrite_existing, ec);
-    if (ec) throw Error(ErrorCode::Io, "cannot copy " + input.string() + " into the workspace: " + ec.message());
+    if (ec)
+        throw Error(ErrorCode::Io,
+                    "cannot copy " + input.string() + " into the workspace: " + ec.message());
     commitFile(tmp, target);
     return target;
 }
 
 }  // namespace
 
-const char* sideName(Side side) { return side == Side::Src ? "src" : "dst"; }
+const char* sideName(Side side) {
+    return side == Side::Src ? "src" : "dst";
+}
 
 Side parseSide(const std::string& text) {
     if (text == "src" || text == "source") return Side::Src;
@@ -57,15 +63,19 @@ std::string utcTimestamp() {
     return buffer;
 }
 
-Workspace Workspace::create(const fs::path& dir, const fs::path& srcInput, const fs::path& dstInput) {
+Workspace Workspace::create(const fs::path& dir, const fs::path& srcInput,
+                            const fs::path& dstInput) {
     fs::path root = fs::absolute(dir).lexically_normal();
     if (fs::exists(root / "project.json"))
         throw Error(ErrorCode::InvalidInput, "a project already exists in " + root.string());
     for (const auto& input : {srcInput, dstInput})
-        if (!fs::exists(input)) throw Error(ErrorCode::NotFound, "input not found: " + input.string());
+        if (!fs::exists(input))
+            throw Error(ErrorCode::NotFound, "input not found: " + input.string());
     std::error_code ec;
     fs::create_directories(root, ec);
-    if (ec) throw Error(ErrorCode::Io, "cannot create workspace " + root.string() + ": " + ec.message());
+    if (ec)
+        throw Error(ErrorCode::Io,
+                    "cannot create workspace " + root.string() + ": " + ec.message());
     Workspace ws(root);
     nlohmann::json project;
     project["format"] = "doppel-workspace";
@@ -89,15 +99,35 @@ Workspace Workspace::open(const fs::path& dir) {
     fs::path root = fs::absolute(dir).lexically_normal();
     if (!fs::exists(root / "project.json"))
         throw Error(ErrorCode::NotFound,
-                    "no project in " + root.string() + " (create one with `doppel new --workspace DIR --src VIDEO --dst VIDEO`)");
+                    "no project in " + root.string() +
+                        " (create one with `doppel new --workspace DIR --src VIDEO --dst VIDEO`)");
     Workspace ws(root);
     nlohmann::json p = ws.project();
     if (p.value("format", "") != "doppel-workspace")
-        throw Error(ErrorCode::InvalidInput, root.string() + "/project.json is not a Doppel project");
+        throw Error(ErrorCode::InvalidInput,
+                    root.string() + "/project.json is not a Doppel project");
     return ws;
 }
 
-fs::path Workspace::sideDir(Side side) const { return root_ / (side == Side::Src ? "data_src" : "data_dst"); }
+std::string Workspace::latestModelName() const {
+    std::string newest;
+    fs::file_time_type newestTime{};
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(modelsDir(), ec)) {
+        const fs::path latest = entry.path() / "latest.json";
+        auto time = fs::last_write_time(latest, ec);
+        if (ec) continue;
+        if (newest.empty() || time > newestTime) {
+            newest = entry.path().filename().string();
+            newestTime = time;
+        }
+    }
+    return newest;
+}
+
+fs::path Workspace::sideDir(Side side) const {
+    return root_ / (side == Side::Src ? "data_src" : "data_dst");
+}
 
 fs::path Workspace::inputPath(Side side) const {
     nlohmann::json p = project();
@@ -117,7 +147,8 @@ void Workspace::updateProject(const std::function<void(nlohmann::json&)>& change
     writeJsonAtomic(projectFile(), p);
 }
 
-void Workspace::setStageStatus(const std::string& key, const std::string& status, const std::string& message) const {
+void Workspace::setStageStatus(const std::string& key, const std::string& status,
+                               const std::string& message) const {
     updateProject([&](nlohmann::json& p) {
         auto& s = p["stages"][key];
         s["status"] = status;

@@ -26,7 +26,7 @@ const char* sideName(Side side);  ///< "src" / "dst"
 Side parseSide(const std::string& text);
 
 class Workspace {
-public:
+  public:
     /// Creates the folder tree and project.json and copies the inputs in (video file, image, or a
     /// folder of images). Throws Error if `dir` already holds a project or an input is missing.
     static Workspace create(const std::filesystem::path& dir, const std::filesystem::path& srcInput,
@@ -40,11 +40,15 @@ public:
     std::filesystem::path sideDir(Side side) const;
     std::filesystem::path framesDir(Side side) const { return sideDir(side) / "frames"; }
     std::filesystem::path alignedDir(Side side) const { return sideDir(side) / "aligned"; }
-    std::filesystem::path alignedDebugDir(Side side) const { return sideDir(side) / "aligned_debug"; }
+    std::filesystem::path alignedDebugDir(Side side) const {
+        return sideDir(side) / "aligned_debug";
+    }
     std::filesystem::path packedDir(Side side) const { return sideDir(side) / "packed"; }
     std::filesystem::path trashDir(Side side) const { return sideDir(side) / "trash"; }
     std::filesystem::path modelsDir() const { return root_ / "model"; }
     std::filesystem::path modelDir(const std::string& name) const { return modelsDir() / name; }
+    /// The model most recently saved (newest model/<name>/latest.json), "" when none is trained.
+    std::string latestModelName() const;
     std::filesystem::path mergedDir() const { return root_ / "merged"; }
     std::filesystem::path mergedMaskDir() const { return root_ / "merged_mask"; }
     std::filesystem::path resultDir() const { return root_ / "result"; }
@@ -57,13 +61,14 @@ public:
 
     /// Stage bookkeeping; `key` is e.g. "extract.src", "align.dst", "train", "merge", "export".
     /// status: "running", "done", "failed", "cancelled".
-    void setStageStatus(const std::string& key, const std::string& status, const std::string& message = "") const;
+    void setStageStatus(const std::string& key, const std::string& status,
+                        const std::string& message = "") const;
     std::string stageStatus(const std::string& key) const;  ///< "" when never run
     /// Last options used for a stage (resolved JSON), null when never set.
     nlohmann::json stageOptions(const std::string& key) const;
     void setStageOptions(const std::string& key, const nlohmann::json& options) const;
 
-private:
+  private:
     explicit Workspace(std::filesystem::path root) : root_(std::move(root)) {}
     std::filesystem::path root_;
 };
