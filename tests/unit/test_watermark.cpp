@@ -10,6 +10,7 @@ extern "C" {
 #include <libswscale/swscale.h>
 }
 #include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "media/ImageIO.h"
 #include "media/VideoEncoder.h"
@@ -121,6 +122,37 @@ TEST(Watermark, SurvivesHalfSizeDownscale) {
     std::printf("half size (180x144) + H.264 CRF 18: score %.2f (threshold %.2f)\n", d.score,
                 d.threshold);
     EXPECT_TRUE(d.detected);
+}
+
+/// The GRID clip enlarged 2.5x onto a grey 1280x720 canvas (as `doppel bench align` does), marked
+/// in the enlarged face box when `mark` is set.
+std::vector<cv::Mat> hd720Frames(int count, bool mark) {
+    std::vector<cv::Mat> out;
+    for (const auto& f : decodeFrames(test::dataFile("video/grid_s2_150f.mp4"), count)) {
+        cv::Mat canvas(720, 1280, CV_8UC3, cv::Scalar(128, 128, 128)), big;
+        cv::resize(f, big, cv::Size(900, 720), 0, 0, cv::INTER_CUBIC);
+        big.copyTo(canvas(cv::Rect(190, 0, 900, 720)));
+        if (mark)
+            Watermark::embed(canvas, cv::Rect(190 + kFaceBox.x * 5 / 2, kFaceBox.y * 5 / 2,
+                                              kFaceBox.width * 5 / 2, kFaceBox.height * 5 / 2));
+        out.push_back(canvas);
+    }
+    return out;
+}
+
+// Half size then CRF 28 together: at 720p (cells of 20 px, 10 px after halving) the mark holds.
+// At the clip's own 360x288 it does not (cells of 4 px after halving, 2x2 chroma samples, which
+// CRF 28 flattens: score ~3.4; docs/synthetic-media.md).
+TEST(Watermark, Hd720SurvivesHalfSizeThenCrf28) {
+    std::vector<cv::Mat> marked, unmarked;
+    for (const auto& f : hd720Frames(75, true)) marked.push_back(halfSize(f));
+    for (const auto& f : hd720Frames(75, false)) unmarked.push_back(halfSize(f));
+    WatermarkDetection d = scoreVideo(reencode(marked, 28, "hd_half_crf28"));
+    WatermarkDetection none = scoreVideo(reencode(unmarked, 28, "hd_half_crf28_unmarked"));
+    std::printf("720p, half size (640x360) + H.264 CRF 28: marked %.2f, unmarked %.2f\n", d.score,
+                none.score);
+    EXPECT_TRUE(d.detected);
+    EXPECT_FALSE(none.detected);
 }
 
 TEST(Watermark, NoFalsePositiveOnUnmarkedSampleMedia) {
