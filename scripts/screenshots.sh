@@ -36,7 +36,9 @@ fi
 
 mkdir -p "$OUT"
 export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
-run=("$STUDIO" --workspace "$WS" --screenshot-dir "$OUT" --screenshot-wait-ms 2500)
+# SCREENSHOT_TRAINING_MS=20000 also trains that long from the Train page and grabs it mid-run.
+run=("$STUDIO" --workspace "$WS" --screenshot-dir "$OUT" --screenshot-wait-ms 2500
+     --screenshot-training-ms "${SCREENSHOT_TRAINING_MS:-0}")
 if command -v xvfb-run >/dev/null && [ "$QT_QPA_PLATFORM" = xcb ]; then
   xvfb-run -a -s "-screen 0 1400x900x24" "${run[@]}"
 else

@@ -31,6 +31,10 @@ class TrainPage : public QWidget {
     bool isTraining() const { return !job_.isNull(); }
     /// Asks the trainer to stop; it saves the model and the job finishes soon after.
     void requestStop();
+    /// Starts (or resumes) training with the form's options, as the Start button does.
+    void startTraining() { start(); }
+    /// Asks the trainer for a preview now instead of at the next preview period.
+    void requestPreview() { sendCommand(TrainerCommand::PreviewNow); }
     /// The channel the trainer posts previews to (tests post into it directly).
     LatestMailbox<TrainingUpdate>& mailbox() { return *previews_; }
     QLabel* previewLabel() const { return preview_; }

@@ -1,7 +1,7 @@
 // doppel-studio: the Qt front end. Creates the training engine (the only place that knows
 // models/), injects it into the main window, and optionally opens a workspace or saves one
 // screenshot per page (for the user guide) and quits.
-//   doppel-studio [--workspace DIR] [--screenshot-dir DIR]
+//   doppel-studio [--workspace DIR] [--screenshot-dir DIR [--screenshot-training-ms MS]]
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
@@ -22,12 +22,35 @@ void initResources();
 
 namespace {
 
+// With `trainingMs` > 0, after the pages: starts training on the Train page, asks for a preview,
+// grabs the window mid-run (studio-4-train-live.png), stops (the model is saved) and quits once
+// the job has finished.
+void screenshotTraining(doppel::ui::MainWindow* window, const QString& dir, int trainingMs) {
+    using doppel::ui::Step;
+    window->showStep(Step::Train);
+    auto* page = window->trainPage();
+    page->startTraining();
+    QTimer::singleShot(trainingMs / 2, window, [page] { page->requestPreview(); });
+    QTimer::singleShot(trainingMs, window, [window, page, dir] {
+        QString file = dir + QStringLiteral("/studio-4-train-live.png");
+        window->grab().save(file);
+        doppel::logInfo("saved " + file.toStdString());
+        page->requestStop();
+        auto* wait = new QTimer(window);
+        QObject::connect(wait, &QTimer::timeout, window, [page] {
+            if (!page->isTraining()) QApplication::quit();
+        });
+        wait->start(200);
+    });
+}
+
 // Visits every step, lets asynchronous loads (thumbnails, probes) land, and grabs the window.
-void takeScreenshots(doppel::ui::MainWindow* window, const QString& dir, int settleMs) {
+void takeScreenshots(doppel::ui::MainWindow* window, const QString& dir, int settleMs,
+                     int trainingMs) {
     QDir().mkpath(dir);
     auto step = std::make_shared<int>(0);
     auto next = std::make_shared<std::function<void()>>();
-    *next = [window, dir, step, next, settleMs] {
+    *next = [window, dir, step, next, settleMs, trainingMs] {
         using doppel::ui::Step;
         if (*step > 0) {
             QString name = doppel::ui::stepTitle(Step(*step - 1)).toLower();
@@ -36,7 +59,10 @@ void takeScreenshots(doppel::ui::MainWindow* window, const QString& dir, int set
             doppel::logInfo("saved " + file.toStdString());
         }
         if (*step >= doppel::ui::kStepCount) {
-            QApplication::quit();
+            if (trainingMs > 0)
+                screenshotTraining(window, dir, trainingMs);
+            else
+                QApplication::quit();
             return;
         }
         window->showStep(Step(*step));
@@ -70,7 +96,11 @@ int main(int argc, char** argv) {
         QStringLiteral("screenshot-wait-ms"),
         QStringLiteral("Time given to each page before its screenshot (default 1500)."),
         QStringLiteral("MS"), QStringLiteral("1500"));
-    parser.addOptions({workspace, screenshots, settle});
+    QCommandLineOption training(
+        QStringLiteral("screenshot-training-ms"),
+        QStringLiteral("After the pages, train this long and grab the Train page mid-run."),
+        QStringLiteral("MS"), QStringLiteral("0"));
+    parser.addOptions({workspace, screenshots, settle, training});
     parser.process(app);
 
     std::unique_ptr<doppel::TrainingEngine> engine;
@@ -84,7 +114,8 @@ int main(int argc, char** argv) {
     window.show();
     if (parser.isSet(workspace)) window.openWorkspace(parser.value(workspace));
     if (parser.isSet(screenshots))
-        takeScreenshots(&window, parser.value(screenshots), parser.value(settle).toInt());
+        takeScreenshots(&window, parser.value(screenshots), parser.value(settle).toInt(),
+                        parser.value(training).toInt());
     int code = app.exec();
     return code;
 }
