@@ -107,6 +107,7 @@ TEST(SaehdModel, SwapUsesTheSourceDecoder) {
 }
 
 TEST(SaehdModel, GlorotWeightsZeroBiases) {
+    torch::manual_seed(3);
     SaehdModel model(tinyConfig("liae-ud", 64));
     int checked = 0;
     for (const auto& named : model->named_parameters()) {
@@ -121,7 +122,9 @@ TEST(SaehdModel, GlorotWeightsZeroBiases) {
         const double fanIn = double(t.size(1)) * receptive, fanOut = double(t.size(0)) * receptive;
         const double bound = std::sqrt(6.0 / (fanIn + fanOut));
         EXPECT_LE(t.abs().max().item<double>(), bound * 1.0001) << name;
-        EXPECT_GT(t.abs().max().item<double>(), bound * 0.5) << name;
+        // The largest of n uniform draws stays under half the bound with probability 0.5^n:
+        // only tensors large enough for that to be negligible are checked from below.
+        if (t.numel() >= 64) EXPECT_GT(t.abs().max().item<double>(), bound * 0.5) << name;
         ++checked;
     }
     EXPECT_GT(checked, 20);
