@@ -56,7 +56,7 @@ std::unique_ptr<FaceSwapper> Trainer::loadSwapper(const std::filesystem::path& m
 
 std::vector<LossPoint> Trainer::savedLossHistory(const std::filesystem::path& modelDir) const {
     if (!Checkpoint::exists(modelDir)) return {};
-    return thinLossHistory(Checkpoint::readState(modelDir).lossHistory, 2000);
+    return thinLossHistory(Checkpoint::readState(modelDir).lossHistory, kMaxDisplayedLossPoints);
 }
 
 }  // namespace doppel::models

@@ -27,7 +27,6 @@ namespace {
 constexpr int kBadStepsBeforeRollback = 5;
 constexpr int kMaxRollbacks = 8;
 constexpr int kPreviewFaces = 4;
-constexpr size_t kMaxPostedLossPoints = 2000;
 
 std::string formatLoss(double v) {
     char b[32];
@@ -279,7 +278,7 @@ void TrainingSession::rollback() {
 }
 
 std::vector<LossPoint> TrainingSession::thinnedHistory() const {
-    return thinLossHistory(lossHistory_, kMaxPostedLossPoints);
+    return thinLossHistory(lossHistory_, kMaxDisplayedLossPoints);
 }
 
 void TrainingSession::makePreview() {

@@ -16,6 +16,9 @@
 
 namespace doppel::models {
 
+/// Loss points handed to the UI at most (previews and a saved model's curve).
+constexpr size_t kMaxDisplayedLossPoints = 2000;
+
 class TrainingSession {
   public:
     TrainingSession(const TrainRequest& request, ProgressSink& progress, const CancelToken& cancel,

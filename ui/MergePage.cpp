@@ -101,11 +101,7 @@ MergePage::MergePage(StudioSession* session, QWidget* parent)
             c->setCurrentText(QString::fromStdString(baseOptions_.value(key, "")));
         // A trained model is loaded right away, so the page opens on a merged frame: the named
         // one, or else the one trained last.
-        if (!std::filesystem::exists(
-                session_->workspace().modelDir(modelName_->text().trimmed().toStdString()))) {
-            std::string latest = session_->workspace().latestModelName();
-            if (!latest.empty()) modelName_->setText(QString::fromStdString(latest));
-        }
+        modelName_->setText(session_->existingModelName(modelName_->text()));
         std::filesystem::path model =
             session_->workspace().modelDir(modelName_->text().trimmed().toStdString());
         if (session_->engine() && std::filesystem::exists(model) &&

@@ -40,4 +40,12 @@ void StudioSession::cancelJob() {
     if (job_) job_->cancel();
 }
 
+QString StudioSession::existingModelName(const QString& name) const {
+    if (!hasWorkspace() ||
+        std::filesystem::exists(workspace().modelDir(name.trimmed().toStdString())))
+        return name;
+    std::string latest = workspace().latestModelName();
+    return latest.empty() ? name : QString::fromStdString(latest);
+}
+
 }  // namespace doppel::ui

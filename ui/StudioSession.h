@@ -27,6 +27,9 @@ class StudioSession : public QObject {
     /// Opens a workspace; throws doppel::Error on a folder without a project.
     void openWorkspace(const QString& dir);
     void setWorkspace(const Workspace& workspace);
+    /// `name` when that model exists in the workspace, else the model saved last (else `name`):
+    /// pages open on where training stands.
+    QString existingModelName(const QString& name) const;
 
     TrainingEngine* engine() const { return engine_; }
 

@@ -111,10 +111,7 @@ TrainPage::TrainPage(StudioSession* session, QWidget* parent)
     connect(session_, &StudioSession::workspaceChanged, this, [this] {
         // Open on the model trained last when the named one does not exist (a DFL user opening
         // a workspace expects to see where training stands).
-        if (session_->hasWorkspace() && !std::filesystem::exists(modelDir())) {
-            std::string latest = session_->workspace().latestModelName();
-            if (!latest.empty()) modelName_->setText(QString::fromStdString(latest));
-        }
+        modelName_->setText(session_->existingModelName(modelName_->text()));
         if (session_->engine() && session_->hasWorkspace()) {
             std::vector<LossPoint> saved = session_->engine()->savedLossHistory(modelDir());
             chart_->setHistory(saved);

@@ -387,6 +387,7 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
             bool anyKept = std::any_of(faces.begin(), faces.end(),
                                        [](const TrackedFace& f) { return f.keep; });
             if (state.unreadable || !anyKept) {
+                decoded[size_t(i)].release();  // no face kept here: free the cached frame now
                 reportOne(frames[size_t(i)].path.filename().string());
                 return;
             }
