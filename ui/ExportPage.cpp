@@ -47,6 +47,7 @@ ExportPage::ExportPage(StudioSession* session, QWidget* parent)
 
     auto* buttons = new QHBoxLayout;
     startButton_ = new QPushButton(tr("Export video"), this);
+    startButton_->setObjectName(QStringLiteral("exportStartButton"));
     cancelButton_ = new QPushButton(tr("Cancel"), this);
     cancelButton_->setEnabled(false);
     buttons->addWidget(startButton_);
@@ -61,6 +62,7 @@ ExportPage::ExportPage(StudioSession* session, QWidget* parent)
     auto* after = new QHBoxLayout;
     openFolder_ = new QPushButton(tr("Open folder"), this);
     play_ = new QPushButton(tr("Play"), this);
+    play_->setObjectName(QStringLiteral("playButton"));
     openFolder_->setEnabled(false);
     play_->setEnabled(false);
     after->addWidget(openFolder_);

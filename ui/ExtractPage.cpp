@@ -89,6 +89,7 @@ ExtractPage::ExtractPage(StudioSession* session, QWidget* parent)
     }
     auto* buttons = new QHBoxLayout;
     startButton_ = new QPushButton(tr("Start"), sides);
+    startButton_->setObjectName(QStringLiteral("extractStartButton"));
     cancelButton_ = new QPushButton(tr("Cancel"), sides);
     cancelButton_->setEnabled(false);
     buttons->addWidget(startButton_);

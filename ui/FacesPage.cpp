@@ -143,6 +143,7 @@ FacesPage::FacesPage(StudioSession* session, QWidget* parent) : QWidget(parent),
     frameInfo_->setWordWrap(true);
     packForm_ = new OptionForm(PackStage::optionSchema(), side);
     auto* packButton = new QPushButton(tr("Pack both sides for training"), side);
+    packButton->setObjectName(QStringLiteral("packButton"));
     packProgress_ = new SideProgress(tr("Packing"), side);
     sideLayout->addWidget(frameView_, 1);
     sideLayout->addWidget(frameInfo_);
@@ -223,7 +224,18 @@ void FacesPage::deleteSelected() {
         if (moveFile(image, trash / image.filename())) ++moved;
     }
     logInfo("moved " + std::to_string(moved) + " faces to " + trash.string());
+    if (moved > 0) markPackStale();
     reload();
+}
+
+void FacesPage::markPackStale() {
+    // The packed faceset still holds the faces as they were: training packs again first.
+    const Workspace& ws = session_->workspace();
+    std::string key = std::string("pack.") + sideName(currentSide());
+    if (!ws.stageStatus(key).empty()) {
+        ws.setStageStatus(key, "stale", "faces changed in review since packing");
+        session_->notifyProjectChanged();
+    }
 }
 
 void FacesPage::restoreDeleted() {
@@ -239,6 +251,7 @@ void FacesPage::restoreDeleted() {
                 entry.path().extension() != ".json")
                 ++restored;
     logInfo("restored " + std::to_string(restored) + " faces from " + trash.string());
+    if (restored > 0) markPackStale();
     reload();
 }
 

@@ -29,6 +29,7 @@ class FacesPage : public QWidget {
     void deleteSelected();
     /// Moves every face in trash/ back to aligned/.
     void restoreDeleted();
+    void markPackStale();
 
   Q_SIGNALS:
     void facesLoaded(int count);

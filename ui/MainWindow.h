@@ -36,8 +36,12 @@ class MainWindow : public QMainWindow {
     bool openWorkspace(const QString& dir);
     void showStep(Step step);
     StepList* stepList() const { return steps_; }
+    ProjectPage* projectPage() const { return projectPage_; }
+    ExtractPage* extractPage() const { return extractPage_; }
+    FacesPage* facesPage() const { return facesPage_; }
     TrainPage* trainPage() const { return trainPage_; }
     MergePage* mergePage() const { return mergePage_; }
+    ExportPage* exportPage() const { return exportPage_; }
 
   protected:
     void closeEvent(QCloseEvent* event) override;

@@ -51,6 +51,7 @@ MergePage::MergePage(StudioSession* session, QWidget* parent)
     auto* modelBar = new QHBoxLayout;
     modelName_ = new QLineEdit(QStringLiteral("default"), this);
     auto* loadButton = new QPushButton(tr("Load model"), this);
+    loadButton->setObjectName(QStringLiteral("loadModelButton"));
     modelState_ = new QLabel(tr("no model loaded"), this);
     modelBar->addWidget(new QLabel(tr("Model"), this));
     modelBar->addWidget(modelName_);
@@ -101,15 +102,13 @@ MergePage::MergePage(StudioSession* session, QWidget* parent)
             c->setCurrentText(QString::fromStdString(baseOptions_.value(key, "")));
         // A trained model is loaded right away, so the page opens on a merged frame: the named
         // one, or else the one trained last.
-        modelName_->setText(session_->existingModelName(modelName_->text()));
-        std::filesystem::path model =
-            session_->workspace().modelDir(modelName_->text().trimmed().toStdString());
-        if (session_->engine() && std::filesystem::exists(model) &&
-            !std::filesystem::is_empty(model))
-            loadModel();
+        loadModelNamed(session_->existingModelName(modelName_->text()));
     });
     connect(session_, &StudioSession::jobFinished, this,
             [this](const QString& name, const JobOutcome& outcome) {
+                // Training saves the model when it ends (also on Stop): preview what it learnt.
+                if (name == QLatin1String("Train"))
+                    loadModelNamed(QString::fromStdString(session_->workspace().latestModelName()));
                 if (name != kJobName) return;
                 mergeButton_->setEnabled(true);
                 progress_->showText(outcome.message);
@@ -171,6 +170,7 @@ QWidget* MergePage::buildControls() {
 
     mergeButton_ = new QPushButton(tr("Save settings and merge all frames"), panel);
     progress_ = new SideProgress(tr("Merge"), panel);
+    mergeButton_->setObjectName(QStringLiteral("mergeAllButton"));
     layout->addWidget(mergeButton_);
     layout->addWidget(progress_);
     layout->addStretch(1);
@@ -200,6 +200,15 @@ void MergePage::setRenderer(MergeFrameRenderer renderer, std::vector<int64_t> fr
         rangeLast_->setValue(int(frames_.back()));
     }
     requestRender();
+}
+
+void MergePage::loadModelNamed(const QString& name) {
+    if (!session_->hasWorkspace() || name.trimmed().isEmpty()) return;
+    modelName_->setText(name);
+    std::filesystem::path model =
+        session_->workspace().modelDir(modelName_->text().trimmed().toStdString());
+    if (session_->engine() && std::filesystem::exists(model) && !std::filesystem::is_empty(model))
+        loadModel();
 }
 
 void MergePage::loadModel() {

@@ -61,6 +61,8 @@ class MergePage : public QWidget {
   private:
     QWidget* buildControls();
     void loadModel();
+    /// Shows `name` and loads that model when it has been saved.
+    void loadModelNamed(const QString& name);
     void requestRender();
     void launchRender(int64_t frameIndex, nlohmann::json options);
     void showRender();

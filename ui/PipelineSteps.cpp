@@ -100,6 +100,8 @@ std::vector<StepState> computeStepStates(const nlohmann::json& project, bool has
                 running = true;
             else if (status == "failed")
                 failed = true;
+            else if (status == "stale")  // e.g. a pack after faces were deleted in review
+                stale = true;
             else if (status != "done")
                 missing = true;
             else {

@@ -78,6 +78,7 @@ ProjectPage::ProjectPage(StudioSession* session, QWidget* parent)
     layout->addLayout(cards);
 
     createButton_ = new QPushButton(tr("Create project from these inputs..."), this);
+    createButton_->setObjectName(QStringLiteral("createProjectButton"));
     layout->addWidget(createButton_, 0, Qt::AlignLeft);
     auto* hint =
         new QLabel(tr("Tip: drag a video onto the window. The first becomes the source (the face "
@@ -195,7 +196,11 @@ void ProjectPage::probe(Side side, const QString& path, const QString& alignedDi
 void ProjectPage::createProject() {
     QString dir =
         QFileDialog::getExistingDirectory(this, tr("Folder for the new workspace (empty)"));
-    if (dir.isEmpty()) return;
+    if (!dir.isEmpty()) createProjectIn(dir);
+}
+
+void ProjectPage::createProjectIn(const QString& dir) {
+    if (chosen_[0].isEmpty() || chosen_[1].isEmpty()) return;
     pendingWorkspace_ = dir;
     std::string src = chosen_[0].toStdString(), dst = chosen_[1].toStdString(),
                 root = dir.toStdString();

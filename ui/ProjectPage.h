@@ -23,6 +23,9 @@ class ProjectPage : public QWidget {
     /// A dropped video: fills the source first, then the destination.
     void addDroppedInput(const QString& path);
     QString chosenInput(Side side) const { return chosen_[size_t(side)]; }
+    /// Creates the project from the chosen inputs in `dir` (an empty or new folder) as a job;
+    /// the workspace opens when it succeeds. The Create button asks for `dir` and calls this.
+    void createProjectIn(const QString& dir);
 
   Q_SIGNALS:
     void workspaceRequested(const QString& dir);

@@ -10,9 +10,11 @@
 #include <QVBoxLayout>
 
 #include "common/Log.h"
+#include "pipeline/PackStage.h"
 #include "ui/ImageConvert.h"
 #include "ui/LossChart.h"
 #include "ui/OptionForm.h"
+#include "ui/PipelineSteps.h"
 
 namespace doppel::ui {
 namespace {
@@ -22,6 +24,23 @@ constexpr int kPollMs = 500;
 
 QString formatBytes(int64_t bytes) {
     return QStringLiteral("%1 GiB").arg(double(bytes) / (1024.0 * 1024.0 * 1024.0), 0, 'f', 2);
+}
+
+// Pack options for training when the facesets are missing or older than the reviewed faces:
+// the ones last used on the Faces page, else the defaults at the model's resolution (so a user
+// can go from Extract straight to Train, as in DeepFaceLab, and a review's deletions count).
+// Null when the packed facesets are current.
+nlohmann::json packOptionsIfStale(const Workspace& ws, const nlohmann::json& trainOptions) {
+    bool packed = std::filesystem::exists(ws.packedDir(Side::Src)) &&
+                  std::filesystem::exists(ws.packedDir(Side::Dst));
+    StepState faces = computeStepStates(ws.project(), true)[size_t(Step::Faces)];
+    if (packed && faces == StepState::Done) return nullptr;
+    nlohmann::json given = ws.stageOptions("pack.src");
+    if (!given.is_object()) {
+        given = nlohmann::json::object();
+        if (trainOptions.contains("resolution")) given["resolution"] = trainOptions["resolution"];
+    }
+    return PackStage::optionSchema().resolve(given);
 }
 
 }  // namespace
@@ -37,7 +56,9 @@ TrainPage::TrainPage(StudioSession* session, QWidget* parent)
     auto* settings = new QGroupBox(tr("Model"), this);
     auto* settingsLayout = new QGridLayout(settings);
     modelName_ = new QLineEdit(QStringLiteral("default"), settings);
+    modelName_->setObjectName(QStringLiteral("modelName"));
     maxIterations_ = new QSpinBox(settings);
+    maxIterations_->setObjectName(QStringLiteral("maxIterations"));
     maxIterations_->setRange(0, 100000000);
     maxIterations_->setSpecialValueText(tr("no limit"));
     maxIterations_->setToolTip(
@@ -62,6 +83,7 @@ TrainPage::TrainPage(StudioSession* session, QWidget* parent)
     left->addWidget(scroll, 1);
     auto* buttons = new QHBoxLayout;
     startButton_ = new QPushButton(tr("Start"), this);
+    startButton_->setObjectName(QStringLiteral("trainStartButton"));
     pauseButton_ = new QPushButton(tr("Pause"), this);
     pauseButton_->setToolTip(tr("Saves and stops; Start resumes from the checkpoint."));
     stopButton_ = new QPushButton(tr("Stop"), this);
@@ -134,6 +156,7 @@ TrainPage::TrainPage(StudioSession* session, QWidget* parent)
         session_, &StudioSession::jobFinished, this,
         [this](const QString& name, const JobOutcome& outcome) {
             if (name != kJobName) return;
+            pollMailbox();  // the last preview may have been posted since the last tick
             stats_->setText(stats_->text() + "  -  " +
                             (outcome.status == StageStatus::Succeeded   ? tr("stopped, model saved")
                              : outcome.status == StageStatus::Cancelled ? tr("cancelled")
@@ -193,6 +216,13 @@ void TrainPage::start() {
         stats_->setText(QString::fromStdString(e.what()));
         return;
     }
+    nlohmann::json packOptions;
+    try {
+        packOptions = packOptionsIfStale(ws, request.options);
+    } catch (const std::exception& e) {
+        stats_->setText(QString::fromStdString(e.what()));
+        return;
+    }
     ws.setStageOptions("train", request.options);
     while (commands_->pop()) {
     }
@@ -201,6 +231,13 @@ void TrainPage::start() {
     auto commands = commands_;
     // The engine outlives every job: the app owns it and waits for training before quitting.
     job_ = session_->startJob(kJobName, [=](ProgressSink& sink, const CancelToken& cancel) {
+        if (!packOptions.is_null()) {
+            logInfo("packing the reviewed faces for training first");
+            for (Side side : {Side::Src, Side::Dst}) {
+                StageResult packed = PackStage::run(workspace, side, packOptions, sink, cancel);
+                if (!packed.ok()) return packed;
+            }
+        }
         workspace.setStageStatus("train", "running");
         StageResult result = runStageSafely("train", [&] {
             return engine->train(request, sink, cancel, previews.get(), commands.get());

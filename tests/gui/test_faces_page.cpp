@@ -1,5 +1,6 @@
 // The Faces page lists the aligned faces of a side (thumbnails load asynchronously), moves the
-// selected ones with their sidecars to trash/, restores them, and sorts by blur.
+// selected ones with their sidecars to trash/, restores them (either marks the side's packed
+// faceset stale, so training packs again), and sorts by blur.
 #include <QListView>
 #include <QSignalSpy>
 #include <QTest>
@@ -74,6 +75,8 @@ class FacesPageTest : public QObject {
                        img.pixelColor(60, 60) != QColor(90, 90, 90);
             },
             5000));
+        ws.setStageStatus("pack.src", "done");
+        ws.setStageStatus("pack.dst", "done");
 
         auto* grid = page.findChild<QListView*>();
         QVERIFY(grid);
@@ -86,6 +89,8 @@ class FacesPageTest : public QObject {
         QVERIFY(fs::exists(ws.trashDir(Side::Src) / "000002_0.json"));
         QVERIFY(!fs::exists(ws.alignedDir(Side::Src) / "000003_0.jpg"));
         QCOMPARE(int(listAlignedFaces(ws.alignedDir(Side::Src)).size()), 2);
+        QCOMPARE(ws.stageStatus("pack.src"), std::string("stale"));
+        QCOMPARE(ws.stageStatus("pack.dst"), std::string("done"));
 
         page.restoreDeleted();
         QVERIFY(loaded.wait(10000));

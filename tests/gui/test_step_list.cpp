@@ -93,6 +93,12 @@ class StepListTest : public QObject {
         setStage(ws, "pack.src", "done", "2026-01-01T10:06:00Z");
         setStage(ws, "pack.dst", "done", "2026-01-01T12:00:00Z");
 
+        // Faces deleted in review after packing: the pack is marked stale (Train packs again).
+        setStage(ws, "pack.src", "stale", "2026-01-01T12:10:00Z");
+        refresh();
+        QCOMPARE(list.state(Step::Faces), StepState::Stale);
+        setStage(ws, "pack.src", "done", "2026-01-01T12:20:00Z");
+
         // Training again brings it back to done.
         setStage(ws, "train", "done", "2026-01-01T13:00:00Z");
         setStage(ws, "merge", "done", "2026-01-01T12:30:00Z");
