@@ -107,9 +107,12 @@ void fusedAdaBeliefCpu(torch::Tensor& param, const torch::Tensor& grad, torch::T
 
 bool fusable(const torch::Tensor& p, const torch::Tensor& g, const torch::Tensor& m,
              const torch::Tensor& v) {
+    // The update is elementwise, so any dense layout works (channels-last weights included) as
+    // long as all four tensors lay their elements out the same way.
     auto ok = [&](const torch::Tensor& t) {
-        return t.device().is_cpu() && t.scalar_type() == torch::kFloat32 && t.is_contiguous() &&
-               t.layout() == torch::kStrided;
+        return t.device().is_cpu() && t.scalar_type() == torch::kFloat32 &&
+               t.layout() == torch::kStrided && t.is_non_overlapping_and_dense() &&
+               t.strides() == p.strides();
     };
     return ok(p) && ok(g) && ok(m) && ok(v);
 }
@@ -157,6 +160,14 @@ torch::Tensor AdaBelief::step(LossClosure closure) {
             st.step(st.step() + 1);
             auto m = st.exp_avg();
             auto v = st.exp_avg_belief();
+            if (m.strides() != p.strides() && p.is_non_overlapping_and_dense()) {
+                // Moments loaded from a checkpoint come back contiguous: give them the weights'
+                // layout once, so the fused pass applies to channels-last weights too.
+                m = m.contiguous(p.suggest_memory_format());
+                v = v.contiguous(p.suggest_memory_format());
+                st.exp_avg(m);
+                st.exp_avg_belief(v);
+            }
             if (o.lr_dropout() >= 1.0 && fusable(p, grad, m, v)) {
                 fusedAdaBeliefCpu(p, grad, m, v, StepConstants(lr, o.beta1(), o.beta2(), o.eps()));
                 continue;

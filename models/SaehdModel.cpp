@@ -320,10 +320,9 @@ std::pair<Decoded, Decoded> SaehdModelImpl::reconstruct(const torch::Tensor& src
     const int64_t b = src.size(0);
     // The shared sub-networks run once on the concatenated batch: same maths as two passes,
     // half the kernel launches and better GEMM shapes.
-    if (!config_.isLiae()) {
-        auto code = p.inter->forward(p.encoder->forward(torch::cat({src, dst}, 0)));
-        return {p.decoderSrc->forward(code.narrow(0, 0, b)),
-                p.decoderDst->forward(code.narrow(0, b, code.size(0) - b))};
+    if (hasTwoDecoders()) {
+        auto code = sharedCode(src, dst);
+        return {decodeSrc(code.narrow(0, 0, b)), decodeDst(code.narrow(0, b, code.size(0) - b))};
     }
     auto e = p.encoder->forward(torch::cat({src, dst}, 0));
     auto ab = p.interAB->forward(e);
@@ -334,6 +333,22 @@ std::pair<Decoded, Decoded> SaehdModelImpl::reconstruct(const torch::Tensor& src
     const int64_t n = out.image.size(0) - b;
     return {Decoded{out.image.narrow(0, 0, b), out.mask.narrow(0, 0, b)},
             Decoded{out.image.narrow(0, b, n), out.mask.narrow(0, b, n)}};
+}
+
+torch::Tensor SaehdModelImpl::sharedCode(const torch::Tensor& src, const torch::Tensor& dst) {
+    TORCH_CHECK(hasTwoDecoders(), "sharedCode: LIAE has one decoder");
+    auto& p = *parts_;
+    return p.inter->forward(p.encoder->forward(torch::cat({src, dst}, 0)));
+}
+
+Decoded SaehdModelImpl::decodeSrc(const torch::Tensor& code) {
+    TORCH_CHECK(hasTwoDecoders(), "decodeSrc: LIAE has one decoder");
+    return parts_->decoderSrc->forward(code);
+}
+
+Decoded SaehdModelImpl::decodeDst(const torch::Tensor& code) {
+    TORCH_CHECK(hasTwoDecoders(), "decodeDst: LIAE has one decoder");
+    return parts_->decoderDst->forward(code);
 }
 
 Decoded SaehdModelImpl::swap(const torch::Tensor& dst) {

@@ -35,6 +35,12 @@ class SaehdModelImpl : public torch::nn::Module {
     /// Training forward: src through the src path, dst through the dst path (DF: shared encoder
     /// + inter, per-identity decoders; LIAE: inter_AB / inter_B and one decoder).
     std::pair<Decoded, Decoded> reconstruct(const torch::Tensor& src, const torch::Tensor& dst);
+    /// DF only (two decoders): the shared encoder + inter on the concatenated batch, then each
+    /// identity's decoder on its half, so that the decoders can run on separate threads.
+    bool hasTwoDecoders() const { return !config_.isLiae(); }
+    torch::Tensor sharedCode(const torch::Tensor& src, const torch::Tensor& dst);
+    Decoded decodeSrc(const torch::Tensor& code);
+    Decoded decodeDst(const torch::Tensor& code);
     /// dst face -> source identity (what the merge uses).
     Decoded swap(const torch::Tensor& dst);
     /// dst face -> dst identity (for the "learned dst" mask).
@@ -47,7 +53,8 @@ class SaehdModelImpl : public torch::nn::Module {
     /// Conv + dense multiply-accumulates of one training forward for one src/dst pair.
     double forwardMacsPerPair() const;
     /// NHWC weights (and NHWC activations after the dense layers): faster convs on CUDA
-    /// tensor cores. Call after moving the model to its device.
+    /// tensor cores, and no layout reorders around oneDNN's CPU convolutions. Call after moving
+    /// the model to its device.
     void useChannelsLast();
 
   private:

@@ -31,6 +31,7 @@ TorchSwapper::TorchSwapper(const std::filesystem::path& modelDir, int batchSize)
     s.model = SaehdModel(modelConfigFrom(s.options));
     s.model->to(s.device);
     s.checkpoint = Checkpoint::load(modelDir, s.model, nullptr, s.device);
+    if (s.options.channelsLast) s.model->useChannelsLast();  // as in training: faster convs
     s.model->eval();
 }
 
@@ -66,6 +67,7 @@ std::vector<SwapPrediction> TorchSwapper::predict(const std::vector<ImageU8>& fa
         size_t end = std::min(faces.size(), begin + size_t(s.batchSize));
         std::vector<ImageU8> chunk(faces.begin() + long(begin), faces.begin() + long(end));
         torch::Tensor x = toFloatNchw(stackImages(chunk, s.device), r);
+        if (s.options.channelsLast) x = x.contiguous(at::MemoryFormat::ChannelsLast);
         Decoded swapped = s.model->swap(x);
         Decoded dst = s.model->reconstructDst(x);
         auto images = toImagesF32(swapped.image.clamp(0, 1));

@@ -80,7 +80,8 @@ const OptionSchema& trainOptionSchema() {
                     "loss scaling); ignored on CPU")
             .inGroup("Device");
         s.addBool("channels_last", true,
-                  "CUDA only: channels-last memory layout for faster convolutions")
+                  "channels-last memory layout: faster convolutions (CUDA tensor cores; oneDNN "
+                  "on the CPU)")
             .inGroup("Device");
         return s;
     }();

@@ -104,11 +104,9 @@ void TrainingSession::buildOrResume() {
     model_->to(device_);
     // Shapes are fixed for a run: let cuDNN time its convolution algorithms once and keep the best.
     if (device_.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);
-    if (device_.is_cuda() && options_.channelsLast) {
-        torch::NoGradGuard noGrad;
-        for (auto& p : model_->parameters())
-            if (p.dim() == 4) p.set_data(p.contiguous(at::MemoryFormat::ChannelsLast));
-    }
+    // NHWC: tensor-core convolutions on CUDA; on the CPU oneDNN then reads and writes the maps
+    // as they are instead of reordering them to its blocked layout around every convolution.
+    if (options_.channelsLast) model_->useChannelsLast();
     OptimizerOptions oo;
     oo.kind = options_.optimizer;
     oo.lr = options_.lr;
@@ -195,39 +193,26 @@ TrainingSession::StepResult TrainingSession::step() {
     AugmentedBatch a = augmentBatch(src_.faces, src_.masks, srcIdx, res, augSrc, *generator_);
     AugmentedBatch b = augmentBatch(dst_.faces, dst_.masks, dstIdx, res, augDst, *generator_);
     if (hooks_.poisonBatch && hooks_.poisonBatch(iteration_)) a.input = a.input * std::nan("");
-    torch::Tensor srcIn = a.input, dstIn = b.input;
-    if (device_.is_cuda() && options_.channelsLast) {
-        srcIn = srcIn.contiguous(at::MemoryFormat::ChannelsLast);
-        dstIn = dstIn.contiguous(at::MemoryFormat::ChannelsLast);
-    }
 
-    LossOptions lo;
-    lo.resolution = res;
-    lo.maskedTraining = options_.maskedTraining;
-    lo.eyesMouthPriority = options_.eyesMouthPriority;
-    const bool mixed = device_.is_cuda() && options_.precision != "fp32";
-    const bool fp16 = mixed && options_.precision == "fp16";
-    optimizer_->zero_grad();
-    // Autocast covers the forward pass only; the loss and the optimiser stay in fp32.
-    std::pair<Decoded, Decoded> recon;
-    {
-        std::optional<AutocastScope> autocast;
-        if (mixed) autocast.emplace(device_, fp16 ? at::kHalf : at::kBFloat16);
-        recon = model_->reconstruct(srcIn, dstIn);
+    if (!trainStep_) {
+        StepSettings s;
+        s.loss.resolution = res;
+        s.loss.maskedTraining = options_.maskedTraining;
+        s.loss.eyesMouthPriority = options_.eyesMouthPriority;
+        if (device_.is_cuda() && options_.precision != "fp32")
+            s.forwardType = options_.precision == "fp16" ? at::kHalf : at::kBFloat16;
+        s.channelsLast = options_.channelsLast;
+        trainStep_ = std::make_unique<TrainStep>(s);
     }
-    auto f32 = [](const torch::Tensor& t) { return t.to(torch::kFloat32); };
-    LossTerms ls =
-        saehdLoss(a.target, f32(recon.first.image), a.mask, f32(recon.first.mask), a.eyesMouth, lo);
-    LossTerms ld = saehdLoss(b.target, f32(recon.second.image), b.mask, f32(recon.second.mask),
-                             b.eyesMouth, lo);
-    torch::Tensor total = ls.total + ld.total;
-    StepResult r;
-    r.srcLoss = ls.image.item<float>();
-    r.dstLoss = ld.image.item<float>();
-    if (!std::isfinite(total.item<double>())) return r;
-
+    const bool fp16 = device_.is_cuda() && options_.precision == "fp16";
     const double scale = fp16 ? lossScale_ : 1.0;
-    (fp16 ? total * scale : total).backward();
+    optimizer_->zero_grad();
+    StepLosses losses = trainStep_->run(model_, a, b, scale);
+    StepResult r;
+    r.srcLoss = losses.src.image.item<float>();
+    r.dstLoss = losses.dst.image.item<float>();
+    if (!losses.finite) return r;
+
     std::vector<torch::Tensor> norms;
     std::vector<torch::Tensor> params = model_->parameters();
     for (const auto& p : params)

@@ -12,6 +12,7 @@
 #include "models/Checkpoint.h"
 #include "models/SaehdModel.h"
 #include "models/TrainOptions.h"
+#include "models/TrainStep.h"
 #include "models/Trainer.h"
 
 namespace doppel::models {
@@ -69,6 +70,7 @@ class TrainingSession {
     DeviceFaceset src_, dst_;
     SaehdModel model_{nullptr};
     std::unique_ptr<torch::optim::Optimizer> optimizer_;
+    std::unique_ptr<TrainStep> trainStep_;
     std::optional<torch::Generator> generator_;
     int64_t iteration_ = 0;
     double learningRate_ = 0;

@@ -36,6 +36,7 @@
 #include "models/SaehdLoss.h"
 #include "models/SaehdModel.h"
 #include "models/TensorImages.h"
+#include "models/TrainStep.h"
 #include "models/WarpAugment.h"
 
 namespace {
@@ -54,7 +55,11 @@ struct BenchOptions {
     int aeDims = 256, eDims = 64, dDims = 64, dMaskDims = 22;
     int pool = 64;
     uint64_t seed = 0;
-    bool channelsLast = false;
+    bool channelsLast = true;         ///< the trainer's default (option channels_last)
+    bool sequentialDecoders = false;  ///< the decoders one after the other (as eager PyTorch)
+    /// Alternate iterations between side-by-side and sequential decoders in this one process
+    /// (drift on a shared machine cancels out) and report both.
+    bool compareDecoders = false;
     int logEvery = 0;
     std::string traceFile;  ///< chrome://tracing JSON of the timed iterations (op-level profile)
 };
@@ -64,6 +69,8 @@ const char* kUsage =
     "[--warmup N]\n"
     "                          [--threads N] [--device cpu|cuda] [--dtype fp32|bf16|fp16] "
     "[--channels-last]\n"
+    "                          [--sequential-decoders | --compare-decoders] "
+    "[--no-channels-last]\n"
     "                          [--ae-dims N] [--e-dims N] [--d-dims N] [--d-mask-dims N] [--pool "
     "N] [--seed N]\n"
     "                          [--log-every N] [--trace FILE.json]\n"
@@ -121,6 +128,12 @@ BenchOptions parseArgs(int argc, char** argv) {
             o.seed = uint64_t(toInt(a, need(i)));
         } else if (a == "--channels-last") {
             o.channelsLast = true;
+        } else if (a == "--no-channels-last") {
+            o.channelsLast = false;
+        } else if (a == "--sequential-decoders") {
+            o.sequentialDecoders = true;
+        } else if (a == "--compare-decoders") {
+            o.compareDecoders = true;
         } else if (a == "--trace") {
             o.traceFile = need(i);
         } else if (a == "--log-every") {
@@ -283,11 +296,16 @@ int run(const BenchOptions& o) {
     doppel::models::AugmentOptions srcAug, dstAug;
     srcAug.randomFlip = false;  // DeepFaceLab's defaults: flip dst only
     dstAug.randomFlip = true;
-    doppel::models::LossOptions lossOptions;
-    lossOptions.resolution = o.resolution;
-
-    const bool autocast = o.dtype != "fp32";
-    const auto autocastType = o.dtype == "bf16" ? torch::kBFloat16 : torch::kFloat16;
+    // The trainer's own step (forward, loss, backward), so the figures are the trainer's.
+    doppel::models::StepSettings stepSettings;
+    stepSettings.loss.resolution = o.resolution;
+    if (o.dtype != "fp32")
+        stepSettings.forwardType = o.dtype == "bf16" ? torch::kBFloat16 : torch::kFloat16;
+    stepSettings.channelsLast = o.channelsLast;
+    stepSettings.decodersSideBySide = !o.sequentialDecoders;
+    doppel::models::TrainStep step(stepSettings);
+    stepSettings.decodersSideBySide = false;
+    doppel::models::TrainStep sequentialStep(stepSettings);
     auto drawIndices = [&](int64_t poolSize) {
         return cuda ? torch::randint(poolSize, {o.batch},
                                      torch::TensorOptions().dtype(torch::kInt64).device(device))
@@ -295,31 +313,16 @@ int run(const BenchOptions& o) {
                                      torch::TensorOptions().dtype(torch::kInt64));
     };
 
-    auto oneIteration = [&]() -> std::pair<torch::Tensor, torch::Tensor> {
+    auto oneIteration =
+        [&](doppel::models::TrainStep& step) -> std::pair<torch::Tensor, torch::Tensor> {
         AugmentedBatch src = doppel::models::augmentBatch(srcFaces, srcMasks, drawIndices(o.pool),
                                                           o.resolution, srcAug, augGen);
         AugmentedBatch dst = doppel::models::augmentBatch(dstFaces, dstMasks, drawIndices(o.pool),
                                                           o.resolution, dstAug, augGen);
-        if (o.channelsLast) {
-            src.input = src.input.contiguous(at::MemoryFormat::ChannelsLast);
-            dst.input = dst.input.contiguous(at::MemoryFormat::ChannelsLast);
-        }
-        std::pair<doppel::models::Decoded, doppel::models::Decoded> out;
-        if (autocast) {
-            doppel::models::AutocastScope scope(device, autocastType);
-            out = model->reconstruct(src.input, dst.input);
-        } else {
-            out = model->reconstruct(src.input, dst.input);
-        }
-        auto f32 = [](const torch::Tensor& t) { return t.to(torch::kFloat32); };
-        auto ls = doppel::models::saehdLoss(src.target, f32(out.first.image), src.mask,
-                                            f32(out.first.mask), src.eyesMouth, lossOptions);
-        auto ld = doppel::models::saehdLoss(dst.target, f32(out.second.image), dst.mask,
-                                            f32(out.second.mask), dst.eyesMouth, lossOptions);
         doppel::models::clearGradients(optimizer);
-        (ls.total + ld.total).backward();
+        doppel::models::StepLosses losses = step.run(model, src, dst);
         optimizer.step();
-        return {ls.perSample.mean(), ld.perSample.mean()};
+        return {losses.src.perSample.mean(), losses.dst.perSample.mean()};
     };
 
     std::cerr << "[bench] " << o.archi << " res " << o.resolution << " batch " << o.batch
@@ -328,7 +331,7 @@ int run(const BenchOptions& o) {
               << ": " << params << " parameters, " << std::fixed << std::setprecision(3)
               << flopsPerIter / 1e12 << " TFLOP/iter (analytic)\n";
 
-    std::vector<double> times;
+    std::vector<double> times, sequentialTimes;
     std::vector<std::pair<double, double>> losses;
     const auto wallStart = std::chrono::steady_clock::now();
     std::pair<double, double> cpuAtStart{0, 0};
@@ -364,13 +367,14 @@ int run(const BenchOptions& o) {
         }
         sync();
         const auto t0 = std::chrono::steady_clock::now();
-        auto [s, d] = oneIteration();
+        const bool sequentialTurn = o.compareDecoders && i % 2 == 1;
+        auto [s, d] = oneIteration(sequentialTurn ? sequentialStep : step);
         sync();
         const double ms =
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
                 .count();
         losses.emplace_back(s.item<double>(), d.item<double>());
-        if (i >= o.warmup) times.push_back(ms);
+        if (i >= o.warmup) (sequentialTurn ? sequentialTimes : times).push_back(ms);
         if (o.logEvery > 0 && (i % o.logEvery == 0 || i == o.warmup + o.iters - 1))
             std::cerr << "[bench] iter " << i << "  " << std::setprecision(1) << ms
                       << " ms  src_loss " << std::setprecision(4) << losses.back().first
@@ -449,6 +453,11 @@ int run(const BenchOptions& o) {
     j["estimated_peak_mb"] = std::round(double(estimate.totalBytes) / (1024.0 * 1024.0));
     j["threads"] = torch::get_num_threads();
     j["channels_last"] = o.channelsLast;
+    j["decoders_side_by_side"] = step.lastRunSideBySide();
+    if (!sequentialTimes.empty()) {
+        j["sequential_decoders_ms_per_iter_median"] = round2(median(sequentialTimes));
+        j["side_by_side_over_sequential"] = std::round(med / median(sequentialTimes) * 1000) / 1000;
+    }
     j["optimizer"] = "adabelief";
     j["lr"] = 5e-5;
     j["masked_training"] = true;

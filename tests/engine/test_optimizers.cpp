@@ -63,11 +63,19 @@ TEST(Optimizers, AdaBeliefFollowsDeepFaceLabsRuleOnTheFusedPath) {
     checkAgainstReference(torch::randn({5, 7}).requires_grad_(true));
 }
 
+TEST(Optimizers, AdaBeliefFollowsDeepFaceLabsRuleOnChannelsLastWeights) {
+    torch::manual_seed(4);
+    // Dense but not contiguous (NHWC conv weights): the fused pass runs in memory order.
+    auto param = torch::randn({4, 3, 2, 5}).contiguous(at::MemoryFormat::ChannelsLast);
+    ASSERT_FALSE(param.is_contiguous());
+    checkAgainstReference(param.requires_grad_(true));
+}
+
 TEST(Optimizers, AdaBeliefFollowsDeepFaceLabsRuleOnTheTensorPath) {
     torch::manual_seed(2);
-    // A transposed (non-contiguous) leaf takes the generic tensor-op path.
-    auto param = torch::randn({7, 5}).t().requires_grad_(true);
-    ASSERT_FALSE(param.is_contiguous());
+    // Every other column: a leaf with gaps in memory takes the generic tensor-op path.
+    auto param = torch::randn({7, 10}).slice(1, 0, 10, 2).detach().requires_grad_(true);
+    ASSERT_FALSE(param.is_non_overlapping_and_dense());
     checkAgainstReference(param);
 }
 

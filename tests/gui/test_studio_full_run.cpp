@@ -105,6 +105,7 @@ void dropFile(QWidget* window, const fs::path& file) {
 }
 
 void grab(QWidget* window, const fs::path& dir, const char* name) {
+    QTest::qWait(500);  // let probes and thumbnails still on the pool land and lay out
     window->grab().save(QString::fromStdString((dir / name).string()));
 }
 

@@ -1,0 +1,197 @@
+#include "models/TrainStep.h"
+
+#include <ATen/Parallel.h>
+#include <ATen/ThreadLocalState.h>
+#include <dlfcn.h>
+
+#include <cmath>
+#include <condition_variable>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+namespace doppel::models {
+namespace {
+
+// The OpenMP runtime LibTorch was built with, found at run time: pip's LibTorch bundles its own
+// renamed libgomp, so linking one here could set the thread count of the wrong runtime. The
+// count is a per-thread setting in OpenMP (unlike at::set_num_threads, which also changes the
+// process-wide default and drops oneDNN's cached primitives).
+struct OpenMpThreads {
+    using SetFn = void (*)(int);
+    using GetFn = int (*)();
+    SetFn set = nullptr;
+    GetFn get = nullptr;
+
+    static const OpenMpThreads& instance() {
+        static const OpenMpThreads runtime = [] {
+            OpenMpThreads r;
+            r.set = reinterpret_cast<SetFn>(dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
+            r.get = reinterpret_cast<GetFn>(dlsym(RTLD_DEFAULT, "omp_get_max_threads"));
+            return r;
+        }();
+        return runtime;
+    }
+    bool available() const { return set && get; }
+};
+
+// Sets this thread's intra-op thread count for the scope, then restores it.
+class ThisThreadThreads {
+  public:
+    explicit ThisThreadThreads(int threads) : runtime_(OpenMpThreads::instance()) {
+        previous_ = runtime_.get();
+        runtime_.set(threads);
+    }
+    ~ThisThreadThreads() { runtime_.set(previous_); }
+    ThisThreadThreads(const ThisThreadThreads&) = delete;
+    ThisThreadThreads& operator=(const ThisThreadThreads&) = delete;
+
+  private:
+    const OpenMpThreads& runtime_;
+    int previous_ = 1;
+};
+
+torch::Tensor asInput(const torch::Tensor& t, const StepSettings& s) {
+    return s.channelsLast ? t.contiguous(at::MemoryFormat::ChannelsLast) : t;
+}
+
+bool isFinite(const torch::Tensor& scalar) {
+    return std::isfinite(scalar.item<double>());
+}
+
+void backwardScaled(const torch::Tensor& total, double lossScale) {
+    (lossScale != 1.0 ? total * lossScale : total).backward();
+}
+
+// One decoder, its loss and, when finite, its backward, with `threads` intra-op threads.
+LossTerms decoderBranch(SaehdModel& model, bool srcSide, const torch::Tensor& code,
+                        const AugmentedBatch& batch, const LossOptions& loss, double lossScale,
+                        int threads) {
+    ThisThreadThreads scope(threads);
+    Decoded out = srcSide ? model->decodeSrc(code) : model->decodeDst(code);
+    LossTerms terms =
+        saehdLoss(batch.target, out.image, batch.mask, out.mask, batch.eyesMouth, loss);
+    if (isFinite(terms.total)) backwardScaled(terms.total, lossScale);
+    return terms;
+}
+
+}  // namespace
+
+bool decodersSideBySideApplies(const SaehdModel& model, torch::Device device, int threads) {
+    return device.is_cpu() && threads >= 2 && model->hasTwoDecoders() &&
+           OpenMpThreads::instance().available();
+}
+
+// A long-lived thread that runs one task at a time: the second decoder runs here every
+// iteration, so OpenMP and ATen initialise this thread once, not once per iteration.
+class TrainStep::Helper {
+  public:
+    Helper() : thread_([this] { loop(); }) {}
+    ~Helper() {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            stop_ = true;
+        }
+        wake_.notify_all();
+        thread_.join();
+    }
+    std::future<void> post(std::function<void()> work) {
+        std::packaged_task<void()> task(std::move(work));
+        std::future<void> done = task.get_future();
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            task_ = std::move(task);
+            pending_ = true;
+        }
+        wake_.notify_all();
+        return done;
+    }
+
+  private:
+    void loop() {
+        for (;;) {
+            std::packaged_task<void()> task;
+            {
+                std::unique_lock<std::mutex> lock(mutex_);
+                wake_.wait(lock, [this] { return stop_ || pending_; });
+                if (!pending_) return;
+                task = std::move(task_);
+                pending_ = false;
+            }
+            task();  // an exception reaches the caller through the future
+        }
+    }
+
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::packaged_task<void()> task_;
+    bool pending_ = false;
+    bool stop_ = false;
+    std::thread thread_;  // last: starts after the members it uses exist
+};
+
+TrainStep::TrainStep(StepSettings settings) : settings_(std::move(settings)) {}
+TrainStep::~TrainStep() = default;
+
+StepLosses TrainStep::sideBySide(SaehdModel& model, const AugmentedBatch& src,
+                                 const AugmentedBatch& dst, double lossScale) {
+    const int threads = at::get_num_threads();
+    const int64_t b = src.input.size(0);
+    torch::Tensor code =
+        model->sharedCode(asInput(src.input, settings_), asInput(dst.input, settings_));
+    // Each decoder starts from its own leaf, so the two backward passes share no graph node.
+    torch::Tensor codeSrc = code.narrow(0, 0, b).detach().requires_grad_(true);
+    torch::Tensor codeDst = code.narrow(0, b, code.size(0) - b).detach().requires_grad_(true);
+
+    if (!helper_) helper_ = std::make_unique<Helper>();
+    StepLosses out;
+    // Grad mode, the profiler and other thread-local settings follow the work to the helper.
+    at::ThreadLocalState callerState;
+    std::future<void> dstDone = helper_->post([&, callerState] {
+        at::ThreadLocalStateGuard guard(callerState);
+        at::get_num_threads();  // lets ATen initialise this thread before the count is changed
+        out.dst = decoderBranch(model, false, codeDst, dst, settings_.loss, lossScale, threads / 2);
+    });
+    try {
+        out.src = decoderBranch(model, true, codeSrc, src, settings_.loss, lossScale,
+                                threads - threads / 2);
+    } catch (...) {
+        dstDone.wait();  // the helper uses this frame's tensors
+        throw;
+    }
+    dstDone.get();
+    out.finite = isFinite(out.src.total) && isFinite(out.dst.total);
+    if (out.finite)
+        code.backward(torch::cat({codeSrc.grad(), codeDst.grad()}, 0));  // encoder and inter
+    return out;
+}
+
+StepLosses TrainStep::run(SaehdModel& model, const AugmentedBatch& src, const AugmentedBatch& dst,
+                          double lossScale) {
+    const StepSettings& s = settings_;
+    const torch::Device device = src.input.device();
+    lastSideBySide_ = s.decodersSideBySide && s.forwardType == torch::kFloat &&
+                      decodersSideBySideApplies(model, device, at::get_num_threads());
+    if (lastSideBySide_) return sideBySide(model, src, dst, lossScale);
+    std::pair<Decoded, Decoded> recon;
+    {
+        // Autocast covers the forward pass only; the loss and the optimiser stay in fp32.
+        std::optional<AutocastScope> autocast;
+        if (s.forwardType != torch::kFloat) autocast.emplace(device, s.forwardType);
+        recon = model->reconstruct(asInput(src.input, s), asInput(dst.input, s));
+    }
+    auto f32 = [](const torch::Tensor& t) { return t.to(torch::kFloat32); };
+    StepLosses out;
+    out.src = saehdLoss(src.target, f32(recon.first.image), src.mask, f32(recon.first.mask),
+                        src.eyesMouth, s.loss);
+    out.dst = saehdLoss(dst.target, f32(recon.second.image), dst.mask, f32(recon.second.mask),
+                        dst.eyesMouth, s.loss);
+    torch::Tensor total = out.src.total + out.dst.total;
+    out.finite = isFinite(total);
+    if (out.finite) backwardScaled(total, lossScale);
+    return out;
+}
+
+}  // namespace doppel::models

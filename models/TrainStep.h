@@ -1,0 +1,66 @@
+#pragma once
+// One training iteration's forward, loss and backward, the same for the trainer and for
+// doppel-bench-train (the optimiser step and the bad-step policy stay with the caller).
+// Internal to models/.
+//
+// Decoders side by side: with DF's two decoders on the CPU and two or more threads, the shared
+// encoder + inter run on all threads, then the source decoder, its loss and its backward run on
+// the calling thread while the destination's run on a helper thread, each with an equal share of
+// the threads; the gradient of the shared code then flows back through inter and encoder on all
+// threads. The decoders hold nearly all the work, and two one-thread convolutions use two cores
+// better than one two-thread convolution split over both (docs/performance.md has the figures);
+// eager PyTorch runs independent branches one after the other.
+#include <torch/torch.h>
+
+#include <memory>
+
+#include "models/SaehdLoss.h"
+#include "models/SaehdModel.h"
+#include "models/WarpAugment.h"
+
+namespace doppel::models {
+
+struct StepSettings {
+    LossOptions loss;
+    /// Autocast dtype for the network forward (CUDA): kBFloat16 / kHalf; kFloat = none.
+    torch::ScalarType forwardType = torch::kFloat;
+    bool channelsLast = false;  ///< NHWC inputs (with SaehdModel::useChannelsLast)
+    /// Run DF's two decoders on separate threads when decodersSideBySideApplies() (CPU).
+    bool decodersSideBySide = true;
+};
+
+struct StepLosses {
+    LossTerms src, dst;
+    /// Both losses finite; only then were gradients computed (scaled by `lossScale`).
+    bool finite = false;
+};
+
+/// Whether `model` on `device` with `threads` intra-op threads can run its decoders side by side.
+bool decodersSideBySideApplies(const SaehdModel& model, torch::Device device, int threads);
+
+class TrainStep {
+  public:
+    explicit TrainStep(StepSettings settings);
+    ~TrainStep();
+    TrainStep(const TrainStep&) = delete;
+    TrainStep& operator=(const TrainStep&) = delete;
+
+    /// Forward, loss and (when finite) backward of one iteration; the caller zeroes the
+    /// gradients before and steps the optimiser after. Gradients are those of
+    /// (src total + dst total) * lossScale.
+    StepLosses run(SaehdModel& model, const AugmentedBatch& src, const AugmentedBatch& dst,
+                   double lossScale = 1.0);
+    /// Whether the last run() took the decoders-side-by-side path.
+    bool lastRunSideBySide() const { return lastSideBySide_; }
+
+  private:
+    StepLosses sideBySide(SaehdModel& model, const AugmentedBatch& src, const AugmentedBatch& dst,
+                          double lossScale);
+
+    class Helper;  // the one long-lived thread for the second decoder
+    StepSettings settings_;
+    std::unique_ptr<Helper> helper_;
+    bool lastSideBySide_ = false;
+};
+
+}  // namespace doppel::models

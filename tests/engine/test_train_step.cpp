@@ -1,0 +1,138 @@
+// The training step shared by the trainer and the benchmark: DF's two decoders run side by side
+// (one per thread) with the same losses and gradients as one after the other, in NCHW and in
+// channels-last; a non-finite loss computes no gradients for the shared encoder; one thread or
+// LIAE's single decoder take the sequential path.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
+
+#include <cmath>
+#include <limits>
+
+#include "models/TrainStep.h"
+
+using namespace doppel::models;
+
+namespace {
+
+ModelConfig tinyConfig(const std::string& archi) {
+    ModelConfig c;
+    c.archi = archi;
+    c.resolution = 64;
+    c.aeDims = 32;
+    c.eDims = 8;
+    c.dDims = 8;
+    c.dMaskDims = 4;
+    return c;
+}
+
+AugmentedBatch randomBatch(int n, uint64_t seed) {
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+    AugmentedBatch b;
+    b.input = torch::rand({n, 3, 64, 64}, gen);
+    b.target = torch::rand({n, 3, 64, 64}, gen);
+    b.mask = (torch::rand({n, 1, 64, 64}, gen) > 0.3).to(torch::kFloat32);
+    b.eyesMouth = torch::zeros({n, 1, 64, 64});
+    return b;
+}
+
+// A second model with the first one's weights (and layout).
+SaehdModel cloneOf(SaehdModel& model, const ModelConfig& config, bool channelsLast) {
+    SaehdModel copy(config);
+    if (channelsLast) copy->useChannelsLast();
+    torch::NoGradGuard noGrad;
+    auto from = model->named_parameters(true);
+    for (auto& p : copy->named_parameters(true)) p.value().copy_(from[p.key()]);
+    return copy;
+}
+
+// Restores the intra-op thread count a test changes.
+struct ThreadsScope {
+    int previous = at::get_num_threads();
+    explicit ThreadsScope(int threads) { at::set_num_threads(threads); }
+    ~ThreadsScope() { at::set_num_threads(previous); }
+};
+
+}  // namespace
+
+TEST(TrainStep, DecodersSideBySideMatchSequential) {
+    ThreadsScope threads(2);
+    for (bool channelsLast : {false, true}) {
+        SCOPED_TRACE(channelsLast ? "channels-last" : "NCHW");
+        const ModelConfig config = tinyConfig("df-ud");
+        torch::manual_seed(7);
+        SaehdModel a(config);
+        if (channelsLast) a->useChannelsLast();
+        SaehdModel b = cloneOf(a, config, channelsLast);
+
+        StepSettings settings;
+        settings.loss.resolution = 64;
+        settings.channelsLast = channelsLast;
+        TrainStep sideBySide(settings);
+        settings.decodersSideBySide = false;
+        TrainStep sequential(settings);
+
+        const AugmentedBatch src = randomBatch(4, 1), dst = randomBatch(4, 2);
+        StepLosses la = sideBySide.run(a, src, dst);
+        StepLosses lb = sequential.run(b, src, dst);
+        ASSERT_TRUE(sideBySide.lastRunSideBySide());
+        ASSERT_FALSE(sequential.lastRunSideBySide());
+        ASSERT_TRUE(la.finite && lb.finite);
+        EXPECT_NEAR(la.src.total.item<double>(), lb.src.total.item<double>(),
+                    1e-5 * std::abs(lb.src.total.item<double>()));
+        EXPECT_NEAR(la.dst.total.item<double>(), lb.dst.total.item<double>(),
+                    1e-5 * std::abs(lb.dst.total.item<double>()));
+
+        auto gradsB = b->named_parameters(true);
+        int compared = 0;
+        for (const auto& p : a->named_parameters(true)) {
+            const torch::Tensor ga = p.value().grad(), gb = gradsB[p.key()].grad();
+            ASSERT_TRUE(ga.defined() && gb.defined()) << p.key();
+            const double scale = gb.abs().max().item<double>();
+            const double diff = (ga - gb).abs().max().item<double>();
+            EXPECT_LE(diff, 1e-3 * scale + 1e-8) << p.key() << ": max |grad| " << scale;
+            ++compared;
+        }
+        EXPECT_GT(compared, 20);
+    }
+}
+
+TEST(TrainStep, NonFiniteLossLeavesTheEncoderWithoutGradients) {
+    ThreadsScope threads(2);
+    SaehdModel model(tinyConfig("df-ud"));
+    StepSettings settings;
+    settings.loss.resolution = 64;
+    TrainStep step(settings);
+    AugmentedBatch src = randomBatch(2, 3), dst = randomBatch(2, 4);
+    src.input = src.input * std::numeric_limits<float>::quiet_NaN();
+    StepLosses losses = step.run(model, src, dst);
+    EXPECT_TRUE(step.lastRunSideBySide());
+    EXPECT_FALSE(losses.finite);
+    EXPECT_FALSE(std::isfinite(losses.src.total.item<double>()));
+    EXPECT_TRUE(std::isfinite(losses.dst.total.item<double>()));  // the other side is unharmed
+    for (const auto& p : model->named_parameters(true))
+        if (p.key().rfind("encoder.", 0) == 0 || p.key().rfind("inter.", 0) == 0)
+            EXPECT_FALSE(p.value().grad().defined()) << p.key();
+}
+
+TEST(TrainStep, OneThreadOrOneDecoderRunsSequentially) {
+    StepSettings settings;
+    settings.loss.resolution = 64;
+    const AugmentedBatch src = randomBatch(2, 5), dst = randomBatch(2, 6);
+    {
+        ThreadsScope threads(1);
+        SaehdModel df(tinyConfig("df-ud"));
+        TrainStep step(settings);
+        EXPECT_TRUE(step.run(df, src, dst).finite);
+        EXPECT_FALSE(step.lastRunSideBySide());
+    }
+    {
+        ThreadsScope threads(2);
+        SaehdModel liae(tinyConfig("liae-ud"));
+        TrainStep step(settings);
+        EXPECT_TRUE(step.run(liae, src, dst).finite);
+        EXPECT_FALSE(step.lastRunSideBySide());
+    }
+}
