@@ -19,16 +19,42 @@ constexpr double kCudaBytesPerLossElement = 14.0;
 constexpr double kCpuRuntimeBytes = 187.0 * 1024 * 1024;  // libtorch + oneDNN + allocator slack
 constexpr double kCudaRuntimeBytes = 64.0 * 1024 * 1024;  // cuDNN workspaces in torch's allocator
 constexpr double kParameterSlack = 1.05;                  // step temporaries of the largest tensors
+// CPU Winograd scratch in units of one side's fp32 decoder maps (batch x decoderElements x 4 B),
+// fitted to four runs with and without it (docs/training.md): DF side by side 2.6, LIAE 1.8;
+// one DF decoder at a time is assumed half the side-by-side figure.
+constexpr double kWinogradSideBySideDfFactor = 2.6;
+constexpr double kWinogradSequentialDfFactor = 1.3;
+constexpr double kWinogradLiaeFactor = 1.8;
 
 double sq(double v) {
     return v * v;
 }
 
+bool isLiae(const TrainOptions& o) {
+    return o.archi.rfind("liae", 0) == 0;
+}
+
+// The image decoder's maps per sample: 3 x (upscale conv 4c + shuffle to c at 2x + residual
+// block of 2 convs).
+double decoderElements(const TrainOptions& o) {
+    const auto dash = o.archi.find('-');
+    const std::string suffix = dash == std::string::npos ? "" : o.archi.substr(dash + 1);
+    const bool halfDecoder = suffix.find('d') != std::string::npos;
+    double side = (halfDecoder ? o.resolution / 2.0 : double(o.resolution)) / 8;
+    double decoder = 0;
+    for (double c : {8.0 * o.dDims, 4.0 * o.dDims, 2.0 * o.dDims}) {
+        decoder += 2 * sq(side) * 4 * c;  // upscale conv + activation
+        side *= 2;
+        decoder += sq(side) * c * 5;  // shuffled map + residual convs and activations
+    }
+    return decoder;
+}
+
 }  // namespace
 
 double MemoryEstimate::featureElementsPerSample(const TrainOptions& o) {
-    const double r = o.resolution, e = o.eDims, d = o.dDims, m = o.dMaskDims, ae = o.aeDims;
-    const bool liae = o.archi.rfind("liae", 0) == 0;
+    const double r = o.resolution, e = o.eDims, m = o.dMaskDims, ae = o.aeDims;
+    const bool liae = isLiae(o);
     const auto dash = o.archi.find('-');
     const std::string suffix = dash == std::string::npos ? "" : o.archi.substr(dash + 1);
     const bool halfDecoder = suffix.find('d') != std::string::npos;
@@ -38,17 +64,10 @@ double MemoryEstimate::featureElementsPerSample(const TrainOptions& o) {
     // Inter: dense -> grid x ae (x2 for LIAE's two codes), upscale conv to 4x channels + shuffle.
     double code = liae ? 2 * ae : ae;
     double inter = 2 * sq(r / 16) * 4 * code + sq(r / 8) * code;
-    // Decoder: 3 x (upscale conv 4c + shuffle to c at 2x + residual block of 2 convs), then heads.
-    double dr = halfDecoder ? r / 2 : r;
-    double decoder = 0;
-    double side = dr / 8;
-    for (double c : {8 * d, 4 * d, 2 * d}) {
-        decoder += 2 * sq(side) * 4 * c;  // upscale conv + activation
-        side *= 2;
-        decoder += sq(side) * c * 5;  // shuffled map + residual convs and activations
-    }
+    const double decoder = decoderElements(o);
+    const double dr = halfDecoder ? r / 2 : r;
     double mask = 0;
-    side = dr / 8;
+    double side = dr / 8;
     for (double c : {8 * m, 4 * m, 2 * m}) {
         mask += 2 * sq(side) * 4 * c;
         side *= 2;
@@ -63,7 +82,8 @@ double MemoryEstimate::lossElementsPerSample(const TrainOptions& o) {
 }
 
 MemoryEstimate MemoryEstimate::compute(const TrainOptions& o, int64_t parameters, bool cuda,
-                                       int64_t srcFaces, int64_t dstFaces, int facesetResolution) {
+                                       int64_t srcFaces, int64_t dstFaces, int facesetResolution,
+                                       bool winogradKernels) {
     MemoryEstimate m;
     m.cuda = cuda;
     m.parameters = parameters;
@@ -80,7 +100,16 @@ MemoryEstimate MemoryEstimate::compute(const TrainOptions& o, int64_t parameters
     m.activationBytes = int64_t(perSample * 2.0 * o.batch);
     m.facesetBytes = (srcFaces + dstFaces) * int64_t(facesetResolution) * facesetResolution * 5;
     m.runtimeBytes = int64_t(cuda ? kCudaRuntimeBytes : kCpuRuntimeBytes);
-    m.totalBytes = m.parameterBytes + m.activationBytes + m.facesetBytes + m.runtimeBytes;
+    if (!cuda && winogradKernels && o.winograd) {
+        // Each Winograd call holds its transformed tiles and blocked copies of its maps; DF's
+        // two decoders do so at once (side by side from two threads).
+        const double perCall = isLiae(o)        ? kWinogradLiaeFactor
+                               : o.threads == 1 ? kWinogradSequentialDfFactor
+                                                : kWinogradSideBySideDfFactor;
+        m.convolutionScratchBytes = int64_t(decoderElements(o) * 4.0 * o.batch * perCall);
+    }
+    m.totalBytes = m.parameterBytes + m.activationBytes + m.facesetBytes + m.runtimeBytes +
+                   m.convolutionScratchBytes;
     return m;
 }
 
@@ -90,10 +119,10 @@ std::string MemoryEstimate::describe() const {
     std::snprintf(
         line, sizeof line,
         "peak ~%.2f GiB %s (parameters %.1f M: %.2f GiB, activations %.2f GiB, facesets %.2f GiB, "
-        "runtime %.2f GiB)",
+        "runtime %.2f GiB, convolution scratch %.2f GiB)",
         double(totalBytes) / gib, cuda ? "CUDA allocated" : "CPU RSS", double(parameters) / 1e6,
         double(parameterBytes) / gib, double(activationBytes) / gib, double(facesetBytes) / gib,
-        double(runtimeBytes) / gib);
+        double(runtimeBytes) / gib, double(convolutionScratchBytes) / gib);
     return line;
 }
 

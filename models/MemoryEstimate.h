@@ -17,6 +17,7 @@ struct MemoryEstimate {
     int64_t activationBytes = 0;  ///< saved activations for backward, whole batch, both sides
     int64_t facesetBytes = 0;     ///< uint8 faces + masks of both sides on the device
     int64_t runtimeBytes = 0;     ///< libraries, allocator and oneDNN/cuDNN workspaces
+    int64_t convolutionScratchBytes = 0;  ///< CPU Winograd: transformed tiles, blocked copies
     int64_t totalBytes = 0;
     bool cuda = false;
 
@@ -26,9 +27,11 @@ struct MemoryEstimate {
     /// The part of featureElementsPerSample at full resolution outside the network (loss maps,
     /// augmented batch): it stays fp32 under mixed precision.
     static double lossElementsPerSample(const TrainOptions& options);
-    /// `parameters` from the real model; faceset sizes as packed (count, side in pixels).
+    /// `parameters` from the real model; faceset sizes as packed (count, side in pixels);
+    /// `winogradKernels`: oneDNN's Winograd kernels run on this CPU (WinogradConv.h).
     static MemoryEstimate compute(const TrainOptions& options, int64_t parameters, bool cuda,
-                                  int64_t srcFaces, int64_t dstFaces, int facesetResolution);
+                                  int64_t srcFaces, int64_t dstFaces, int facesetResolution,
+                                  bool winogradKernels = false);
     /// "peak ~1.23 GiB (params 0.45, activations 0.60, facesets 0.01, runtime 0.17 GiB)".
     std::string describe() const;
 };

@@ -10,6 +10,7 @@
 #include <torch/version.h>
 
 #include "common/Error.h"
+#include "models/WinogradConv.h"
 
 namespace doppel::models {
 
@@ -67,7 +68,7 @@ struct UpscaleImpl : torch::nn::Module {
         conv1 = register_module("conv1", makeConv(in, out * 4, 3));
     }
     torch::Tensor forward(const torch::Tensor& x) {
-        return torch::pixel_shuffle(leakyReluInPlace(conv1->forward(x), kDownscaleSlope), 2);
+        return torch::pixel_shuffle(leakyReluInPlace(conv3x3(conv1, x), kDownscaleSlope), 2);
     }
     double macs(int64_t inSide) const { return convMacs(conv1, inSide); }
 };
@@ -80,8 +81,8 @@ struct ResidualBlockImpl : torch::nn::Module {
         conv2 = register_module("conv2", makeConv(channels, channels, 3));
     }
     torch::Tensor forward(const torch::Tensor& input) {
-        auto x = leakyReluInPlace(conv1->forward(input), kResidualSlope);
-        x = conv2->forward(x);
+        auto x = leakyReluInPlace(conv3x3(conv1, input), kResidualSlope);
+        x = conv3x3(conv2, x);
         return leakyReluInPlace(x.add_(input), kResidualSlope);
     }
     double macs(int64_t side) const { return convMacs(conv1, side) + convMacs(conv2, side); }

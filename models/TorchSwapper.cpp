@@ -6,6 +6,7 @@
 #include "models/Checkpoint.h"
 #include "models/TensorImages.h"
 #include "models/TrainOptions.h"
+#include "models/WinogradConv.h"
 
 namespace doppel::models {
 
@@ -32,6 +33,7 @@ TorchSwapper::TorchSwapper(const std::filesystem::path& modelDir, int batchSize)
     s.model->to(s.device);
     s.checkpoint = Checkpoint::load(modelDir, s.model, nullptr, s.device);
     if (s.options.channelsLast) s.model->useChannelsLast();  // as in training: faster convs
+    setWinogradEnabled(s.options.winograd);
     s.model->eval();
 }
 

@@ -83,6 +83,10 @@ const OptionSchema& trainOptionSchema() {
                   "channels-last memory layout: faster convolutions (CUDA tensor cores; oneDNN "
                   "on the CPU)")
             .inGroup("Device");
+        s.addBool("winograd", true,
+                  "CPU: the decoders' 3x3 convolutions through oneDNN's Winograd kernels (about "
+                  "2x faster on AVX-512; off: ATen's direct convolutions)")
+            .inGroup("Device");
         return s;
     }();
     return schema;
@@ -116,6 +120,7 @@ TrainOptions TrainOptions::fromJson(const nlohmann::json& options) {
     o.threads = v["threads"].get<int>();
     o.precision = v["precision"].get<std::string>();
     o.channelsLast = v["channels_last"].get<bool>();
+    o.winograd = v["winograd"].get<bool>();
     return o;
 }
 
@@ -144,7 +149,8 @@ nlohmann::json TrainOptions::toJson() const {
             {"device", device},
             {"threads", threads},
             {"precision", precision},
-            {"channels_last", channelsLast}};
+            {"channels_last", channelsLast},
+            {"winograd", winograd}};
 }
 
 }  // namespace doppel::models

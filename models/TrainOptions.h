@@ -45,6 +45,7 @@ struct TrainOptions {
     int threads = 0;                 ///< CPU threads; 0 = all cores
     std::string precision = "fp32";  ///< fp32 | bf16 | fp16 (CUDA only)
     bool channelsLast = true;        ///< NHWC weights and inputs (CUDA and CPU)
+    bool winograd = true;            ///< CPU: oneDNN Winograd 3x3 convolutions (WinogradConv.h)
 
     /// Resolves `options` against the schema (defaults filled in, ranges checked) and reads it.
     static TrainOptions fromJson(const nlohmann::json& options);

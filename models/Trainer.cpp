@@ -8,6 +8,7 @@
 #include "models/TorchSwapper.h"
 #include "models/TrainOptions.h"
 #include "models/TrainingSession.h"
+#include "models/WinogradConv.h"
 
 namespace doppel::models {
 
@@ -34,7 +35,7 @@ MemoryEstimate Trainer::estimateMemory(const nlohmann::json& options, int64_t sr
                                        int64_t dstFaces, int facesetResolution) const {
     TrainOptions o = TrainOptions::fromJson(options);
     return MemoryEstimate::compute(o, parameterCount(options), o.device != "cpu" && cudaAvailable(),
-                                   srcFaces, dstFaces, facesetResolution);
+                                   srcFaces, dstFaces, facesetResolution, winogradAvailable());
 }
 
 int64_t Trainer::estimatePeakMemoryBytes(const nlohmann::json& options) const {

@@ -18,6 +18,7 @@
 #include "models/SaehdLoss.h"
 #include "models/TensorImages.h"
 #include "models/WarpAugment.h"
+#include "models/WinogradConv.h"
 
 namespace fs = std::filesystem;
 
@@ -107,6 +108,7 @@ void TrainingSession::buildOrResume() {
     // NHWC: tensor-core convolutions on CUDA; on the CPU oneDNN then reads and writes the maps
     // as they are instead of reordering them to its blocked layout around every convolution.
     if (options_.channelsLast) model_->useChannelsLast();
+    setWinogradEnabled(options_.winograd);
     OptimizerOptions oo;
     oo.kind = options_.optimizer;
     oo.lr = options_.lr;

@@ -9,7 +9,7 @@ BUILD_DIR=${1:-build}
 PACKAGES=(
   build-essential cmake ninja-build pkg-config
   qt6-base-dev qt6-charts-dev qt6-svg-dev libqt6opengl6-dev libxkbcommon-dev libgl-dev
-  libopencv-dev libtorch-dev libdlib-dev libdlib-data libblas-dev liblapack-dev
+  libopencv-dev libtorch-dev libdnnl-dev libdlib-dev libdlib-data libblas-dev liblapack-dev
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev ffmpeg
   nlohmann-json3-dev libgtest-dev
   xvfb xauth

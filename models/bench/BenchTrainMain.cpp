@@ -38,6 +38,7 @@
 #include "models/TensorImages.h"
 #include "models/TrainStep.h"
 #include "models/WarpAugment.h"
+#include "models/WinogradConv.h"
 
 namespace {
 
@@ -57,9 +58,10 @@ struct BenchOptions {
     uint64_t seed = 0;
     bool channelsLast = true;         ///< the trainer's default (option channels_last)
     bool sequentialDecoders = false;  ///< the decoders one after the other (as eager PyTorch)
-    /// Alternate iterations between side-by-side and sequential decoders in this one process
-    /// (drift on a shared machine cancels out) and report both.
-    bool compareDecoders = false;
+    /// "decoders" or "winograd": alternate iterations between the default and that feature off
+    /// in this one process (drift on a shared machine cancels out) and report both.
+    std::string compare;
+    bool winograd = true;  ///< the trainer's default (option winograd)
     int logEvery = 0;
     std::string traceFile;  ///< chrome://tracing JSON of the timed iterations (op-level profile)
 };
@@ -69,8 +71,8 @@ const char* kUsage =
     "[--warmup N]\n"
     "                          [--threads N] [--device cpu|cuda] [--dtype fp32|bf16|fp16] "
     "[--channels-last]\n"
-    "                          [--sequential-decoders | --compare-decoders] "
-    "[--no-channels-last]\n"
+    "                          [--sequential-decoders] [--compare decoders|winograd] "
+    "[--no-channels-last] [--no-winograd]\n"
     "                          [--ae-dims N] [--e-dims N] [--d-dims N] [--d-mask-dims N] [--pool "
     "N] [--seed N]\n"
     "                          [--log-every N] [--trace FILE.json]\n"
@@ -128,12 +130,16 @@ BenchOptions parseArgs(int argc, char** argv) {
             o.seed = uint64_t(toInt(a, need(i)));
         } else if (a == "--channels-last") {
             o.channelsLast = true;
+        } else if (a == "--no-winograd") {
+            o.winograd = false;
         } else if (a == "--no-channels-last") {
             o.channelsLast = false;
         } else if (a == "--sequential-decoders") {
             o.sequentialDecoders = true;
-        } else if (a == "--compare-decoders") {
-            o.compareDecoders = true;
+        } else if (a == "--compare") {
+            o.compare = need(i);
+            if (o.compare != "decoders" && o.compare != "winograd")
+                throw std::runtime_error("--compare: decoders or winograd");
         } else if (a == "--trace") {
             o.traceFile = need(i);
         } else if (a == "--log-every") {
@@ -303,6 +309,7 @@ int run(const BenchOptions& o) {
         stepSettings.forwardType = o.dtype == "bf16" ? torch::kBFloat16 : torch::kFloat16;
     stepSettings.channelsLast = o.channelsLast;
     stepSettings.decodersSideBySide = !o.sequentialDecoders;
+    doppel::models::setWinogradEnabled(o.winograd);
     doppel::models::TrainStep step(stepSettings);
     stepSettings.decodersSideBySide = false;
     doppel::models::TrainStep sequentialStep(stepSettings);
@@ -331,7 +338,7 @@ int run(const BenchOptions& o) {
               << ": " << params << " parameters, " << std::fixed << std::setprecision(3)
               << flopsPerIter / 1e12 << " TFLOP/iter (analytic)\n";
 
-    std::vector<double> times, sequentialTimes;
+    std::vector<double> times, alternativeTimes;  // alternative: the --compare feature off
     std::vector<std::pair<double, double>> losses;
     const auto wallStart = std::chrono::steady_clock::now();
     std::pair<double, double> cpuAtStart{0, 0};
@@ -367,14 +374,17 @@ int run(const BenchOptions& o) {
         }
         sync();
         const auto t0 = std::chrono::steady_clock::now();
-        const bool sequentialTurn = o.compareDecoders && i % 2 == 1;
-        auto [s, d] = oneIteration(sequentialTurn ? sequentialStep : step);
+        const bool alternativeTurn = !o.compare.empty() && i % 2 == 1;
+        if (o.compare == "winograd")
+            doppel::models::setWinogradEnabled(o.winograd && !alternativeTurn);
+        auto [s, d] =
+            oneIteration(alternativeTurn && o.compare == "decoders" ? sequentialStep : step);
         sync();
         const double ms =
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
                 .count();
         losses.emplace_back(s.item<double>(), d.item<double>());
-        if (i >= o.warmup) (sequentialTurn ? sequentialTimes : times).push_back(ms);
+        if (i >= o.warmup) (alternativeTurn ? alternativeTimes : times).push_back(ms);
         if (o.logEvery > 0 && (i % o.logEvery == 0 || i == o.warmup + o.iters - 1))
             std::cerr << "[bench] iter " << i << "  " << std::setprecision(1) << ms
                       << " ms  src_loss " << std::setprecision(4) << losses.back().first
@@ -448,15 +458,19 @@ int run(const BenchOptions& o) {
     j["peak_mem_kind"] = peakKind;
     if (cuda) j["warmup_peak_mem_mb"] = std::round(warmupPeakMiB * 10.0) / 10.0;
     // What `doppel train --estimate` predicts for this configuration, to check it against the peak.
-    const auto estimate = doppel::models::MemoryEstimate::compute(trainOptions, params, cuda,
-                                                                  o.pool, o.pool, o.resolution);
+    trainOptions.winograd = o.winograd;
+    const auto estimate =
+        doppel::models::MemoryEstimate::compute(trainOptions, params, cuda, o.pool, o.pool,
+                                                o.resolution, doppel::models::winogradAvailable());
     j["estimated_peak_mb"] = std::round(double(estimate.totalBytes) / (1024.0 * 1024.0));
     j["threads"] = torch::get_num_threads();
     j["channels_last"] = o.channelsLast;
     j["decoders_side_by_side"] = step.lastRunSideBySide();
-    if (!sequentialTimes.empty()) {
-        j["sequential_decoders_ms_per_iter_median"] = round2(median(sequentialTimes));
-        j["side_by_side_over_sequential"] = std::round(med / median(sequentialTimes) * 1000) / 1000;
+    j["winograd_convolutions"] = doppel::models::winogradForwardCount() > 0;
+    if (!alternativeTimes.empty()) {
+        j["compare"] = o.compare;
+        j["compare_off_ms_per_iter_median"] = round2(median(alternativeTimes));
+        j["on_over_off"] = std::round(med / median(alternativeTimes) * 1000) / 1000;
     }
     j["optimizer"] = "adabelief";
     j["lr"] = 5e-5;

@@ -28,7 +28,7 @@ TEST(TrainOptions, DefaultsFollowTheSpec) {
     for (const char* key :
          {"ae_dims", "e_dims", "d_dims", "d_mask_dims", "batch", "clip_grad", "lr_dropout",
           "random_warp", "masked_training", "eyes_mouth_priority", "color_jitter", "preview_every",
-          "autosave_minutes", "backups", "seed", "threads", "channels_last"})
+          "autosave_minutes", "backups", "seed", "threads", "channels_last", "winograd"})
         EXPECT_NE(trainOptionSchema().find(key), nullptr) << key;
 }
 
