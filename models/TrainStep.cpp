@@ -2,7 +2,6 @@
 
 #include <ATen/Parallel.h>
 #include <ATen/ThreadLocalState.h>
-#include <dlfcn.h>
 
 #include <cmath>
 #include <condition_variable>
@@ -12,30 +11,10 @@
 #include <optional>
 #include <thread>
 
+#include "models/OpenMpThreads.h"
+
 namespace doppel::models {
 namespace {
-
-// The OpenMP runtime LibTorch was built with, found at run time: pip's LibTorch bundles its own
-// renamed libgomp, so linking one here could set the thread count of the wrong runtime. The
-// count is a per-thread setting in OpenMP (unlike at::set_num_threads, which also changes the
-// process-wide default and drops oneDNN's cached primitives).
-struct OpenMpThreads {
-    using SetFn = void (*)(int);
-    using GetFn = int (*)();
-    SetFn set = nullptr;
-    GetFn get = nullptr;
-
-    static const OpenMpThreads& instance() {
-        static const OpenMpThreads runtime = [] {
-            OpenMpThreads r;
-            r.set = reinterpret_cast<SetFn>(dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
-            r.get = reinterpret_cast<GetFn>(dlsym(RTLD_DEFAULT, "omp_get_max_threads"));
-            return r;
-        }();
-        return runtime;
-    }
-    bool available() const { return set && get; }
-};
 
 // Sets this thread's intra-op thread count for the scope, then restores it.
 class ThisThreadThreads {

@@ -10,6 +10,8 @@
 #if defined(DOPPEL_HAVE_DNNL)
 #include <torch/version.h>
 #include <oneapi/dnnl/dnnl.hpp>
+
+#include "models/OpenMpThreads.h"
 #endif
 
 namespace doppel::models {
@@ -78,7 +80,10 @@ dnnl::engine& cpuEngine() {
     return engine;
 }
 
-// The three primitives of one shape (batch, in, out, height, width), created once: oneDNN picks
+// The three primitives of one shape (batch, in, out, height, width) and thread count, created
+// once: oneDNN sizes a primitive's scratchpad and work split for the OpenMP threads of the thread
+// creating it, and it must not run with more (the decoders run with one thread each, previews and
+// LIAE with all), so the count is part of the key. oneDNN picks
 // its blocked layouts (format `any`), the tensors are reordered to and from them around each call.
 struct ShapePrimitives {
     bool supported = false;
@@ -87,7 +92,12 @@ struct ShapePrimitives {
     dnnl::convolution_backward_weights::primitive_desc backwardWeights;
 };
 
-using ShapeKey = std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t>;
+using ShapeKey = std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t, int>;
+
+ShapeKey keyFor(const torch::Tensor& x, int64_t outChannels) {
+    return {x.size(0), x.size(1), outChannels,
+            x.size(2), x.size(3), OpenMpThreads::instance().threadsHere()};
+}
 
 const ShapePrimitives& primitivesFor(const ShapeKey& key) {
     static std::mutex mutex;
@@ -96,7 +106,7 @@ const ShapePrimitives& primitivesFor(const ShapeKey& key) {
     auto& slot = cache[key];
     if (slot) return *slot;
     slot = std::make_unique<ShapePrimitives>();
-    const auto [n, c, k, h, w] = key;
+    [[maybe_unused]] const auto [n, c, k, h, w, threads] = key;
     auto any = [](memory::dims dims) {
         return memory::desc(dims, memory::data_type::f32, Tag::any);
     };
@@ -172,8 +182,7 @@ class WinogradConvFunction : public torch::autograd::Function<WinogradConvFuncti
         x = dense(x);
         weight = dense(weight);
         bias = bias.contiguous();
-        const ShapePrimitives& p =
-            primitivesFor({x.size(0), x.size(1), weight.size(0), x.size(2), x.size(3)});
+        const ShapePrimitives& p = primitivesFor(keyFor(x, weight.size(0)));
         ctx->save_for_backward({x, weight});
         torch::Tensor out = torch::empty({x.size(0), weight.size(0), x.size(2), x.size(3)},
                                          x.options().memory_format(x.suggest_memory_format()));
@@ -200,8 +209,7 @@ class WinogradConvFunction : public torch::autograd::Function<WinogradConvFuncti
         const torch::Tensor& x = saved[0];
         const torch::Tensor& weight = saved[1];
         const torch::Tensor gradOut = dense(grads[0]);
-        const ShapePrimitives& p =
-            primitivesFor({x.size(0), x.size(1), weight.size(0), x.size(2), x.size(3)});
+        const ShapePrimitives& p = primitivesFor(keyFor(x, weight.size(0)));
         dnnl::stream stream(cpuEngine());
         CallBuffers buffers;
         memory gradOutUser = buffers.wrap(gradOut);
@@ -244,14 +252,13 @@ class WinogradConvFunction : public torch::autograd::Function<WinogradConvFuncti
 }  // namespace
 
 bool winogradAvailable() {
-    static const bool available = primitivesFor({1, 64, 64, 16, 16}).supported;
+    static const bool available = primitivesFor({1, 64, 64, 16, 16, 1}).supported;
     return available;
 }
 
 torch::Tensor conv3x3(torch::nn::Conv2d conv, const torch::Tensor& x) {
     if (!appliesTo(conv, x)) return conv->forward(x);
-    const ShapePrimitives& p =
-        primitivesFor({x.size(0), x.size(1), conv->weight.size(0), x.size(2), x.size(3)});
+    const ShapePrimitives& p = primitivesFor(keyFor(x, conv->weight.size(0)));
     if (!p.supported) return conv->forward(x);
     return WinogradConvFunction::apply(x, conv->weight, conv->bias);
 }
