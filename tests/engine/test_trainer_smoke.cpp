@@ -310,9 +310,10 @@ static int64_t measuredPeak(const nlohmann::json& config, double* msPerIteration
     return peak;
 }
 
-// `doppel train --estimate` against the peak RSS of real CPU training runs (child processes):
-// a small and a medium model, and DeepFaceLab's default dims at res 64 (48 M parameters). With
-// DOPPEL_MEM_LARGE=1 also LIAE-UD 128 with the default dims (82 M parameters, about a minute).
+// `doppel train --estimate` against the peak RSS of real CPU training runs (child processes): a
+// small and a medium model. With DOPPEL_MEM_LARGE=1 also DeepFaceLab's default dims, DF 64
+// (48 M parameters) and LIAE-UD 128 (82 M, about a minute): measured on one machine in
+// docs/training.md, and kept out of CI, where another CPU's allocator and kernels could differ.
 TEST(MemoryEstimate, WithinFifteenPercentOfMeasuredPeak) {
     if (Trainer::cudaAvailable()) GTEST_SKIP() << "CPU RSS calibration; the GPU test checks CUDA";
     std::vector<nlohmann::json> configs = {
@@ -333,9 +334,10 @@ TEST(MemoryEstimate, WithinFifteenPercentOfMeasuredPeak) {
            {"d_mask_dims", 16},
            {"batch", 4}}}},
     };
-    configs.push_back({{"options", {{"archi", "df"}, {"resolution", 64}, {"batch", 8}}}});
-    if (const char* large = std::getenv("DOPPEL_MEM_LARGE"); large && std::string(large) == "1")
+    if (const char* large = std::getenv("DOPPEL_MEM_LARGE"); large && std::string(large) == "1") {
+        configs.push_back({{"options", {{"archi", "df"}, {"resolution", 64}, {"batch", 8}}}});
         configs.push_back({{"options", {{"archi", "liae-ud"}, {"resolution", 128}, {"batch", 8}}}});
+    }
     if (const char* extra = std::getenv("DOPPEL_MEM_EXTRA_CONFIG"))
         configs.push_back(nlohmann::json::parse(extra));
     for (auto& config : configs) {
