@@ -34,10 +34,6 @@ void setWinogradEnabled(bool on) {
     enabled = on;
 }
 
-bool winogradEnabled() {
-    return enabled;
-}
-
 int64_t winogradForwardCount() {
     return forwardCount;
 }
@@ -83,8 +79,8 @@ dnnl::engine& cpuEngine() {
 // The three primitives of one shape (batch, in, out, height, width) and thread count, created
 // once: oneDNN sizes a primitive's scratchpad and work split for the OpenMP threads of the thread
 // creating it, and it must not run with more (the decoders run with one thread each, previews and
-// LIAE with all), so the count is part of the key. oneDNN picks
-// its blocked layouts (format `any`), the tensors are reordered to and from them around each call.
+// LIAE with all), so the count is part of the key. oneDNN picks its blocked layouts (format
+// `any`); the tensors are reordered to and from them around each call.
 struct ShapePrimitives {
     bool supported = false;
     dnnl::convolution_forward::primitive_desc forward;

@@ -18,7 +18,6 @@ bool winogradBuilt();
 bool winogradAvailable();
 /// Process-wide switch (training option `winograd`, the bench's --no-winograd); on by default.
 void setWinogradEnabled(bool enabled);
-bool winogradEnabled();
 /// Convolutions that went through Winograd so far (forward calls; for tests and the bench).
 int64_t winogradForwardCount();
 

@@ -297,12 +297,7 @@ void FacesPage::pack() {
     }
     auto job =
         session_->startJob(kPackJob, [ws, options](ProgressSink& sink, const CancelToken& cancel) {
-            StageResult result = StageResult::succeeded("nothing packed");
-            for (Side side : {Side::Src, Side::Dst}) {
-                result = PackStage::run(ws, side, options, sink, cancel);
-                if (!result.ok()) return result;
-            }
-            return result;
+            return PackStage::runBothSides(ws, options, sink, cancel);
         });
     if (job) connect(job, &JobRunner::progress, packProgress_, &SideProgress::showProgress);
 }

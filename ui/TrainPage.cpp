@@ -233,10 +233,8 @@ void TrainPage::start() {
     job_ = session_->startJob(kJobName, [=](ProgressSink& sink, const CancelToken& cancel) {
         if (!packOptions.is_null()) {
             logInfo("packing the reviewed faces for training first");
-            for (Side side : {Side::Src, Side::Dst}) {
-                StageResult packed = PackStage::run(workspace, side, packOptions, sink, cancel);
-                if (!packed.ok()) return packed;
-            }
+            StageResult packed = PackStage::runBothSides(workspace, packOptions, sink, cancel);
+            if (!packed.ok()) return packed;
         }
         workspace.setStageStatus("train", "running");
         StageResult result = runStageSafely("train", [&] {

@@ -28,6 +28,16 @@ const OptionSchema& PackStage::optionSchema() {
     return schema;
 }
 
+StageResult PackStage::runBothSides(const Workspace& workspace, const nlohmann::json& options,
+                                    ProgressSink& progress, const CancelToken& cancel) {
+    StageResult result = StageResult::succeeded("nothing packed");
+    for (Side side : {Side::Src, Side::Dst}) {
+        result = run(workspace, side, options, progress, cancel);
+        if (!result.ok()) return result;
+    }
+    return result;
+}
+
 StageResult PackStage::run(const Workspace& workspace, Side side,
                            const nlohmann::json& givenOptions, ProgressSink& progress,
                            const CancelToken& cancel) {

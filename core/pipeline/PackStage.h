@@ -11,11 +11,14 @@
 namespace doppel {
 
 class PackStage {
-public:
+  public:
     /// resolution, ...
     static const OptionSchema& optionSchema();
     static StageResult run(const Workspace& workspace, Side side, const nlohmann::json& options,
                            ProgressSink& progress, const CancelToken& cancel);
+    /// Source, then destination; stops at the first side that does not succeed.
+    static StageResult runBothSides(const Workspace& workspace, const nlohmann::json& options,
+                                    ProgressSink& progress, const CancelToken& cancel);
 };
 
 }  // namespace doppel
