@@ -7,6 +7,8 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
+#include <ATen/autocast_mode.h>
+#include <torch/version.h>
 
 #include <cmath>
 #include <limits>
@@ -54,6 +56,14 @@ struct ThreadsScope {
     explicit ThreadsScope(int threads) { at::set_num_threads(threads); }
     ~ThreadsScope() { at::set_num_threads(previous); }
 };
+
+bool cpuAutocastEnabled() {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+    return at::autocast::is_autocast_enabled(at::kCPU);
+#else
+    return at::autocast::is_cpu_enabled();
+#endif
+}
 
 }  // namespace
 
@@ -135,4 +145,57 @@ TEST(TrainStep, OneThreadOrOneDecoderRunsSequentially) {
         EXPECT_TRUE(step.run(liae, src, dst).finite);
         EXPECT_FALSE(step.lastRunSideBySide());
     }
+}
+
+// The reduced-precision branch (what `precision bf16|fp16` takes on CUDA) run with the CPU's
+// bf16 autocast, so the branch is exercised where no GPU is: losses and gradients stay fp32, the
+// loss scale multiplies the gradients exactly (a power of two), the result stays close to the
+// fp32 step, and autocast is off again after the step.
+TEST(TrainStep, ReducedPrecisionForwardKeepsLossAndGradientsInFp32) {
+    ThreadsScope threads(2);
+    const ModelConfig config = tinyConfig("df-ud");
+    torch::manual_seed(11);
+    SaehdModel reference(config);
+    SaehdModel unscaled = cloneOf(reference, config, false);
+    SaehdModel scaled = cloneOf(reference, config, false);
+
+    StepSettings settings;
+    settings.loss.resolution = 64;
+    TrainStep fp32Step(settings);
+    settings.forwardType = torch::kBFloat16;
+    TrainStep bf16Step(settings);
+
+    const AugmentedBatch src = randomBatch(4, 21), dst = randomBatch(4, 22);
+    const StepLosses lr = fp32Step.run(reference, src, dst);
+    const StepLosses lu = bf16Step.run(unscaled, src, dst);
+    EXPECT_FALSE(bf16Step.lastRunSideBySide());  // autocast runs the decoders one after the other
+    EXPECT_FALSE(cpuAutocastEnabled());
+    const double lossScale = 1024.0;
+    const StepLosses ls = bf16Step.run(scaled, src, dst, lossScale);
+    ASSERT_TRUE(lr.finite && lu.finite && ls.finite);
+    EXPECT_EQ(lu.src.total.scalar_type(), torch::kFloat32);
+    EXPECT_EQ(lu.dst.total.scalar_type(), torch::kFloat32);
+    EXPECT_NEAR(lu.src.total.item<double>(), lr.src.total.item<double>(),
+                0.02 * lr.src.total.item<double>());
+    // ...yet not equal: the forward did run in bf16.
+    EXPECT_NE(lu.src.total.item<double>(), lr.src.total.item<double>());
+    EXPECT_DOUBLE_EQ(ls.src.total.item<double>(), lu.src.total.item<double>());
+
+    auto gradsReference = reference->named_parameters(true);
+    auto gradsScaled = scaled->named_parameters(true);
+    double differenceSquared = 0, referenceSquared = 0;
+    for (const auto& p : unscaled->named_parameters(true)) {
+        const torch::Tensor g = p.value().grad(), gs = gradsScaled[p.key()].grad(),
+                            gr = gradsReference[p.key()].grad();
+        ASSERT_TRUE(g.defined() && gs.defined() && gr.defined()) << p.key();
+        ASSERT_EQ(g.scalar_type(), torch::kFloat32) << p.key();
+        const double scale = g.abs().max().item<double>();
+        EXPECT_LE((gs / lossScale - g).abs().max().item<double>(), 1e-5 * scale + 1e-12) << p.key();
+        differenceSquared += (g - gr).square().sum().item<double>();
+        referenceSquared += gr.square().sum().item<double>();
+    }
+    // bf16 keeps 8 bits of mantissa: the whole gradient stays close to fp32's.
+    const double relative = std::sqrt(differenceSquared / referenceSquared);
+    std::printf("bf16 vs fp32 gradient: relative difference %.4f\n", relative);
+    EXPECT_LT(relative, 0.1);
 }
