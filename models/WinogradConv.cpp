@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <tuple>
 #include <vector>
 
@@ -209,6 +210,14 @@ class WinogradConvFunction : public torch::autograd::Function<WinogradConvFuncti
         dnnl::stream stream(cpuEngine());
         CallBuffers buffers;
         memory gradOutUser = buffers.wrap(gradOut);
+        // Both backward primitives usually want the gradient in the same blocked layout:
+        // reorder it once.
+        std::optional<memory> gradOutBlocked;
+        auto gradOutAs = [&](const memory::desc& want) {
+            if (!gradOutBlocked || gradOutBlocked->get_desc() != want)
+                gradOutBlocked = buffers.as(gradOutUser, want, stream);
+            return *gradOutBlocked;
+        };
         torch::Tensor gradX, gradWeight, gradBias;
         if (ctx->needs_input_grad(0)) {
             gradX = torch::empty_like(x);
@@ -216,8 +225,7 @@ class WinogradConvFunction : public torch::autograd::Function<WinogradConvFuncti
             dnnl::convolution_backward_data(p.backwardData)
                 .execute(
                     stream,
-                    {{DNNL_ARG_DIFF_DST,
-                      buffers.as(gradOutUser, p.backwardData.diff_dst_desc(), stream)},
+                    {{DNNL_ARG_DIFF_DST, gradOutAs(p.backwardData.diff_dst_desc())},
                      {DNNL_ARG_WEIGHTS,
                       buffers.as(buffers.wrap(weight), p.backwardData.weights_desc(), stream)},
                      {DNNL_ARG_DIFF_SRC, diffSrc},
@@ -233,8 +241,7 @@ class WinogradConvFunction : public torch::autograd::Function<WinogradConvFuncti
                     stream,
                     {{DNNL_ARG_SRC,
                       buffers.as(buffers.wrap(x), p.backwardWeights.src_desc(), stream)},
-                     {DNNL_ARG_DIFF_DST,
-                      buffers.as(gradOutUser, p.backwardWeights.diff_dst_desc(), stream)},
+                     {DNNL_ARG_DIFF_DST, gradOutAs(p.backwardWeights.diff_dst_desc())},
                      {DNNL_ARG_DIFF_WEIGHTS, diffWeights},
                      {DNNL_ARG_DIFF_BIAS, buffers.wrap(gradBias)},
                      {DNNL_ARG_SCRATCHPAD, buffers.allocate(p.backwardWeights.scratchpad_desc())}});
