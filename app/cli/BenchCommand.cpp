@@ -20,15 +20,19 @@ int runBench(const CliArgs& args) {
 }
 
 std::string benchUsage() {
-    std::string text = "usage: doppel bench <name> [options]\n\nPrints figures (frames/s, ms per step) with the machine described.\n\nbenchmarks:\n";
+    std::string text =
+        "usage: doppel bench <name> [options]\n\nPrints figures (frames/s, ms per step) with the "
+        "machine described.\n\nbenchmarks:\n";
     for (const auto& e : entries()) text += "  " + e.name + "  " + e.summary + "\n";
     return text;
 }
 
-const bool registered = registerCommand({"bench", "run a benchmark (align, merge) and print figures",
-                                         "usage: doppel bench align|merge [--threads N] [--frames N] [--out DIR]\n",
-                                         {},
-                                         runBench});
+const bool registered =
+    registerCommand({"bench",
+                     "run a benchmark (align, merge) and print figures",
+                     "usage: doppel bench align|merge [--threads N] [--frames N] [--out DIR]\n",
+                     {},
+                     runBench});
 }  // namespace
 
 bool registerBench(BenchEntry entry) {
@@ -36,6 +40,8 @@ bool registerBench(BenchEntry entry) {
     return true;
 }
 
-const std::vector<BenchEntry>& registeredBenches() { return entries(); }
+const std::vector<BenchEntry>& registeredBenches() {
+    return entries();
+}
 
 }  // namespace doppel::cli

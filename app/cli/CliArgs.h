@@ -11,12 +11,12 @@ namespace doppel::cli {
 
 /// Thrown for bad usage; main() prints it with the command's usage and exits with 2.
 class UsageError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 class CliArgs {
-public:
+  public:
     /// `flags` are the options that take no value (e.g. "estimate", "help").
     CliArgs(const std::vector<std::string>& words, const std::set<std::string>& flags);
 
@@ -32,7 +32,7 @@ public:
     /// Throws UsageError naming the first option no accessor asked for.
     void rejectUnused() const;
 
-private:
+  private:
     std::multimap<std::string, std::string> options_;
     std::vector<std::string> positional_;
     mutable std::set<std::string> used_;

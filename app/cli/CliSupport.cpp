@@ -20,7 +20,9 @@ extern "C" void onInterrupt(int) {
 }
 }  // namespace
 
-CancelToken& interruptToken() { return gInterrupt; }
+CancelToken& interruptToken() {
+    return gInterrupt;
+}
 
 void installInterruptHandler() {
     std::signal(SIGINT, onInterrupt);
@@ -29,7 +31,9 @@ void installInterruptHandler() {
 
 ConsoleProgress::ConsoleProgress() : terminal_(::isatty(STDERR_FILENO) == 1) {}
 
-ConsoleProgress::~ConsoleProgress() { finish(); }
+ConsoleProgress::~ConsoleProgress() {
+    finish();
+}
 
 void ConsoleProgress::report(const ProgressEvent& e) {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -42,8 +46,9 @@ void ConsoleProgress::report(const ProgressEvent& e) {
     std::string label = e.stage + (e.side.empty() ? "" : " " + e.side);
     double rate = e.rate();
     if (e.total > 0)
-        std::snprintf(line, sizeof line, "%s: %lld/%lld (%.0f%%) %.1f/s ETA %s", label.c_str(), (long long)e.done,
-                      (long long)e.total, 100.0 * double(e.done) / double(e.total), rate,
+        std::snprintf(line, sizeof line, "%s: %lld/%lld (%.0f%%) %.1f/s ETA %s", label.c_str(),
+                      (long long)e.done, (long long)e.total,
+                      100.0 * double(e.done) / double(e.total), rate,
                       formatDuration(e.etaSeconds()).c_str());
     else
         std::snprintf(line, sizeof line, "%s: %lld %.1f/s", label.c_str(), (long long)e.done, rate);
@@ -65,11 +70,13 @@ void ConsoleProgress::finish() {
     lineOpen_ = false;
 }
 
-nlohmann::json resolveOptions(const OptionSchema& schema, const nlohmann::json& savedOptions, const CliArgs& args) {
+nlohmann::json resolveOptions(const OptionSchema& schema, const nlohmann::json& savedOptions,
+                              const CliArgs& args) {
     nlohmann::json given = nlohmann::json::object();
     if (savedOptions.is_object())
         for (auto it = savedOptions.begin(); it != savedOptions.end(); ++it)
-            if (schema.find(it.key())) given[it.key()] = it.value();  // options since removed are dropped
+            if (schema.find(it.key()))
+                given[it.key()] = it.value();  // options since removed are dropped
     try {
         for (const auto& assignment : args.all("set")) schema.applyAssignment(given, assignment);
         return schema.resolve(given);
@@ -88,7 +95,11 @@ int reportResult(const std::string& command, const StageResult& result) {
             std::cerr << "error: " << result.message << "\n";
             break;
         case StageStatus::Cancelled:
-            std::cerr << command << ": cancelled" << (result.message.empty() || result.message == "cancelled" ? "" : " (" + result.message + ")") << "\n";
+            std::cerr << command << ": cancelled"
+                      << (result.message.empty() || result.message == "cancelled"
+                              ? ""
+                              : " (" + result.message + ")")
+                      << "\n";
             break;
     }
     return result.exitCode();

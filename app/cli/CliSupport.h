@@ -21,14 +21,14 @@ void installInterruptHandler();
 /// Progress on stderr: one rewritten line with count, rate and ETA on a terminal; plain lines
 /// at most every few seconds (and at the end) when stderr is a file or a pipe.
 class ConsoleProgress : public ProgressSink {
-public:
+  public:
     ConsoleProgress();
     ~ConsoleProgress() override;
     void report(const ProgressEvent& event) override;
     /// Ends the current terminal line, if any.
     void finish();
 
-private:
+  private:
     std::mutex mutex_;
     bool terminal_;
     bool lineOpen_ = false;
@@ -36,7 +36,8 @@ private:
 };
 
 /// Defaults < options saved in the workspace under `savedOptions` < every --set key=value.
-nlohmann::json resolveOptions(const OptionSchema& schema, const nlohmann::json& savedOptions, const CliArgs& args);
+nlohmann::json resolveOptions(const OptionSchema& schema, const nlohmann::json& savedOptions,
+                              const CliArgs& args);
 
 /// Prints the result (message, warnings, summary) and returns its exit code.
 int reportResult(const std::string& command, const StageResult& result);

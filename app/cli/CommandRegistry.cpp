@@ -10,7 +10,8 @@ std::vector<CliCommand>& commands() {
 }
 // Order of `doppel --help`: the pipeline order, then the rest alphabetically.
 int rank(const std::string& name) {
-    static const std::vector<std::string> order = {"new", "extract", "align", "pack", "train", "merge", "export", "verify", "bench"};
+    static const std::vector<std::string> order = {"new",   "extract", "align",  "pack", "train",
+                                                   "merge", "export",  "verify", "bench"};
     auto it = std::find(order.begin(), order.end(), name);
     return it == order.end() ? int(order.size()) : int(it - order.begin());
 }
@@ -26,6 +27,8 @@ bool registerCommand(CliCommand command) {
     return true;
 }
 
-const std::vector<CliCommand>& registeredCommands() { return commands(); }
+const std::vector<CliCommand>& registeredCommands() {
+    return commands();
+}
 
 }  // namespace doppel::cli

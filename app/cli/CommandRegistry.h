@@ -13,9 +13,9 @@ namespace doppel::cli {
 
 struct CliCommand {
     std::string name;
-    std::string summary;                 ///< one line for `doppel --help`
-    std::string usage;                   ///< full help for `doppel <name> --help`
-    std::set<std::string> flags;         ///< options that take no value
+    std::string summary;                     ///< one line for `doppel --help`
+    std::string usage;                       ///< full help for `doppel <name> --help`
+    std::set<std::string> flags;             ///< options that take no value
     std::function<int(const CliArgs&)> run;  ///< returns the exit code
 };
 

@@ -19,7 +19,8 @@ void printHelp() {
         name.resize(10, ' ');
         std::cout << "  " << name << c.summary << "\n";
     }
-    std::cout << "\nOnly use faces you have consent to use. Exports are labelled as synthetic media.\n";
+    std::cout
+        << "\nOnly use faces you have consent to use. Exports are labelled as synthetic media.\n";
 }
 
 }  // namespace

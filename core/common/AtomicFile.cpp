@@ -71,7 +71,8 @@ void commitFile(const fs::path& tmpPath, const fs::path& finalPath) {
         int err = errno;
         throw Error(ErrorCode::Io, systemError("cannot rename into", finalPath, err));
     }
-    fsyncPath(finalPath.has_parent_path() ? finalPath.parent_path() : fs::path("."), O_RDONLY | O_DIRECTORY);
+    fsyncPath(finalPath.has_parent_path() ? finalPath.parent_path() : fs::path("."),
+              O_RDONLY | O_DIRECTORY);
 }
 
 void writeJsonAtomic(const fs::path& path, const nlohmann::json& value, bool keepBackup) {

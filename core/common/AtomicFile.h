@@ -11,8 +11,10 @@
 namespace doppel {
 
 /// Throws doppel::Error(Io) naming the path, e.g. on a full disk or a read-only folder.
-void writeFileAtomic(const std::filesystem::path& path, std::string_view bytes, bool keepBackup = false);
-void writeJsonAtomic(const std::filesystem::path& path, const nlohmann::json& value, bool keepBackup = true);
+void writeFileAtomic(const std::filesystem::path& path, std::string_view bytes,
+                     bool keepBackup = false);
+void writeJsonAtomic(const std::filesystem::path& path, const nlohmann::json& value,
+                     bool keepBackup = true);
 
 /// Reads a whole file; throws Error(NotFound / Io).
 std::string readFileBytes(const std::filesystem::path& path);

@@ -9,13 +9,14 @@
 namespace doppel {
 
 struct SwapPrediction {
-    ImageF32 face;            ///< BGR, 0..1, resolution x resolution: dst -> encoder -> src decoder
-    ImageF32 predictedMask;   ///< 1 channel, 0..1: the src decoder's mask on the swap ("learned predicted")
-    ImageF32 dstMask;         ///< 1 channel, 0..1: the dst decoder's mask of the input ("learned dst")
+    ImageF32 face;           ///< BGR, 0..1, resolution x resolution: dst -> encoder -> src decoder
+    ImageF32 predictedMask;  ///< 1 channel, 0..1: the src decoder's mask on the swap ("learned
+                             ///< predicted")
+    ImageF32 dstMask;  ///< 1 channel, 0..1: the dst decoder's mask of the input ("learned dst")
 };
 
 class FaceSwapper {
-public:
+  public:
     virtual ~FaceSwapper() = default;
     /// Side of the square aligned face the model takes, in pixels.
     virtual int resolution() const = 0;

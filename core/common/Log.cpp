@@ -19,23 +19,34 @@ LogHandler& currentHandler() {
 
 const char* errorCodeName(ErrorCode code) {
     switch (code) {
-        case ErrorCode::InvalidInput: return "invalid input";
-        case ErrorCode::NotFound: return "not found";
-        case ErrorCode::Io: return "i/o error";
-        case ErrorCode::MissingDependency: return "missing dependency";
-        case ErrorCode::BadOption: return "bad option";
-        case ErrorCode::Incompatible: return "incompatible";
-        case ErrorCode::Internal: return "internal error";
+        case ErrorCode::InvalidInput:
+            return "invalid input";
+        case ErrorCode::NotFound:
+            return "not found";
+        case ErrorCode::Io:
+            return "i/o error";
+        case ErrorCode::MissingDependency:
+            return "missing dependency";
+        case ErrorCode::BadOption:
+            return "bad option";
+        case ErrorCode::Incompatible:
+            return "incompatible";
+        case ErrorCode::Internal:
+            return "internal error";
     }
     return "error";
 }
 
 const char* logLevelName(LogLevel level) {
     switch (level) {
-        case LogLevel::Debug: return "debug";
-        case LogLevel::Info: return "info";
-        case LogLevel::Warning: return "warning";
-        case LogLevel::Error: return "error";
+        case LogLevel::Debug:
+            return "debug";
+        case LogLevel::Info:
+            return "info";
+        case LogLevel::Warning:
+            return "warning";
+        case LogLevel::Error:
+            return "error";
     }
     return "";
 }

@@ -15,9 +15,17 @@ void setLogHandler(LogHandler handler);
 void logMessage(LogLevel level, const std::string& message);
 const char* logLevelName(LogLevel level);
 
-inline void logDebug(const std::string& m) { logMessage(LogLevel::Debug, m); }
-inline void logInfo(const std::string& m) { logMessage(LogLevel::Info, m); }
-inline void logWarning(const std::string& m) { logMessage(LogLevel::Warning, m); }
-inline void logError(const std::string& m) { logMessage(LogLevel::Error, m); }
+inline void logDebug(const std::string& m) {
+    logMessage(LogLevel::Debug, m);
+}
+inline void logInfo(const std::string& m) {
+    logMessage(LogLevel::Info, m);
+}
+inline void logWarning(const std::string& m) {
+    logMessage(LogLevel::Warning, m);
+}
+inline void logError(const std::string& m) {
+    logMessage(LogLevel::Error, m);
+}
 
 }  // namespace doppel

@@ -10,7 +10,7 @@ namespace doppel {
 /// dropped, so a slow UI never slows the trainer down.
 template <typename T>
 class LatestMailbox {
-public:
+  public:
     void post(T value) {
         std::lock_guard<std::mutex> lock(mutex_);
         value_ = std::move(value);
@@ -28,7 +28,7 @@ public:
         return posted_;
     }
 
-private:
+  private:
     mutable std::mutex mutex_;
     std::optional<T> value_;
     long long posted_ = 0;
@@ -37,7 +37,7 @@ private:
 /// A small FIFO of commands from the UI to a stage (e.g. save now, preview now, stop).
 template <typename T>
 class CommandQueue {
-public:
+  public:
     void push(T command) {
         std::lock_guard<std::mutex> lock(mutex_);
         queue_.push_back(std::move(command));
@@ -50,7 +50,7 @@ public:
         return out;
     }
 
-private:
+  private:
     std::mutex mutex_;
     std::deque<T> queue_;
 };

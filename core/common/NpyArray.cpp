@@ -28,7 +28,8 @@ NpyArray NpyArray::fromU8(std::vector<int64_t> shape, std::vector<uint8_t> data)
     a.dtype = "|u1";
     a.shape = std::move(shape);
     a.bytes = std::move(data);
-    if (int64_t(a.bytes.size()) != a.elementCount()) throw Error(ErrorCode::Internal, "npy: shape/data mismatch");
+    if (int64_t(a.bytes.size()) != a.elementCount())
+        throw Error(ErrorCode::Internal, "npy: shape/data mismatch");
     return a;
 }
 
@@ -36,7 +37,8 @@ NpyArray NpyArray::fromF32(std::vector<int64_t> shape, const std::vector<float>&
     NpyArray a;
     a.dtype = "<f4";
     a.shape = std::move(shape);
-    if (int64_t(data.size()) != a.elementCount()) throw Error(ErrorCode::Internal, "npy: shape/data mismatch");
+    if (int64_t(data.size()) != a.elementCount())
+        throw Error(ErrorCode::Internal, "npy: shape/data mismatch");
     a.bytes.resize(data.size() * 4);
     std::memcpy(a.bytes.data(), data.data(), a.bytes.size());
     return a;
@@ -46,7 +48,8 @@ NpyArray NpyArray::fromI64(std::vector<int64_t> shape, const std::vector<int64_t
     NpyArray a;
     a.dtype = "<i8";
     a.shape = std::move(shape);
-    if (int64_t(data.size()) != a.elementCount()) throw Error(ErrorCode::Internal, "npy: shape/data mismatch");
+    if (int64_t(data.size()) != a.elementCount())
+        throw Error(ErrorCode::Internal, "npy: shape/data mismatch");
     a.bytes.resize(data.size() * 8);
     std::memcpy(a.bytes.data(), data.data(), a.bytes.size());
     return a;
@@ -78,9 +81,12 @@ std::vector<int64_t> NpyArray::toI64() const {
 void writeNpy(const std::filesystem::path& path, const NpyArray& array) {
     std::ostringstream shape;
     shape << "(";
-    for (size_t i = 0; i < array.shape.size(); ++i) shape << array.shape[i] << (array.shape.size() == 1 ? "," : (i + 1 < array.shape.size() ? ", " : ""));
+    for (size_t i = 0; i < array.shape.size(); ++i)
+        shape << array.shape[i]
+              << (array.shape.size() == 1 ? "," : (i + 1 < array.shape.size() ? ", " : ""));
     shape << ")";
-    std::string header = "{'descr': '" + array.dtype + "', 'fortran_order': False, 'shape': " + shape.str() + ", }";
+    std::string header =
+        "{'descr': '" + array.dtype + "', 'fortran_order': False, 'shape': " + shape.str() + ", }";
     // Magic (6) + version (2) + header length (2) + header + '\n' is padded to a multiple of 64.
     size_t total = 10 + header.size() + 1;
     header.append((64 - total % 64) % 64, ' ');
@@ -99,7 +105,9 @@ void writeNpy(const std::filesystem::path& path, const NpyArray& array) {
 
 NpyArray readNpy(const std::filesystem::path& path) {
     std::string data = readFileBytes(path);
-    auto bad = [&](const std::string& why) { return Error(ErrorCode::InvalidInput, path.string() + ": " + why); };
+    auto bad = [&](const std::string& why) {
+        return Error(ErrorCode::InvalidInput, path.string() + ": " + why);
+    };
     if (data.size() < 10 || data.compare(0, 6, "\x93NUMPY") != 0) throw bad("not a .npy file");
     int major = uint8_t(data[6]);
     size_t headerLen = 0, offset = 0;
@@ -108,8 +116,8 @@ NpyArray readNpy(const std::filesystem::path& path) {
         offset = 10;
     } else if (major == 2 || major == 3) {
         if (data.size() < 12) throw bad("truncated header");
-        headerLen = uint8_t(data[8]) | (size_t(uint8_t(data[9])) << 8) | (size_t(uint8_t(data[10])) << 16) |
-                    (size_t(uint8_t(data[11])) << 24);
+        headerLen = uint8_t(data[8]) | (size_t(uint8_t(data[9])) << 8) |
+                    (size_t(uint8_t(data[10])) << 16) | (size_t(uint8_t(data[11])) << 24);
         offset = 12;
     } else {
         throw bad("unsupported .npy version");
@@ -118,17 +126,22 @@ NpyArray readNpy(const std::filesystem::path& path) {
     std::string header = data.substr(offset, headerLen);
     std::smatch m;
     NpyArray a;
-    if (!std::regex_search(header, m, std::regex("'descr':\\s*'([^']+)'"))) throw bad("no dtype in header");
+    if (!std::regex_search(header, m, std::regex("'descr':\\s*'([^']+)'")))
+        throw bad("no dtype in header");
     a.dtype = m[1];
-    if (std::regex_search(header, m, std::regex("'fortran_order':\\s*True"))) throw bad("Fortran order is not supported");
-    if (!std::regex_search(header, m, std::regex("'shape':\\s*\\(([^)]*)\\)"))) throw bad("no shape in header");
+    if (std::regex_search(header, m, std::regex("'fortran_order':\\s*True")))
+        throw bad("Fortran order is not supported");
+    if (!std::regex_search(header, m, std::regex("'shape':\\s*\\(([^)]*)\\)")))
+        throw bad("no shape in header");
     std::string dims = m[1];
     std::regex number("[0-9]+");
-    for (auto it = std::sregex_iterator(dims.begin(), dims.end(), number); it != std::sregex_iterator(); ++it)
+    for (auto it = std::sregex_iterator(dims.begin(), dims.end(), number);
+         it != std::sregex_iterator(); ++it)
         a.shape.push_back(std::stoll(it->str()));
     size_t need = size_t(a.elementCount()) * a.elementSize();
     size_t start = offset + headerLen;
-    if (data.size() - start < need) throw bad("data is shorter than its shape says (file truncated?)");
+    if (data.size() - start < need)
+        throw bad("data is shorter than its shape says (file truncated?)");
     a.bytes.assign(data.begin() + long(start), data.begin() + long(start + need));
     return a;
 }

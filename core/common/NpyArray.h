@@ -9,9 +9,9 @@
 namespace doppel {
 
 struct NpyArray {
-    std::string dtype;             ///< "|u1", "<f4", "<i4" or "<i8"
+    std::string dtype;  ///< "|u1", "<f4", "<i4" or "<i8"
     std::vector<int64_t> shape;
-    std::vector<uint8_t> bytes;    ///< raw little-endian data, C order
+    std::vector<uint8_t> bytes;  ///< raw little-endian data, C order
 
     int64_t elementCount() const;
     size_t elementSize() const;

@@ -10,11 +10,16 @@ namespace doppel {
 
 const char* optionTypeName(OptionType type) {
     switch (type) {
-        case OptionType::Bool: return "bool";
-        case OptionType::Int: return "int";
-        case OptionType::Float: return "float";
-        case OptionType::String: return "string";
-        case OptionType::Choice: return "choice";
+        case OptionType::Bool:
+            return "bool";
+        case OptionType::Int:
+            return "int";
+        case OptionType::Float:
+            return "float";
+        case OptionType::String:
+            return "string";
+        case OptionType::Choice:
+            return "choice";
     }
     return "";
 }
@@ -31,10 +36,11 @@ OptionSchema& OptionSchema::addBool(const std::string& key, bool def, const std:
     return add(std::move(s));
 }
 
-OptionSchema& OptionSchema::addInt(const std::string& key, long long def, long long min, long long max,
-                                   const std::string& help) {
+OptionSchema& OptionSchema::addInt(const std::string& key, long long def, long long min,
+                                   long long max, const std::string& help) {
     OptionSpec s;
-    s.key = key, s.type = OptionType::Int, s.defaultValue = def, s.minValue = double(min), s.maxValue = double(max);
+    s.key = key, s.type = OptionType::Int, s.defaultValue = def, s.minValue = double(min),
+    s.maxValue = double(max);
     s.help = help;
     return add(std::move(s));
 }
@@ -42,21 +48,24 @@ OptionSchema& OptionSchema::addInt(const std::string& key, long long def, long l
 OptionSchema& OptionSchema::addFloat(const std::string& key, double def, double min, double max,
                                      const std::string& help) {
     OptionSpec s;
-    s.key = key, s.type = OptionType::Float, s.defaultValue = def, s.minValue = min, s.maxValue = max;
+    s.key = key, s.type = OptionType::Float, s.defaultValue = def, s.minValue = min,
+    s.maxValue = max;
     s.help = help;
     return add(std::move(s));
 }
 
-OptionSchema& OptionSchema::addString(const std::string& key, const std::string& def, const std::string& help) {
+OptionSchema& OptionSchema::addString(const std::string& key, const std::string& def,
+                                      const std::string& help) {
     OptionSpec s;
     s.key = key, s.type = OptionType::String, s.defaultValue = def, s.help = help;
     return add(std::move(s));
 }
 
-OptionSchema& OptionSchema::addChoice(const std::string& key, const std::string& def, std::vector<std::string> choices,
-                                      const std::string& help) {
+OptionSchema& OptionSchema::addChoice(const std::string& key, const std::string& def,
+                                      std::vector<std::string> choices, const std::string& help) {
     OptionSpec s;
-    s.key = key, s.type = OptionType::Choice, s.defaultValue = def, s.choices = std::move(choices), s.help = help;
+    s.key = key, s.type = OptionType::Choice, s.defaultValue = def, s.choices = std::move(choices),
+    s.help = help;
     return add(std::move(s));
 }
 
@@ -86,22 +95,30 @@ nlohmann::json OptionSchema::parseValue(const std::string& key, const std::strin
     const OptionSpec* spec = find(key);
     if (!spec) throw Error(ErrorCode::BadOption, "unknown option '" + key + "'");
     auto bad = [&](const std::string& why) {
-        return Error(ErrorCode::BadOption, "option '" + key + "': " + why + " (got '" + text + "')");
+        return Error(ErrorCode::BadOption,
+                     "option '" + key + "': " + why + " (got '" + text + "')");
     };
     nlohmann::json value;
     switch (spec->type) {
         case OptionType::Bool: {
             std::string t = text;
             std::transform(t.begin(), t.end(), t.begin(), ::tolower);
-            if (t == "1" || t == "true" || t == "yes" || t == "on") value = true;
-            else if (t == "0" || t == "false" || t == "no" || t == "off") value = false;
-            else throw bad("expected true or false");
+            if (t == "1" || t == "true" || t == "yes" || t == "on")
+                value = true;
+            else if (t == "0" || t == "false" || t == "no" || t == "off")
+                value = false;
+            else
+                throw bad("expected true or false");
             break;
         }
         case OptionType::Int: {
             size_t used = 0;
             long long v = 0;
-            try { v = std::stoll(text, &used); } catch (...) { throw bad("expected an integer"); }
+            try {
+                v = std::stoll(text, &used);
+            } catch (...) {
+                throw bad("expected an integer");
+            }
             if (used != text.size()) throw bad("expected an integer");
             value = v;
             break;
@@ -109,13 +126,19 @@ nlohmann::json OptionSchema::parseValue(const std::string& key, const std::strin
         case OptionType::Float: {
             size_t used = 0;
             double v = 0;
-            try { v = std::stod(text, &used); } catch (...) { throw bad("expected a number"); }
+            try {
+                v = std::stod(text, &used);
+            } catch (...) {
+                throw bad("expected a number");
+            }
             if (used != text.size() || !std::isfinite(v)) throw bad("expected a number");
             value = v;
             break;
         }
         case OptionType::String:
-        case OptionType::Choice: value = text; break;
+        case OptionType::Choice:
+            value = text;
+            break;
     }
     validate(*spec, value);
     return value;
@@ -140,11 +163,13 @@ void OptionSchema::validate(const OptionSpec& spec, const nlohmann::json& value)
         case OptionType::Int:
         case OptionType::Float: {
             if (!value.is_number()) throw bad("expected a number");
-            if (spec.type == OptionType::Int && !value.is_number_integer()) throw bad("expected an integer");
+            if (spec.type == OptionType::Int && !value.is_number_integer())
+                throw bad("expected an integer");
             double v = value.get<double>();
             if (spec.minValue != spec.maxValue && (v < spec.minValue || v > spec.maxValue)) {
                 std::ostringstream os;
-                os << "value " << v << " out of range [" << spec.minValue << ", " << spec.maxValue << "]";
+                os << "value " << v << " out of range [" << spec.minValue << ", " << spec.maxValue
+                   << "]";
                 throw bad(os.str());
             }
             return;
@@ -181,7 +206,8 @@ nlohmann::json OptionSchema::resolve(const nlohmann::json& given) const {
     return values;
 }
 
-void OptionSchema::checkResumeChange(const nlohmann::json& saved, const nlohmann::json& requested) const {
+void OptionSchema::checkResumeChange(const nlohmann::json& saved,
+                                     const nlohmann::json& requested) const {
     std::string changed;
     for (const auto& s : specs_) {
         if (s.changeableOnResume) continue;
@@ -191,14 +217,15 @@ void OptionSchema::checkResumeChange(const nlohmann::json& saved, const nlohmann
     }
     if (!changed.empty())
         throw Error(ErrorCode::BadOption,
-                    "these options are fixed once a model exists and cannot change on resume: " + changed +
-                        "; start a new model to use other values");
+                    "these options are fixed once a model exists and cannot change on resume: " +
+                        changed + "; start a new model to use other values");
 }
 
 std::string OptionSchema::helpText() const {
     std::ostringstream os;
     for (const auto& s : specs_) {
-        os << "  " << s.key << " (" << optionTypeName(s.type) << ", default " << s.defaultValue.dump();
+        os << "  " << s.key << " (" << optionTypeName(s.type) << ", default "
+           << s.defaultValue.dump();
         if ((s.type == OptionType::Int || s.type == OptionType::Float) && s.minValue != s.maxValue)
             os << ", " << s.minValue << ".." << s.maxValue;
         if (s.type == OptionType::Choice) {

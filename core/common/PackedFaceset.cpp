@@ -40,7 +40,8 @@ void writePackedFaceset(const fs::path& dir, const PackedFaceset& set) {
 
 PackedFaceset readPackedFaceset(const fs::path& dir) {
     if (!fs::exists(dir / "faceset.json"))
-        throw Error(ErrorCode::NotFound, "no packed faceset in " + dir.string() + " (run `doppel pack` first)");
+        throw Error(ErrorCode::NotFound,
+                    "no packed faceset in " + dir.string() + " (run `doppel pack` first)");
     nlohmann::json header = readJsonFile(dir / "faceset.json");
     PackedFaceset set;
     set.side = header.value("side", "");
@@ -51,7 +52,8 @@ PackedFaceset readPackedFaceset(const fs::path& dir) {
     int64_t n = header.value("count", int64_t(0));
     auto expectShape = [&](const NpyArray& a, std::vector<int64_t> shape, const char* file) {
         if (a.shape != shape)
-            throw Error(ErrorCode::InvalidInput, (dir / file).string() + ": shape does not match faceset.json");
+            throw Error(ErrorCode::InvalidInput,
+                        (dir / file).string() + ": shape does not match faceset.json");
     };
     int64_t r = set.resolution;
     NpyArray faces = readNpy(dir / "faces.npy");

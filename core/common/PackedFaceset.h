@@ -22,10 +22,10 @@ struct PackedFaceset {
     int resolution = 0;
     std::string faceType;
     std::vector<std::string> names;
-    std::vector<uint8_t> faces;      ///< count * R * R * 3
-    std::vector<uint8_t> masks;      ///< count * R * R * 2
-    std::vector<float> landmarks;    ///< count * 68 * 2
-    std::vector<int64_t> ids;        ///< count
+    std::vector<uint8_t> faces;                       ///< count * R * R * 3
+    std::vector<uint8_t> masks;                       ///< count * R * R * 2
+    std::vector<float> landmarks;                     ///< count * 68 * 2
+    std::vector<int64_t> ids;                         ///< count
     nlohmann::json extra = nlohmann::json::object();  ///< anything else the writer wants to keep
 
     int64_t count() const { return int64_t(ids.size()); }

@@ -17,7 +17,8 @@ inline int defaultThreadCount() {
     return n == 0 ? 1 : int(n);
 }
 
-inline void parallelFor(int64_t count, int threads, const std::function<void(int64_t index, int worker)>& body) {
+inline void parallelFor(int64_t count, int threads,
+                        const std::function<void(int64_t index, int worker)>& body) {
     threads = std::max(1, std::min<int>(threads, int(std::max<int64_t>(count, 1))));
     std::atomic<int64_t> next{0};
     std::exception_ptr error;

@@ -24,25 +24,25 @@ struct ProgressEvent {
 };
 
 class ProgressSink {
-public:
+  public:
     virtual ~ProgressSink() = default;
     /// Called from the stage's thread(s); implementations must be thread-safe.
     virtual void report(const ProgressEvent& event) = 0;
 };
 
 class NullProgressSink : public ProgressSink {
-public:
+  public:
     void report(const ProgressEvent&) override {}
 };
 
 /// Cancelled is an outcome, never an error: stages check this once per frame or batch.
 class CancelToken {
-public:
+  public:
     void cancel() { cancelled_.store(true, std::memory_order_relaxed); }
     void reset() { cancelled_.store(false, std::memory_order_relaxed); }
     bool isCancelled() const { return cancelled_.load(std::memory_order_relaxed); }
 
-private:
+  private:
     std::atomic<bool> cancelled_{false};
 };
 

@@ -9,9 +9,12 @@ namespace doppel {
 
 int StageResult::exitCode() const {
     switch (status) {
-        case StageStatus::Succeeded: return 0;
-        case StageStatus::Failed: return 1;
-        case StageStatus::Cancelled: return 130;
+        case StageStatus::Succeeded:
+            return 0;
+        case StageStatus::Failed:
+            return 1;
+        case StageStatus::Cancelled:
+            return 130;
     }
     return 1;
 }
@@ -40,9 +43,12 @@ StageResult StageResult::cancelled(std::string message) {
 
 const char* stageStatusName(StageStatus status) {
     switch (status) {
-        case StageStatus::Succeeded: return "succeeded";
-        case StageStatus::Failed: return "failed";
-        case StageStatus::Cancelled: return "cancelled";
+        case StageStatus::Succeeded:
+            return "succeeded";
+        case StageStatus::Failed:
+            return "failed";
+        case StageStatus::Cancelled:
+            return "cancelled";
     }
     return "";
 }

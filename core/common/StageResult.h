@@ -12,8 +12,8 @@ enum class StageStatus { Succeeded, Failed, Cancelled };
 
 struct StageResult {
     StageStatus status = StageStatus::Succeeded;
-    std::string message;      ///< one line for the user
-    nlohmann::json summary;   ///< counts and figures (frames written, faces found, ...)
+    std::string message;     ///< one line for the user
+    nlohmann::json summary;  ///< counts and figures (frames written, faces found, ...)
     std::vector<std::string> warnings;
 
     bool ok() const { return status == StageStatus::Succeeded; }

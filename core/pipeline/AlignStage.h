@@ -12,7 +12,7 @@
 namespace doppel {
 
 class AlignStage {
-public:
+  public:
     /// face_type, size, min_face, keep (largest|all|track), smooth, threads, debug, ...
     static const OptionSchema& optionSchema();
     static StageResult run(const Workspace& workspace, Side side, const nlohmann::json& options,

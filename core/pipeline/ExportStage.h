@@ -11,11 +11,12 @@
 namespace doppel {
 
 class ExportStage {
-public:
-    /// codec (h264|h265|vp9|prores|ffv1), crf, preset, audio (copy|aac|none), out, mask_sequence, ...
+  public:
+    /// codec (h264|h265|vp9|prores|ffv1), crf, preset, audio (copy|aac|none), out, mask_sequence,
+    /// ...
     static const OptionSchema& optionSchema();
-    static StageResult run(const Workspace& workspace, const nlohmann::json& options, ProgressSink& progress,
-                           const CancelToken& cancel);
+    static StageResult run(const Workspace& workspace, const nlohmann::json& options,
+                           ProgressSink& progress, const CancelToken& cancel);
 };
 
 }  // namespace doppel

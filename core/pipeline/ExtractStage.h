@@ -12,7 +12,7 @@
 namespace doppel {
 
 class ExtractStage {
-public:
+  public:
     /// fps (0 = every frame), start/end seconds, format png|jpg, jpeg_quality, max_side, ...
     static const OptionSchema& optionSchema();
     /// `options` are resolved against optionSchema(). Records status and options in project.json.

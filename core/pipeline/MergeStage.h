@@ -17,11 +17,12 @@ struct FrameRange {
 };
 
 class MergeStage {
-public:
+  public:
     /// mask, erode, blur, color, blend, face_scale, sharpen, motion_blur, watermark, ...
     static const OptionSchema& optionSchema();
-    static StageResult run(const Workspace& workspace, const nlohmann::json& options, FaceSwapper& swapper,
-                           FrameRange range, ProgressSink& progress, const CancelToken& cancel);
+    static StageResult run(const Workspace& workspace, const nlohmann::json& options,
+                           FaceSwapper& swapper, FrameRange range, ProgressSink& progress,
+                           const CancelToken& cancel);
 };
 
 }  // namespace doppel
