@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh build
 scripts/check-layers.sh
+scripts/check-format.sh
 ctest --test-dir build --output-on-failure "$@"
