@@ -59,6 +59,11 @@ const OptionSchema& trainOptionSchema() {
             .inGroup("Training");
         s.addBool("color_jitter", false, "jitter brightness/contrast of the input")
             .inGroup("Augmentation");
+        s.addChoice("ct_mode", "none", {"none", "rct", "lct"},
+                    "colour transfer in training (DeepFaceLab's ct_mode): source faces take on "
+                    "the colours of random destination faces, so the swap learns the scene's "
+                    "lighting and skin tone; rct = Lab mean/std, lct = RGB covariance")
+            .inGroup("Augmentation");
 
         s.addInt("preview_every", 100, 1, 1000000,
                  "iterations between preview grids (PNG in previews/)")
@@ -112,6 +117,7 @@ TrainOptions TrainOptions::fromJson(const nlohmann::json& options) {
     o.maskedTraining = v["masked_training"].get<bool>();
     o.eyesMouthPriority = v["eyes_mouth_priority"].get<bool>();
     o.colorJitter = v["color_jitter"].get<bool>();
+    o.ctMode = v["ct_mode"].get<std::string>();
     o.previewEvery = v["preview_every"].get<int>();
     o.autosaveMinutes = v["autosave_minutes"].get<double>();
     o.backups = v["backups"].get<int>();
@@ -142,6 +148,7 @@ nlohmann::json TrainOptions::toJson() const {
             {"masked_training", maskedTraining},
             {"eyes_mouth_priority", eyesMouthPriority},
             {"color_jitter", colorJitter},
+            {"ct_mode", ctMode},
             {"preview_every", previewEvery},
             {"autosave_minutes", autosaveMinutes},
             {"backups", backups},

@@ -35,6 +35,7 @@ struct TrainOptions {
     bool maskedTraining = true;
     bool eyesMouthPriority = false;
     bool colorJitter = false;
+    std::string ctMode = "none";  ///< none | rct | lct (TrainingColorTransfer.h)
     // Saving and previews.
     int previewEvery = 100;       ///< iterations between previews
     double autosaveMinutes = 25;  ///< minutes between checkpoints

@@ -17,6 +17,7 @@
 #include "models/PreviewGrid.h"
 #include "models/SaehdLoss.h"
 #include "models/TensorImages.h"
+#include "models/TrainingColorTransfer.h"
 #include "models/WarpAugment.h"
 #include "models/WinogradConv.h"
 
@@ -194,6 +195,8 @@ TrainingSession::StepResult TrainingSession::step() {
     augDst.randomFlip = options_.randomFlipDst;
     AugmentedBatch a = augmentBatch(src_.faces, src_.masks, srcIdx, res, augSrc, *generator_);
     AugmentedBatch b = augmentBatch(dst_.faces, dst_.masks, dstIdx, res, augDst, *generator_);
+    // dstIdx is random, so each source face takes the colours of a random destination face.
+    transferBatchColors(a, b, options_.ctMode);
     if (hooks_.poisonBatch && hooks_.poisonBatch(iteration_)) a.input = a.input * std::nan("");
 
     if (!trainStep_) {

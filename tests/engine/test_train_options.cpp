@@ -22,13 +22,14 @@ TEST(TrainOptions, DefaultsFollowTheSpec) {
     EXPECT_EQ(d["random_flip_src"], false);
     EXPECT_EQ(d["random_flip_dst"], true);
     EXPECT_EQ(d["precision"], "fp32");
+    EXPECT_EQ(d["ct_mode"], "none");
     const OptionSpec* archi = trainOptionSchema().find("archi");
     ASSERT_NE(archi, nullptr);
     EXPECT_EQ(archi->choices.size(), 8u);
-    for (const char* key :
-         {"ae_dims", "e_dims", "d_dims", "d_mask_dims", "batch", "clip_grad", "lr_dropout",
-          "random_warp", "masked_training", "eyes_mouth_priority", "color_jitter", "preview_every",
-          "autosave_minutes", "backups", "seed", "threads", "channels_last", "winograd"})
+    for (const char* key : {"ae_dims", "e_dims", "d_dims", "d_mask_dims", "batch", "clip_grad",
+                            "lr_dropout", "random_warp", "masked_training", "eyes_mouth_priority",
+                            "color_jitter", "ct_mode", "preview_every", "autosave_minutes",
+                            "backups", "seed", "threads", "channels_last", "winograd"})
         EXPECT_NE(trainOptionSchema().find(key), nullptr) << key;
 }
 
@@ -54,6 +55,8 @@ TEST(TrainOptions, RejectsBadValuesNamingTheKey) {
     }
     EXPECT_THROW(TrainOptions::fromJson({{"batch", 0}}), Error);
     EXPECT_THROW(TrainOptions::fromJson({{"precision", "int8"}}), Error);
+    EXPECT_THROW(TrainOptions::fromJson({{"ct_mode", "sot"}}), Error);
+    EXPECT_EQ(TrainOptions::fromJson({{"ct_mode", "rct"}}).ctMode, "rct");
     EXPECT_THROW(TrainOptions::fromJson({{"no_such_option", 1}}), Error);
     nlohmann::json values = nlohmann::json::object();
     EXPECT_THROW(trainOptionSchema().applyAssignment(values, "lr=fast"), Error);
@@ -67,7 +70,7 @@ TEST(TrainOptions, ModelShapeIsFixedOnResumeTrainingKnobsAreNot) {
          {"archi", "resolution", "ae_dims", "e_dims", "d_dims", "d_mask_dims", "optimizer"})
         EXPECT_FALSE(s.find(key)->changeableOnResume) << key;
     for (const char* key :
-         {"batch", "lr", "random_warp", "masked_training", "clip_grad", "preview_every"})
+         {"batch", "lr", "random_warp", "masked_training", "clip_grad", "ct_mode", "preview_every"})
         EXPECT_TRUE(s.find(key)->changeableOnResume) << key;
     nlohmann::json saved = s.defaults();
     nlohmann::json changed = saved;

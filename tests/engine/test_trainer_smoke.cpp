@@ -153,6 +153,7 @@ TEST_F(Fixture, ResumeContinuesAndChecksOptions) {
     nlohmann::json changed = smallOptions();
     changed["batch"] = 4;  // may change on resume
     changed["random_warp"] = false;
+    changed["ct_mode"] = "rct";  // the 20 resumed iterations train with colour transfer
     StageResult result =
         trainer.train(request("main", 220, changed), progress, cancel, nullptr, nullptr);
     ASSERT_TRUE(result.ok()) << result.message;
@@ -162,6 +163,9 @@ TEST_F(Fixture, ResumeContinuesAndChecksOptions) {
     CheckpointState state = Checkpoint::load(root_ / "model" / "main", model, nullptr, torch::kCPU);
     EXPECT_EQ(state.lossHistory.size(), 220u);
     EXPECT_EQ(state.options["batch"], 4);
+    EXPECT_EQ(state.options["ct_mode"], "rct");
+    for (size_t i = 200; i < state.lossHistory.size(); ++i)
+        EXPECT_TRUE(std::isfinite(state.lossHistory[i].srcLoss)) << i;
 
     nlohmann::json fixedChange = smallOptions();
     fixedChange["resolution"] = 128;
