@@ -59,6 +59,10 @@ const OptionSchema& trainOptionSchema() {
             .inGroup("Training");
         s.addBool("color_jitter", false, "jitter brightness/contrast of the input")
             .inGroup("Augmentation");
+        s.addBool("uniform_yaw", false,
+                  "draw faces evenly across head-turn angles (DeepFaceLab's uniform_yaw): side "
+                  "views, rare in most videos, come up as often as frontal ones")
+            .inGroup("Augmentation");
         s.addChoice("ct_mode", "none", {"none", "rct", "lct"},
                     "colour transfer in training (DeepFaceLab's ct_mode): source faces take on "
                     "the colours of random destination faces, so the swap learns the scene's "
@@ -118,6 +122,7 @@ TrainOptions TrainOptions::fromJson(const nlohmann::json& options) {
     o.eyesMouthPriority = v["eyes_mouth_priority"].get<bool>();
     o.colorJitter = v["color_jitter"].get<bool>();
     o.ctMode = v["ct_mode"].get<std::string>();
+    o.uniformYaw = v["uniform_yaw"].get<bool>();
     o.previewEvery = v["preview_every"].get<int>();
     o.autosaveMinutes = v["autosave_minutes"].get<double>();
     o.backups = v["backups"].get<int>();
@@ -149,6 +154,7 @@ nlohmann::json TrainOptions::toJson() const {
             {"eyes_mouth_priority", eyesMouthPriority},
             {"color_jitter", colorJitter},
             {"ct_mode", ctMode},
+            {"uniform_yaw", uniformYaw},
             {"preview_every", previewEvery},
             {"autosave_minutes", autosaveMinutes},
             {"backups", backups},

@@ -35,6 +35,7 @@ struct TrainOptions {
     bool maskedTraining = true;
     bool eyesMouthPriority = false;
     bool colorJitter = false;
+    bool uniformYaw = false;      ///< draw faces evenly across yaw (UniformYaw.h)
     std::string ctMode = "none";  ///< none | rct | lct (TrainingColorTransfer.h)
     // Saving and previews.
     int previewEvery = 100;       ///< iterations between previews

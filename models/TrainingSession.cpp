@@ -18,6 +18,7 @@
 #include "models/SaehdLoss.h"
 #include "models/TensorImages.h"
 #include "models/TrainingColorTransfer.h"
+#include "models/UniformYaw.h"
 #include "models/WarpAugment.h"
 #include "models/WinogradConv.h"
 
@@ -84,6 +85,9 @@ TrainingSession::DeviceFaceset TrainingSession::loadFaceset(const fs::path& dir,
         torch::from_blob(set.faces.data(), {n, r, r, 3}, torch::kUInt8).to(device_, false, true);
     d.masks =
         torch::from_blob(set.masks.data(), {n, r, r, 2}, torch::kUInt8).to(device_, false, true);
+    const std::vector<float> yaw = yawFromLandmarks(set.landmarks, n);
+    d.yawWeights = uniformYawWeights(yaw).to(device_);
+    d.occupiedYawBins = occupiedYawBins(yaw);
     return d;
 }
 
@@ -184,10 +188,13 @@ void TrainingSession::save(const char* why) {
 TrainingSession::StepResult TrainingSession::step() {
     const int res = options_.resolution;
     auto indexOptions = torch::TensorOptions().dtype(torch::kInt64).device(device_);
-    torch::Tensor srcIdx =
-        torch::randint(0, src_.count, {options_.batch}, *generator_, indexOptions);
-    torch::Tensor dstIdx =
-        torch::randint(0, dst_.count, {options_.batch}, *generator_, indexOptions);
+    auto drawIndices = [&](const DeviceFaceset& set) {
+        if (options_.uniformYaw)
+            return torch::multinomial(set.yawWeights, options_.batch, true, *generator_);
+        return torch::randint(0, set.count, {options_.batch}, *generator_, indexOptions);
+    };
+    torch::Tensor srcIdx = drawIndices(src_);
+    torch::Tensor dstIdx = drawIndices(dst_);
     AugmentOptions augSrc, augDst;
     augSrc.randomWarp = augDst.randomWarp = options_.randomWarp;
     augSrc.colorJitter = augDst.colorJitter = options_.colorJitter;
@@ -331,6 +338,10 @@ StageResult TrainingSession::run() {
     logInfo("training on " + deviceLine_);
     src_ = loadFaceset(request_.srcFaceset, "src");
     dst_ = loadFaceset(request_.dstFaceset, "dst");
+    if (options_.uniformYaw)
+        logInfo("uniform_yaw: src faces fill " + std::to_string(src_.occupiedYawBins) +
+                " and dst faces " + std::to_string(dst_.occupiedYawBins) +
+                " of 32 yaw bins; each filled bin is drawn equally often");
     if (src_.faceType != dst_.faceType)
         logWarning("src faces are '" + src_.faceType + "' but dst faces are '" + dst_.faceType +
                    "'");

@@ -153,7 +153,8 @@ TEST_F(Fixture, ResumeContinuesAndChecksOptions) {
     nlohmann::json changed = smallOptions();
     changed["batch"] = 4;  // may change on resume
     changed["random_warp"] = false;
-    changed["ct_mode"] = "rct";  // the 20 resumed iterations train with colour transfer
+    changed["ct_mode"] = "rct";     // the 20 resumed iterations train with colour transfer
+    changed["uniform_yaw"] = true;  // ...and draw faces through the yaw weights
     StageResult result =
         trainer.train(request("main", 220, changed), progress, cancel, nullptr, nullptr);
     ASSERT_TRUE(result.ok()) << result.message;
@@ -164,6 +165,7 @@ TEST_F(Fixture, ResumeContinuesAndChecksOptions) {
     EXPECT_EQ(state.lossHistory.size(), 220u);
     EXPECT_EQ(state.options["batch"], 4);
     EXPECT_EQ(state.options["ct_mode"], "rct");
+    EXPECT_EQ(state.options["uniform_yaw"], true);
     for (size_t i = 200; i < state.lossHistory.size(); ++i)
         EXPECT_TRUE(std::isfinite(state.lossHistory[i].srcLoss)) << i;
 
