@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 
 #include "common/AtomicFile.h"
 #include "common/Error.h"
@@ -76,6 +78,65 @@ CheckpointState parseState(const fs::path& dir) {
     return s;
 }
 
+// Writes a torch archive through a file handle of ours: torch's own file writer throws from a
+// destructor when the disk fills (std::terminate, nothing saved, no message). Here the first
+// failed write is remembered, the rest of the archive is dropped, and the failure is reported as
+// an Error naming the file and the reason.
+void saveArchive(torch::serialize::OutputArchive& archive, const fs::path& path) {
+    std::FILE* file = std::fopen(path.c_str(), "wb");
+    if (!file)
+        throw Error(ErrorCode::Io, "cannot create " + path.string() + ": " + std::strerror(errno));
+    int failure = 0;
+    archive.save_to([&](const void* data, size_t size) -> size_t {
+        if (failure == 0 && std::fwrite(data, 1, size, file) != size)
+            failure = errno != 0 ? errno : EIO;
+        return size;
+    });
+    if (failure == 0 && std::fflush(file) != 0) failure = errno;
+    if (failure == 0 && ::fsync(::fileno(file)) != 0) failure = errno;
+    if (std::fclose(file) != 0 && failure == 0) failure = errno;
+    if (failure != 0)
+        throw Error(ErrorCode::Io, "cannot write " + path.string() + ": " + std::strerror(failure));
+}
+
+// Everything of one checkpoint into `dir` (the .tmp folder); returns its saved_at time.
+std::string writeFiles(const fs::path& dir, SaehdModel& model,
+                       const torch::optim::Optimizer* optimizer, const CheckpointState& state) {
+    {
+        torch::serialize::OutputArchive archive;
+        model->save(archive);
+        saveArchive(archive, dir / "model.pt");
+    }
+    if (optimizer) {
+        torch::serialize::OutputArchive archive;
+        optimizer->save(archive);
+        saveArchive(archive, dir / "optimizer.pt");
+    }
+    std::vector<float> losses;
+    std::vector<int64_t> iterations;
+    losses.reserve(state.lossHistory.size() * 2);
+    iterations.reserve(state.lossHistory.size());
+    for (const auto& p : state.lossHistory) {
+        losses.push_back(p.srcLoss);
+        losses.push_back(p.dstLoss);
+        iterations.push_back(p.iteration);
+    }
+    const int64_t n = int64_t(iterations.size());
+    writeNpy(dir / "losses.npy", NpyArray::fromF32({n, 2}, losses));
+    writeNpy(dir / "loss_iterations.npy", NpyArray::fromI64({n}, iterations));
+    nlohmann::json j = {{"version", 1},
+                        {"options", state.options},
+                        {"iteration", state.iteration},
+                        {"learning_rate", state.learningRate},
+                        {"face_type", state.faceType},
+                        {"parameters", model->parameterCount()},
+                        {"saved_at", utcTimestamp()},
+                        {"extra", state.extra}};
+    writeJsonAtomic(dir / kStateFile, j, false);
+    fsyncPath(dir, true);
+    return j["saved_at"].get<std::string>();
+}
+
 }  // namespace
 
 bool Checkpoint::exists(const fs::path& modelDir) {
@@ -118,40 +179,13 @@ fs::path Checkpoint::save(const fs::path& modelDir, SaehdModel& model,
     removeTree(tmpDir);
     fs::create_directories(tmpDir);
 
-    {
-        torch::serialize::OutputArchive archive;
-        model->save(archive);
-        archive.save_to((tmpDir / "model.pt").string());
-        fsyncPath(tmpDir / "model.pt", false);
+    std::string savedAt;
+    try {
+        savedAt = writeFiles(tmpDir, model, optimizer, state);
+    } catch (...) {
+        removeTree(tmpDir);  // a full disk gets its space back; the previous checkpoint stays
+        throw;
     }
-    if (optimizer) {
-        torch::serialize::OutputArchive archive;
-        optimizer->save(archive);
-        archive.save_to((tmpDir / "optimizer.pt").string());
-        fsyncPath(tmpDir / "optimizer.pt", false);
-    }
-    std::vector<float> losses;
-    std::vector<int64_t> iterations;
-    losses.reserve(state.lossHistory.size() * 2);
-    iterations.reserve(state.lossHistory.size());
-    for (const auto& p : state.lossHistory) {
-        losses.push_back(p.srcLoss);
-        losses.push_back(p.dstLoss);
-        iterations.push_back(p.iteration);
-    }
-    const int64_t n = int64_t(iterations.size());
-    writeNpy(tmpDir / "losses.npy", NpyArray::fromF32({n, 2}, losses));
-    writeNpy(tmpDir / "loss_iterations.npy", NpyArray::fromI64({n}, iterations));
-    nlohmann::json j = {{"version", 1},
-                        {"options", state.options},
-                        {"iteration", state.iteration},
-                        {"learning_rate", state.learningRate},
-                        {"face_type", state.faceType},
-                        {"parameters", model->parameterCount()},
-                        {"saved_at", utcTimestamp()},
-                        {"extra", state.extra}};
-    writeJsonAtomic(tmpDir / kStateFile, j, false);
-    fsyncPath(tmpDir, true);
 
     // Commit: the folder appears complete under its final name, then latest.json points to it.
     if (::rename(tmpDir.c_str(), finalDir.c_str()) != 0)
@@ -161,7 +195,7 @@ fs::path Checkpoint::save(const fs::path& modelDir, SaehdModel& model,
                                              {"iteration", state.iteration},
                                              {"options", state.options},
                                              {"face_type", state.faceType},
-                                             {"saved_at", j["saved_at"]}});
+                                             {"saved_at", savedAt}});
 
     // Rotate: keep the newest `backups` older checkpoints; drop leftovers of interrupted saves.
     auto dirs = completeCheckpoints(modelDir);

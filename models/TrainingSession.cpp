@@ -178,8 +178,21 @@ CheckpointState TrainingSession::checkpointState() const {
 }
 
 void TrainingSession::save(const char* why) {
-    fs::path dir = Checkpoint::save(request_.modelDir, model_, optimizer_.get(), checkpointState(),
-                                    options_.backups);
+    fs::path dir;
+    try {
+        dir = Checkpoint::save(request_.modelDir, model_, optimizer_.get(), checkpointState(),
+                               options_.backups);
+    } catch (const Error& e) {
+        // Say what survives: the user's question after a failed save is whether the model is gone.
+        std::string kept = "no earlier checkpoint exists";
+        if (Checkpoint::exists(request_.modelDir))
+            kept = "the checkpoint of iteration " +
+                   std::to_string(Checkpoint::readState(request_.modelDir).iteration) +
+                   " is intact";
+        throw Error(e.code(), "checkpoint at iteration " + std::to_string(iteration_) +
+                                  " not saved (" + e.what() + "); " + kept +
+                                  ": free some space and train again to resume from it");
+    }
     lastSave_ = std::chrono::steady_clock::now();
     logInfo(std::string("checkpoint (") + why + ") at iteration " + std::to_string(iteration_) +
             ": " + dir.string());

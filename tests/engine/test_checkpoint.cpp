@@ -1,7 +1,10 @@
-// Checkpoints: bit-exact round trip of model and optimiser, rotation, and survival of a save
-// that was killed half way.
+// Checkpoints: bit-exact round trip of model and optimiser, rotation, survival of a save that
+// was killed half way, and of one that could not write (a full disk).
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
+#include <csignal>
 #include <fstream>
 
 #include "common/Error.h"
@@ -133,6 +136,49 @@ TEST(Checkpoint, AKilledSaveLeavesThePreviousOneLoadable) {
     EXPECT_EQ(Checkpoint::load(dir, loaded, nullptr, torch::kCPU).iteration, 5);
     std::ofstream(dir / "latest.json") << "{ truncated";
     EXPECT_EQ(Checkpoint::readState(dir).iteration, 5);
+}
+
+// A full disk, simulated with a per-process file size limit (RLIMIT_FSIZE: writes past it fail
+// with EFBIG, as they fail with ENOSPC on a full disk; no root or mount needed). LibTorch's own
+// file writer aborted the process here (an exception from a destructor); now the save throws an
+// Io error naming the file, leaves no partial folder, and the previous checkpoint stays current.
+TEST(Checkpoint, AFailedWriteIsAnErrorAndKeepsThePreviousOne) {
+    const fs::path dir = test::scratchDir("checkpoint_disk_full");
+    SaehdModel model(smallConfig());
+    Checkpoint::save(dir, model, nullptr, stateAt(5), 2);
+    SaehdModel changed(smallConfig());  // other random weights
+
+    struct FileSizeLimit {
+        rlimit previous{};
+        void (*previousHandler)(int) = nullptr;
+        explicit FileSizeLimit(rlim_t bytes) {
+            previousHandler = std::signal(SIGXFSZ, SIG_IGN);  // report EFBIG, do not kill
+            getrlimit(RLIMIT_FSIZE, &previous);
+            rlimit limit = previous;
+            limit.rlim_cur = bytes;
+            setrlimit(RLIMIT_FSIZE, &limit);
+        }
+        ~FileSizeLimit() {
+            setrlimit(RLIMIT_FSIZE, &previous);
+            std::signal(SIGXFSZ, previousHandler);
+        }
+    };
+    try {
+        FileSizeLimit limit(256 * 1024);  // the model file is several MB
+        Checkpoint::save(dir, changed, nullptr, stateAt(9), 2);
+        FAIL() << "a save that could not write its model reported success";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), ErrorCode::Io);
+        EXPECT_NE(std::string(e.what()).find("model.pt"), std::string::npos) << e.what();
+    }
+    for (const auto& entry : fs::directory_iterator(dir / "checkpoints"))
+        EXPECT_NE(entry.path().extension(), ".tmp") << "partial folder left: " << entry.path();
+    SaehdModel loaded(smallConfig());
+    EXPECT_EQ(Checkpoint::load(dir, loaded, nullptr, torch::kCPU).iteration, 5);
+    EXPECT_TRUE(sameParameters(model, loaded));
+    // And with the space back, saving works again.
+    EXPECT_NO_THROW(Checkpoint::save(dir, changed, nullptr, stateAt(9), 2));
+    EXPECT_EQ(Checkpoint::readState(dir).iteration, 9);
 }
 
 TEST(Checkpoint, MissingModelIsNotFoundNamingTheFolder) {
