@@ -23,6 +23,8 @@ namespace {
 
 constexpr const char* kLatestFile = "latest.json";
 constexpr const char* kStateFile = "state.json";
+constexpr const char* kDiscriminatorFile = "discriminator.pt";
+constexpr const char* kDiscriminatorOptimizerFile = "discriminator_optimizer.pt";
 
 fs::path checkpointsDir(const fs::path& modelDir) {
     return modelDir / "checkpoints";
@@ -101,7 +103,8 @@ void saveArchive(torch::serialize::OutputArchive& archive, const fs::path& path)
 
 // Everything of one checkpoint into `dir` (the .tmp folder); returns its saved_at time.
 std::string writeFiles(const fs::path& dir, SaehdModel& model,
-                       const torch::optim::Optimizer* optimizer, const CheckpointState& state) {
+                       const torch::optim::Optimizer* optimizer, const CheckpointState& state,
+                       const DiscriminatorParts& discriminator) {
     {
         torch::serialize::OutputArchive archive;
         model->save(archive);
@@ -111,6 +114,16 @@ std::string writeFiles(const fs::path& dir, SaehdModel& model,
         torch::serialize::OutputArchive archive;
         optimizer->save(archive);
         saveArchive(archive, dir / "optimizer.pt");
+    }
+    if (discriminator.module) {
+        torch::serialize::OutputArchive archive;
+        discriminator.module->save(archive);
+        saveArchive(archive, dir / kDiscriminatorFile);
+    }
+    if (discriminator.optimizer) {
+        torch::serialize::OutputArchive archive;
+        discriminator.optimizer->save(archive);
+        saveArchive(archive, dir / kDiscriminatorOptimizerFile);
     }
     std::vector<float> losses;
     std::vector<int64_t> iterations;
@@ -170,7 +183,7 @@ CheckpointState Checkpoint::readState(const fs::path& modelDir) {
 
 fs::path Checkpoint::save(const fs::path& modelDir, SaehdModel& model,
                           const torch::optim::Optimizer* optimizer, const CheckpointState& state,
-                          int backups) {
+                          int backups, const DiscriminatorParts& discriminator) {
     const std::string name = checkpointName(state.iteration);
     const fs::path finalDir = checkpointsDir(modelDir) / name;
     fs::path tmpDir = finalDir;
@@ -181,7 +194,7 @@ fs::path Checkpoint::save(const fs::path& modelDir, SaehdModel& model,
 
     std::string savedAt;
     try {
-        savedAt = writeFiles(tmpDir, model, optimizer, state);
+        savedAt = writeFiles(tmpDir, model, optimizer, state, discriminator);
     } catch (...) {
         removeTree(tmpDir);  // a full disk gets its space back; the previous checkpoint stays
         throw;
@@ -210,7 +223,8 @@ fs::path Checkpoint::save(const fs::path& modelDir, SaehdModel& model,
 }
 
 CheckpointState Checkpoint::load(const fs::path& modelDir, SaehdModel& model,
-                                 torch::optim::Optimizer* optimizer, const torch::Device& device) {
+                                 torch::optim::Optimizer* optimizer, const torch::Device& device,
+                                 const DiscriminatorParts& discriminator) {
     const fs::path dir = currentDir(modelDir);
     CheckpointState state = parseState(dir);
     try {
@@ -221,6 +235,17 @@ CheckpointState Checkpoint::load(const fs::path& modelDir, SaehdModel& model,
             torch::serialize::InputArchive optimizerArchive;
             optimizerArchive.load_from((dir / "optimizer.pt").string(), device);
             optimizer->load(optimizerArchive);
+        }
+        if (discriminator.module && fs::exists(dir / kDiscriminatorFile)) {
+            torch::serialize::InputArchive archive;
+            archive.load_from((dir / kDiscriminatorFile).string(), device);
+            discriminator.module->load(archive);
+            state.discriminatorLoaded = true;
+            if (discriminator.optimizer && fs::exists(dir / kDiscriminatorOptimizerFile)) {
+                torch::serialize::InputArchive optimizerArchive;
+                optimizerArchive.load_from((dir / kDiscriminatorOptimizerFile).string(), device);
+                discriminator.optimizer->load(optimizerArchive);
+            }
         }
     } catch (const c10::Error& e) {
         std::string what = e.what_without_backtrace();

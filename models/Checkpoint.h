@@ -2,7 +2,8 @@
 // Checkpoints of a model folder (internal to models/, torch):
 //   model/<name>/latest.json                    the commit point: which checkpoint is current
 //   model/<name>/checkpoints/<iter>-<stamp>/    model.pt, optimizer.pt, losses.npy,
-//                                               loss_iterations.npy, state.json (written last)
+//                                               loss_iterations.npy, [discriminator.pt,
+//                                               discriminator_optimizer.pt], state.json (last)
 // A save writes a new "<...>.tmp" folder, fsyncs it, renames it into place and only then
 // rewrites latest.json atomically, so a process killed at any point leaves the previous
 // checkpoint loadable. The newest `backups` older checkpoints are kept (rotating).
@@ -26,6 +27,14 @@ struct CheckpointState {
     std::string faceType;                ///< of the facesets it was trained on
     std::vector<LossPoint> lossHistory;  ///< every iteration of the run
     nlohmann::json extra = nlohmann::json::object();  ///< preview faces, rollback count, ...
+    bool discriminatorLoaded = false;  ///< load(): the GAN's discriminator came from the file
+};
+
+/// The GAN's discriminator and its optimiser (gan_power > 0), kept beside the model as
+/// discriminator.pt and discriminator_optimizer.pt. Empty when training has no GAN.
+struct DiscriminatorParts {
+    torch::nn::Module* module = nullptr;
+    torch::optim::Optimizer* optimizer = nullptr;
 };
 
 class Checkpoint {
@@ -41,10 +50,13 @@ class Checkpoint {
     /// Saves atomically and prunes to `backups` older checkpoints. `optimizer` may be null.
     static std::filesystem::path save(const std::filesystem::path& modelDir, SaehdModel& model,
                                       const torch::optim::Optimizer* optimizer,
-                                      const CheckpointState& state, int backups);
-    /// Loads the current checkpoint into `model` (and `optimizer` when given) on `device`.
+                                      const CheckpointState& state, int backups,
+                                      const DiscriminatorParts& discriminator = {});
+    /// Loads the current checkpoint into `model` (and `optimizer` when given) on `device`; the
+    /// discriminator's parts too when given and saved (else they keep their fresh weights).
     static CheckpointState load(const std::filesystem::path& modelDir, SaehdModel& model,
-                                torch::optim::Optimizer* optimizer, const torch::Device& device);
+                                torch::optim::Optimizer* optimizer, const torch::Device& device,
+                                const DiscriminatorParts& discriminator = {});
 };
 
 }  // namespace doppel::models

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "models/PatchDiscriminatorLayout.h"
+
 namespace doppel::models {
 namespace {
 
@@ -98,6 +100,19 @@ MemoryEstimate MemoryEstimate::compute(const TrainOptions& o, int64_t parameters
         perSample = network * kCudaBytesPerNetworkElement * half + loss * kCudaBytesPerLossElement;
     }
     m.activationBytes = int64_t(perSample * 2.0 * o.batch);
+    if (o.ganPower > 0) {
+        // The GAN: the discriminator's weights with their optimiser, and, alive through the
+        // model's backward, its maps for the source batch plus the masked real and fake faces
+        // it judges (fp32 on both devices: it runs outside autocast).
+        using Layout = PatchDiscriminatorLayout;
+        m.parameterBytes += int64_t(double(Layout::parameters(o.resolution)) * 4.0 * (2 + moments) *
+                                    kParameterSlack);
+        const double elements =
+            Layout::mapElementsPerSample(o.resolution) + 2.0 * 3 * sq(double(o.resolution));
+        m.activationBytes +=
+            int64_t(elements * (cuda ? kCudaBytesPerLossElement / 2 : kCpuBytesPerElement) *
+                    double(o.batch));
+    }
     m.facesetBytes = (srcFaces + dstFaces) * int64_t(facesetResolution) * facesetResolution * 5;
     m.runtimeBytes = int64_t(cuda ? kCudaRuntimeBytes : kCpuRuntimeBytes);
     if (!cuda && winogradKernels && o.winograd) {

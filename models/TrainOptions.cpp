@@ -57,6 +57,11 @@ const OptionSchema& trainOptionSchema() {
             .inGroup("Training");
         s.addBool("eyes_mouth_priority", false, "weight eyes and mouth heavily in the loss")
             .inGroup("Training");
+        s.addFloat("gan_power", 0.0, 0.0, 5.0,
+                   "GAN: a patch discriminator judges the source reconstructions, and this "
+                   "weight of its verdict joins the source loss, for sharper skin and detail; "
+                   "0 = off. DeepFaceLab users switch it on (0.1) once the swap looks right")
+            .inGroup("Training");
         s.addBool("color_jitter", false, "jitter brightness/contrast of the input")
             .inGroup("Augmentation");
         s.addBool("uniform_yaw", false,
@@ -120,6 +125,7 @@ TrainOptions TrainOptions::fromJson(const nlohmann::json& options) {
     o.randomFlipDst = v["random_flip_dst"].get<bool>();
     o.maskedTraining = v["masked_training"].get<bool>();
     o.eyesMouthPriority = v["eyes_mouth_priority"].get<bool>();
+    o.ganPower = v["gan_power"].get<double>();
     o.colorJitter = v["color_jitter"].get<bool>();
     o.ctMode = v["ct_mode"].get<std::string>();
     o.uniformYaw = v["uniform_yaw"].get<bool>();
@@ -152,6 +158,7 @@ nlohmann::json TrainOptions::toJson() const {
             {"random_flip_dst", randomFlipDst},
             {"masked_training", maskedTraining},
             {"eyes_mouth_priority", eyesMouthPriority},
+            {"gan_power", ganPower},
             {"color_jitter", colorJitter},
             {"ct_mode", ctMode},
             {"uniform_yaw", uniformYaw},

@@ -34,6 +34,7 @@ struct TrainOptions {
     bool randomFlipDst = true;
     bool maskedTraining = true;
     bool eyesMouthPriority = false;
+    double ganPower = 0;  ///< weight of the patch discriminator's term; 0 = no GAN
     bool colorJitter = false;
     bool uniformYaw = false;      ///< draw faces evenly across yaw (UniformYaw.h)
     std::string ctMode = "none";  ///< none | rct | lct (TrainingColorTransfer.h)

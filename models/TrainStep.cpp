@@ -44,14 +44,36 @@ void backwardScaled(const torch::Tensor& total, double lossScale) {
     (lossScale != 1.0 ? total * lossScale : total).backward();
 }
 
-// One decoder, its loss and, when finite, its backward, with `threads` intra-op threads.
+// The source side's GAN term (a discriminator is set): the discriminator judges the
+// reconstruction as the loss sees it (inside the soft mask with masked training); the term is
+// added to `terms`, and what the discriminator's own step needs is kept in `out`.
+void addAdversarialTerm(LossTerms& terms, const torch::Tensor& reconstruction,
+                        const AugmentedBatch& batch, const StepSettings& s, StepLosses& out) {
+    torch::Tensor real = batch.target, fake = reconstruction;
+    if (s.loss.maskedTraining) {
+        const torch::Tensor weight = softTrainingMask(batch.mask, s.loss.resolution);
+        real = real * weight;
+        fake = fake * weight;
+    }
+    PatchDiscriminator discriminator = s.discriminator;
+    const torch::Tensor adversarial = generatorAdversarialLoss(discriminator, fake);
+    terms.total = terms.total + s.ganPower * adversarial.sum();
+    terms.perSample = terms.perSample + s.ganPower * adversarial.detach();
+    out.adversarial = adversarial.detach().mean();
+    out.ganReal = real.detach();
+    out.ganFake = fake.detach();
+}
+
+// One decoder, its loss (with the GAN term on the source side when there is one) and, when
+// finite, its backward, with `threads` intra-op threads.
 LossTerms decoderBranch(SaehdModel& model, bool srcSide, const torch::Tensor& code,
-                        const AugmentedBatch& batch, const LossOptions& loss, double lossScale,
-                        int threads) {
+                        const AugmentedBatch& batch, const StepSettings& s, double lossScale,
+                        int threads, StepLosses& out) {
     ThisThreadThreads scope(threads);
-    Decoded out = srcSide ? model->decodeSrc(code) : model->decodeDst(code);
+    Decoded decoded = srcSide ? model->decodeSrc(code) : model->decodeDst(code);
     LossTerms terms =
-        saehdLoss(batch.target, out.image, batch.mask, out.mask, batch.eyesMouth, loss);
+        saehdLoss(batch.target, decoded.image, batch.mask, decoded.mask, batch.eyesMouth, s.loss);
+    if (srcSide && s.discriminator) addAdversarialTerm(terms, decoded.image, batch, s, out);
     if (isFinite(terms.total)) backwardScaled(terms.total, lossScale);
     return terms;
 }
@@ -131,11 +153,11 @@ StepLosses TrainStep::sideBySide(SaehdModel& model, const AugmentedBatch& src,
     std::future<void> dstDone = helper_->post([&, callerState] {
         at::ThreadLocalStateGuard guard(callerState);
         at::get_num_threads();  // lets ATen initialise this thread before the count is changed
-        out.dst = decoderBranch(model, false, codeDst, dst, settings_.loss, lossScale, threads / 2);
+        out.dst = decoderBranch(model, false, codeDst, dst, settings_, lossScale, threads / 2, out);
     });
     try {
-        out.src = decoderBranch(model, true, codeSrc, src, settings_.loss, lossScale,
-                                threads - threads / 2);
+        out.src = decoderBranch(model, true, codeSrc, src, settings_, lossScale,
+                                threads - threads / 2, out);
     } catch (...) {
         dstDone.wait();  // the helper uses this frame's tensors
         throw;
@@ -163,8 +185,10 @@ StepLosses TrainStep::run(SaehdModel& model, const AugmentedBatch& src, const Au
     }
     auto f32 = [](const torch::Tensor& t) { return t.to(torch::kFloat32); };
     StepLosses out;
-    out.src = saehdLoss(src.target, f32(recon.first.image), src.mask, f32(recon.first.mask),
-                        src.eyesMouth, s.loss);
+    const torch::Tensor srcImage = f32(recon.first.image);
+    out.src =
+        saehdLoss(src.target, srcImage, src.mask, f32(recon.first.mask), src.eyesMouth, s.loss);
+    if (s.discriminator) addAdversarialTerm(out.src, srcImage, src, s, out);
     out.dst = saehdLoss(dst.target, f32(recon.second.image), dst.mask, f32(recon.second.mask),
                         dst.eyesMouth, s.loss);
     torch::Tensor total = out.src.total + out.dst.total;

@@ -14,6 +14,7 @@
 
 #include <memory>
 
+#include "models/PatchDiscriminator.h"
 #include "models/SaehdLoss.h"
 #include "models/SaehdModel.h"
 #include "models/WarpAugment.h"
@@ -27,10 +28,18 @@ struct StepSettings {
     bool channelsLast = false;  ///< NHWC inputs (with SaehdModel::useChannelsLast)
     /// Run DF's two decoders on separate threads when decodersSideBySideApplies() (CPU).
     bool decodersSideBySide = true;
+    /// The GAN (gan_power > 0): the source reconstruction also answers to this discriminator,
+    /// with weight `ganPower`, in its loss. Null: no GAN.
+    PatchDiscriminator discriminator{nullptr};
+    double ganPower = 0;
 };
 
 struct StepLosses {
+    /// src.total and src.perSample include the GAN term when there is one; src.image does not.
     LossTerms src, dst;
+    /// With a discriminator: its term (batch mean, before the gan_power weight), and the real and
+    /// reconstructed source faces it saw (masked as the loss masks them, detached) for its step.
+    torch::Tensor adversarial, ganReal, ganFake;
     /// Both losses finite; only then were gradients computed (scaled by `lossScale`).
     bool finite = false;
 };

@@ -120,13 +120,24 @@ void TrainingSession::buildOrResume() {
     oo.lrDropout = options_.lrDropout;
     optimizer_ = makeOptimizer(model_->parameters(), oo);
     learningRate_ = options_.lr;
+    if (options_.ganPower > 0) {
+        discriminator_ = PatchDiscriminator(options_.resolution);
+        discriminator_->to(device_);
+        OptimizerOptions discriminatorOptions = oo;
+        discriminatorOptions.lrDropout = false;
+        discriminatorOptimizer_ = makeOptimizer(discriminator_->parameters(), discriminatorOptions);
+    }
 
     if (Checkpoint::exists(request_.modelDir)) {
         CheckpointState saved = Checkpoint::readState(request_.modelDir);
         trainOptionSchema().checkResumeChange(saved.options, resolvedOptions_);
-        CheckpointState state =
-            Checkpoint::load(request_.modelDir, model_, optimizer_.get(), device_);
+        CheckpointState state = Checkpoint::load(request_.modelDir, model_, optimizer_.get(),
+                                                 device_, discriminatorParts());
         iteration_ = state.iteration;
+        if (discriminator_ && !state.discriminatorLoaded)
+            logInfo("gan_power " + nlohmann::json(options_.ganPower).dump() +
+                    ": a new patch discriminator starts at iteration " +
+                    std::to_string(state.iteration));
         lossHistory_ = std::move(state.lossHistory);
         // Keep a rollback-lowered lr unless the user asked for a different one now.
         if (saved.options.value("lr", options_.lr) == options_.lr)
@@ -181,7 +192,7 @@ void TrainingSession::save(const char* why) {
     fs::path dir;
     try {
         dir = Checkpoint::save(request_.modelDir, model_, optimizer_.get(), checkpointState(),
-                               options_.backups);
+                               options_.backups, discriminatorParts());
     } catch (const Error& e) {
         // Say what survives: the user's question after a failed save is whether the model is gone.
         std::string kept = "no earlier checkpoint exists";
@@ -227,6 +238,8 @@ TrainingSession::StepResult TrainingSession::step() {
         if (device_.is_cuda() && options_.precision != "fp32")
             s.forwardType = options_.precision == "fp16" ? at::kHalf : at::kBFloat16;
         s.channelsLast = options_.channelsLast;
+        s.discriminator = discriminator_;
+        s.ganPower = options_.ganPower;
         trainStep_ = std::make_unique<TrainStep>(s);
     }
     const bool fp16 = device_.is_cuda() && options_.precision == "fp16";
@@ -259,12 +272,31 @@ TrainingSession::StepResult TrainingSession::step() {
         for (auto& p : params)
             if (p.grad().defined()) p.grad().mul_(factor);
     optimizer_->step();
+    discriminatorStep(losses);
     if (fp16 && ++goodSinceScaleChange_ >= 2000) {
         lossScale_ *= 2;
         goodSinceScaleChange_ = 0;
     }
     r.good = true;
     return r;
+}
+
+DiscriminatorParts TrainingSession::discriminatorParts() {
+    if (!discriminator_) return {};
+    return {discriminator_.get(), discriminatorOptimizer_.get()};
+}
+
+// The GAN's other half, after the model's step: the discriminator learns to tell the real source
+// faces from the reconstructions it just judged (detached, so only its own weights move). Its
+// gradients from the model's backward are dropped first. A non-finite loss skips the step.
+void TrainingSession::discriminatorStep(const StepLosses& losses) {
+    if (!discriminator_ || !losses.ganReal.defined()) return;
+    torch::AutoGradMode gradients(true);
+    discriminatorOptimizer_->zero_grad();
+    torch::Tensor loss = discriminatorLoss(discriminator_, losses.ganReal, losses.ganFake);
+    if (!std::isfinite(loss.item<double>())) return;
+    loss.backward();
+    discriminatorOptimizer_->step();
 }
 
 void TrainingSession::rollback() {
@@ -275,7 +307,8 @@ void TrainingSession::rollback() {
                         std::to_string(learningRate_) +
                         "; check the packed facesets or start with a lower lr");
     const double lowered = learningRate_ * 0.5;
-    CheckpointState state = Checkpoint::load(request_.modelDir, model_, optimizer_.get(), device_);
+    CheckpointState state = Checkpoint::load(request_.modelDir, model_, optimizer_.get(), device_,
+                                             discriminatorParts());
     iteration_ = state.iteration;
     lossHistory_ = std::move(state.lossHistory);
     learningRate_ = lowered;

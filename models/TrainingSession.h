@@ -54,6 +54,8 @@ class TrainingSession {
     void rollback();
     void save(const char* why);
     void makePreview();
+    void discriminatorStep(const StepLosses& losses);
+    DiscriminatorParts discriminatorParts();
     CheckpointState checkpointState() const;
     void resetGenerator();
     std::vector<LossPoint> thinnedHistory() const;
@@ -72,6 +74,8 @@ class TrainingSession {
     DeviceFaceset src_, dst_;
     SaehdModel model_{nullptr};
     std::unique_ptr<torch::optim::Optimizer> optimizer_;
+    PatchDiscriminator discriminator_{nullptr};  ///< only with gan_power > 0
+    std::unique_ptr<torch::optim::Optimizer> discriminatorOptimizer_;
     std::unique_ptr<TrainStep> trainStep_;
     std::optional<torch::Generator> generator_;
     int64_t iteration_ = 0;

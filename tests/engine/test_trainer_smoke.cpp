@@ -155,6 +155,7 @@ TEST_F(Fixture, ResumeContinuesAndChecksOptions) {
     changed["random_warp"] = false;
     changed["ct_mode"] = "rct";     // the 20 resumed iterations train with colour transfer
     changed["uniform_yaw"] = true;  // ...and draw faces through the yaw weights
+    changed["gan_power"] = 0.1;     // ...and with a GAN, switched on late as DFL users do
     StageResult result =
         trainer.train(request("main", 220, changed), progress, cancel, nullptr, nullptr);
     ASSERT_TRUE(result.ok()) << result.message;
@@ -166,6 +167,7 @@ TEST_F(Fixture, ResumeContinuesAndChecksOptions) {
     EXPECT_EQ(state.options["batch"], 4);
     EXPECT_EQ(state.options["ct_mode"], "rct");
     EXPECT_EQ(state.options["uniform_yaw"], true);
+    EXPECT_TRUE(fs::exists(Checkpoint::currentDir(root_ / "model" / "main") / "discriminator.pt"));
     for (size_t i = 200; i < state.lossHistory.size(); ++i)
         EXPECT_TRUE(std::isfinite(state.lossHistory[i].srcLoss)) << i;
 
@@ -317,9 +319,10 @@ static int64_t measuredPeak(const nlohmann::json& config, double* msPerIteration
 }
 
 // `doppel train --estimate` against the peak RSS of real CPU training runs (child processes): a
-// small and a medium model. With DOPPEL_MEM_LARGE=1 also DeepFaceLab's default dims, DF 64
-// (48 M parameters) and LIAE-UD 128 (82 M, about a minute): measured on one machine in
-// docs/training.md, and kept out of CI, where another CPU's allocator and kernels could differ.
+// small and a medium model, and a small one with the GAN. With DOPPEL_MEM_LARGE=1 also
+// DeepFaceLab's default dims, DF 64 (48 M parameters) and LIAE-UD 128 (82 M, about a minute):
+// measured on one machine in docs/training.md, and kept out of CI, where another CPU's allocator
+// and kernels could differ.
 TEST(MemoryEstimate, WithinFifteenPercentOfMeasuredPeak) {
     if (Trainer::cudaAvailable()) GTEST_SKIP() << "CPU RSS calibration; the GPU test checks CUDA";
     std::vector<nlohmann::json> configs = {
@@ -339,6 +342,15 @@ TEST(MemoryEstimate, WithinFifteenPercentOfMeasuredPeak) {
            {"d_dims", 32},
            {"d_mask_dims", 16},
            {"batch", 4}}}},
+        {{"options",
+          {{"archi", "df-ud"},
+           {"resolution", 128},
+           {"ae_dims", 64},
+           {"e_dims", 16},
+           {"d_dims", 16},
+           {"d_mask_dims", 8},
+           {"batch", 4},
+           {"gan_power", 0.1}}}},  // with the GAN's discriminator
     };
     if (const char* large = std::getenv("DOPPEL_MEM_LARGE"); large && std::string(large) == "1") {
         configs.push_back({{"options", {{"archi", "df"}, {"resolution", 64}, {"batch", 8}}}});
