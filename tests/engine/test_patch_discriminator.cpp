@@ -7,6 +7,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 
+#include "TinyTrainingData.h"
 #include "models/Checkpoint.h"
 #include "models/MemoryEstimate.h"
 #include "models/Optimizers.h"
@@ -18,6 +19,8 @@
 
 using namespace doppel;
 using namespace doppel::models;
+using doppel::test::randomBatch;
+using doppel::test::tinyConfig;
 namespace F = torch::nn::functional;
 
 namespace {
@@ -34,27 +37,6 @@ std::pair<torch::Tensor, torch::Tensor> sharpAndBlurred(int n, int side, uint64_
         F::conv2d(F::pad(sharp, F::PadFuncOptions({2, 2, 2, 2}).mode(torch::kReplicate)), kernel,
                   F::Conv2dFuncOptions().groups(3));
     return {sharp, blurred};
-}
-
-ModelConfig tinyConfig() {
-    ModelConfig c;
-    c.archi = "df-ud";
-    c.resolution = 64;
-    c.aeDims = 32;
-    c.eDims = 8;
-    c.dDims = 8;
-    c.dMaskDims = 4;
-    return c;
-}
-
-AugmentedBatch randomBatch(int n, uint64_t seed) {
-    auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
-    AugmentedBatch b;
-    b.input = torch::rand({n, 3, 64, 64}, gen);
-    b.target = torch::rand({n, 3, 64, 64}, gen);
-    b.mask = (torch::rand({n, 1, 64, 64}, gen) > 0.3).to(torch::kFloat32);
-    b.eyesMouth = torch::zeros({n, 1, 64, 64});
-    return b;
 }
 
 }  // namespace

@@ -13,32 +13,14 @@
 #include <cmath>
 #include <limits>
 
+#include "TinyTrainingData.h"
 #include "models/TrainStep.h"
 
 using namespace doppel::models;
+using doppel::test::randomBatch;
+using doppel::test::tinyConfig;
 
 namespace {
-
-ModelConfig tinyConfig(const std::string& archi) {
-    ModelConfig c;
-    c.archi = archi;
-    c.resolution = 64;
-    c.aeDims = 32;
-    c.eDims = 8;
-    c.dDims = 8;
-    c.dMaskDims = 4;
-    return c;
-}
-
-AugmentedBatch randomBatch(int n, uint64_t seed) {
-    auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
-    AugmentedBatch b;
-    b.input = torch::rand({n, 3, 64, 64}, gen);
-    b.target = torch::rand({n, 3, 64, 64}, gen);
-    b.mask = (torch::rand({n, 1, 64, 64}, gen) > 0.3).to(torch::kFloat32);
-    b.eyesMouth = torch::zeros({n, 1, 64, 64});
-    return b;
-}
 
 // A second model with the first one's weights (and layout).
 SaehdModel cloneOf(SaehdModel& model, const ModelConfig& config, bool channelsLast) {
