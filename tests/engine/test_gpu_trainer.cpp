@@ -5,6 +5,9 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
+#include <filesystem>
+
 #include "engine/SyntheticFaces.h"
 #include "models/Checkpoint.h"
 #include "models/Trainer.h"
@@ -48,4 +51,33 @@ TEST(GpuTrainer, MixedPrecisionTrainsOnCuda) {
         std::printf("[ gpu ] %s: %.1f ms/iter, loss %.4f -> %.4f\n", precision,
                     result.summary["ms_per_iteration"].get<double>(), first / 60, last / 60);
     }
+}
+
+// The training extras on CUDA (each written and tested on the CPU): the GAN's discriminator under
+// bf16 autocast, ct_mode's eigh on the device, uniform_yaw's multinomial with the CUDA generator.
+TEST(GpuTrainer, GanColourTransferAndUniformYawRunOnCuda) {
+    if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+    auto root = test::scratchDir("gpu_trainer_extras");
+    auto [src, dst] = test::writeSyntheticPair(root, 128, 64);
+    Trainer trainer;
+    TrainRequest r;
+    r.modelDir = root / "model" / "extras";
+    r.srcFaceset = src;
+    r.dstFaceset = dst;
+    r.options = {{"archi", "df-ud"},    {"resolution", 128},  {"batch", 8},
+                 {"precision", "bf16"}, {"gan_power", 0.1},   {"ct_mode", "lct"},
+                 {"uniform_yaw", true}, {"preview_every", 50}};
+    r.maxIterations = 60;
+    NullProgressSink progress;
+    CancelToken cancel;
+    StageResult result = trainer.train(r, progress, cancel, nullptr, nullptr);
+    ASSERT_TRUE(result.ok()) << result.message;
+    EXPECT_LE(result.summary["skipped_steps"].get<int>(), 2);
+    EXPECT_TRUE(std::filesystem::exists(Checkpoint::currentDir(r.modelDir) / "discriminator.pt"));
+    r.options["ct_mode"] = "rct";
+    r.maxIterations = 80;  // resume: the discriminator comes back from the checkpoint
+    result = trainer.train(r, progress, cancel, nullptr, nullptr);
+    ASSERT_TRUE(result.ok()) << result.message;
+    for (const auto& point : Checkpoint::readState(r.modelDir).lossHistory)
+        ASSERT_TRUE(std::isfinite(point.srcLoss) && std::isfinite(point.dstLoss));
 }
