@@ -196,13 +196,16 @@ void TrainingSession::save(const char* why) {
     } catch (const Error& e) {
         // Say what survives: the user's question after a failed save is whether the model is gone.
         std::string kept = "no earlier checkpoint exists";
-        if (Checkpoint::exists(request_.modelDir))
-            kept = "the checkpoint of iteration " +
-                   std::to_string(Checkpoint::readState(request_.modelDir).iteration) +
-                   " is intact";
+        try {
+            if (Checkpoint::exists(request_.modelDir))
+                kept = "the checkpoint of iteration " +
+                       std::to_string(Checkpoint::readState(request_.modelDir).iteration) +
+                       " is intact: fix that and train again to resume from it";
+        } catch (const std::exception&) {
+            kept = "the earlier checkpoints in " + request_.modelDir.string() + " were not touched";
+        }
         throw Error(e.code(), "checkpoint at iteration " + std::to_string(iteration_) +
-                                  " not saved (" + e.what() + "); " + kept +
-                                  ": free some space and train again to resume from it");
+                                  " not saved (" + e.what() + "); " + kept);
     }
     lastSave_ = std::chrono::steady_clock::now();
     logInfo(std::string("checkpoint (") + why + ") at iteration " + std::to_string(iteration_) +
