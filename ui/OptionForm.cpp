@@ -10,6 +10,8 @@
 #include <QSpinBox>
 #include <QVBoxLayout>
 
+#include "ui/FloatSpinBox.h"
+
 #include <cmath>
 #include <limits>
 
@@ -79,10 +81,12 @@ QWidget* OptionForm::createEditor(const OptionSpec& spec) {
             return spin;
         }
         case OptionType::Float: {
-            auto* spin = new QDoubleSpinBox(this);
-            spin->setDecimals(4);
+            auto* spin = new FloatSpinBox(this);
             if (bounded(spec)) {
                 spin->setRange(spec.minValue, spec.maxValue);
+                // A range over several decades (a learning rate) steps by doubling / halving.
+                spin->setLogarithmicSteps(spec.minValue > 0 &&
+                                          spec.maxValue / spec.minValue >= 1000.0);
                 spin->setSingleStep(std::max(0.0001, (spec.maxValue - spec.minValue) / 100.0));
             } else {
                 spin->setRange(-1e12, 1e12);

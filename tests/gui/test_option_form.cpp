@@ -8,6 +8,8 @@
 #include <QSpinBox>
 #include <QTest>
 
+#include <cmath>
+
 #include "pipeline/ExtractStage.h"
 #include "ui/OptionForm.h"
 
@@ -54,6 +56,34 @@ class OptionFormTest : public QObject {
         form.setResumeLocked(true);
         QVERIFY(!form.editorFor("size")->isEnabled());
         QVERIFY(form.editorFor("fps")->isEnabled());
+    }
+
+    // A learning rate: QDoubleSpinBox with fixed decimals turned the default 5e-05 into 1e-04
+    // (what the studio then trained with).
+    void keepsSmallFloatsExactAndStepsDecadeRangesByDoubling() {
+        OptionSchema schema;
+        schema.addFloat("lr", 5e-5, 1e-8, 1.0, "learning rate");
+        schema.addFloat("power", 0.1, 0.0, 5.0, "a linear range");
+        OptionForm form(schema);
+        QCOMPARE(form.values()["lr"].get<double>(), 5e-5);
+        QCOMPARE(form.values()["power"].get<double>(), 0.1);
+        auto* lr = qobject_cast<QDoubleSpinBox*>(form.editorFor("lr"));
+        QVERIFY(lr);
+        QCOMPARE(lr->text(), QString("5e-05"));
+        lr->stepBy(1);
+        QCOMPARE(form.values()["lr"].get<double>(), 1e-4);
+        lr->stepBy(-2);
+        QCOMPARE(form.values()["lr"].get<double>(), 2.5e-5);
+        form.setValues({{"lr", 3e-6}});
+        QCOMPARE(form.values()["lr"].get<double>(), 3e-6);
+        auto* power = qobject_cast<QDoubleSpinBox*>(form.editorFor("power"));
+        power->stepBy(1);  // linear: + (5 - 0) / 100
+        QVERIFY(std::abs(form.values()["power"].get<double>() - 0.15) < 1e-9);
+        // Typed text is read as a number, in C locale, scientific notation included.
+        lr->findChild<QLineEdit*>()->setText("7.5e-5");
+        QVERIFY(lr->hasAcceptableInput());
+        lr->interpretText();
+        QCOMPARE(form.values()["lr"].get<double>(), 7.5e-5);
     }
 
     void worksForARealStageSchema() {
