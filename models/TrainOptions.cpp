@@ -64,6 +64,10 @@ const OptionSchema& trainOptionSchema() {
             .inGroup("Training");
         s.addBool("color_jitter", false, "jitter brightness/contrast of the input")
             .inGroup("Augmentation");
+        s.addBool("blur_out_mask", false,
+                  "blur the background around the face in training samples (DeepFaceLab's "
+                  "blur_out_mask), so the swap does not carry the scene's detail at its edge")
+            .inGroup("Augmentation");
         s.addBool("uniform_yaw", false,
                   "draw faces evenly across head-turn angles (DeepFaceLab's uniform_yaw): side "
                   "views, rare in most videos, come up as often as frontal ones")
@@ -129,6 +133,7 @@ TrainOptions TrainOptions::fromJson(const nlohmann::json& options) {
     o.colorJitter = v["color_jitter"].get<bool>();
     o.ctMode = v["ct_mode"].get<std::string>();
     o.uniformYaw = v["uniform_yaw"].get<bool>();
+    o.blurOutMask = v["blur_out_mask"].get<bool>();
     o.previewEvery = v["preview_every"].get<int>();
     o.autosaveMinutes = v["autosave_minutes"].get<double>();
     o.backups = v["backups"].get<int>();
@@ -162,6 +167,7 @@ nlohmann::json TrainOptions::toJson() const {
             {"color_jitter", colorJitter},
             {"ct_mode", ctMode},
             {"uniform_yaw", uniformYaw},
+            {"blur_out_mask", blurOutMask},
             {"preview_every", previewEvery},
             {"autosave_minutes", autosaveMinutes},
             {"backups", backups},

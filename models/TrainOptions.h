@@ -36,6 +36,7 @@ struct TrainOptions {
     bool eyesMouthPriority = false;
     double ganPower = 0;  ///< weight of the patch discriminator's term; 0 = no GAN
     bool colorJitter = false;
+    bool blurOutMask = false;     ///< blur the background around the face (WarpAugment.h)
     bool uniformYaw = false;      ///< draw faces evenly across yaw (UniformYaw.h)
     std::string ctMode = "none";  ///< none | rct | lct (TrainingColorTransfer.h)
     // Saving and previews.

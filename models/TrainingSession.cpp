@@ -225,6 +225,7 @@ TrainingSession::StepResult TrainingSession::step() {
     AugmentOptions augSrc, augDst;
     augSrc.randomWarp = augDst.randomWarp = options_.randomWarp;
     augSrc.colorJitter = augDst.colorJitter = options_.colorJitter;
+    augSrc.blurOutMask = augDst.blurOutMask = options_.blurOutMask;
     augSrc.randomFlip = options_.randomFlipSrc;
     augDst.randomFlip = options_.randomFlipDst;
     AugmentedBatch a = augmentBatch(src_.faces, src_.masks, srcIdx, res, augSrc, *generator_);

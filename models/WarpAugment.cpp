@@ -14,6 +14,7 @@
 // batch reproducible whatever the device; the draws are a few hundred numbers per batch).
 #include "models/WarpAugment.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "common/Error.h"
@@ -74,6 +75,26 @@ torch::Tensor gatherAsFloat(const torch::Tensor& images, const torch::Tensor& in
         x = F::interpolate(x, opts);
     }
     return x;
+}
+
+// Separable Gaussian blur of every channel, reflecting at the border.
+torch::Tensor gaussianBlur(const torch::Tensor& x, double sigma) {
+    const int64_t radius = std::max<int64_t>(1, int64_t(std::ceil(3 * sigma)));
+    auto taps =
+        torch::arange(-radius, radius + 1, x.options()).div_(sigma).pow_(2).mul_(-0.5).exp_();
+    taps.div_(taps.sum());
+    const int64_t c = x.size(1);
+    const auto horizontal = taps.view({1, 1, 1, -1}).expand({c, 1, 1, 2 * radius + 1});
+    const auto vertical = taps.view({1, 1, -1, 1}).expand({c, 1, 2 * radius + 1, 1});
+    const auto pad = std::min<int64_t>(radius, std::min(x.size(2), x.size(3)) - 1);
+    auto padded = F::pad(x, F::PadFuncOptions({pad, pad, pad, pad}).mode(torch::kReflect));
+    if (pad < radius)  // a tiny image: replicate the rest
+        padded = F::pad(padded,
+                        F::PadFuncOptions({radius - pad, radius - pad, radius - pad, radius - pad})
+                            .mode(torch::kReplicate));
+    auto groups = F::Conv2dFuncOptions().groups(c);
+    return F::conv2d(F::conv2d(padded, horizontal.contiguous(), groups), vertical.contiguous(),
+                     groups);
 }
 
 /// Per-sample affine in normalised coordinates, (b, 2, 3): output point -> source point.
@@ -160,6 +181,8 @@ AugmentedBatch augmentBatch(const torch::Tensor& faces, const torch::Tensor& mas
 
     auto image = gatherAsFloat(faces, idx, resolution);
     auto maskPair = gatherAsFloat(masks, idx, resolution);
+    // In face space, before the warps, so input and target carry the same blurred background.
+    if (options.blurOutMask) image = blurOutsideMask(image, maskPair.narrow(1, 0, 1));
 
     auto theta = randomAffineTheta(b, resolution, options, options.randomFlip, draws, device);
     auto grid = F::affine_grid(theta, {b, 3, resolution, resolution}, /*align_corners=*/true);
@@ -192,6 +215,15 @@ AugmentedBatch augmentBatch(const torch::Tensor& faces, const torch::Tensor& mas
         out.input = options.randomWarp ? jitter(out.input) : out.target;
     }
     return out;
+}
+
+torch::Tensor blurOutsideMask(const torch::Tensor& images, const torch::Tensor& mask) {
+    torch::NoGradGuard noGrad;
+    const double side = double(images.size(2));
+    const torch::Tensor blurred = gaussianBlur(images, std::max(1.0, side / 16));
+    // The hull mask is hard-edged: soften it a little so no seam appears at the face edge.
+    const torch::Tensor keep = gaussianBlur(mask.to(images.dtype()), std::max(1.0, side / 64));
+    return images * keep + blurred * (1 - keep);
 }
 
 }  // namespace doppel::models

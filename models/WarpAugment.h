@@ -10,6 +10,9 @@ struct AugmentOptions {
     bool randomWarp = true;
     bool randomFlip = false;  ///< DFL: off for src, on for dst
     bool colorJitter = false;
+    /// DeepFaceLab's blur_out_mask: the background around the face is blurred (input and target
+    /// alike) so the decoder does not learn the scene's detail next to the face edge.
+    bool blurOutMask = false;
     double rotationDegrees = 10;
     double scaleRange = 0.15;
     double translateFraction = 0.05;
@@ -30,5 +33,9 @@ struct AugmentedBatch {
 AugmentedBatch augmentBatch(const torch::Tensor& faces, const torch::Tensor& masks,
                             const torch::Tensor& indices, int resolution,
                             const AugmentOptions& options, torch::Generator generator);
+
+/// `images` (N3HW float) blurred outside `mask` (N1HW [0,1]) with a Gaussian of sigma
+/// resolution / 16; a short soft edge joins the two; pixels well inside the mask are unchanged.
+torch::Tensor blurOutsideMask(const torch::Tensor& images, const torch::Tensor& mask);
 
 }  // namespace doppel::models

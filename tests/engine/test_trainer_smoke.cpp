@@ -156,6 +156,7 @@ TEST_F(Fixture, ResumeContinuesAndChecksOptions) {
     changed["ct_mode"] = "rct";     // the 20 resumed iterations train with colour transfer
     changed["uniform_yaw"] = true;  // ...and draw faces through the yaw weights
     changed["gan_power"] = 0.1;     // ...and with a GAN, switched on late as DFL users do
+    changed["blur_out_mask"] = true;
     StageResult result =
         trainer.train(request("main", 220, changed), progress, cancel, nullptr, nullptr);
     ASSERT_TRUE(result.ok()) << result.message;

@@ -160,3 +160,32 @@ TEST(WarpAugment, RejectsWrongLayouts) {
     EXPECT_THROW(augmentBatch(set.faces, set.masks.slice(3, 0, 1), idx, 32, {}, seeded(1)),
                  doppel::Error);
 }
+
+// blur_out_mask: detail outside the face mask is smoothed away, the face itself is untouched, and
+// input and target get the same background.
+TEST(WarpAugment, BlurOutMaskSmoothsOnlyTheBackground) {
+    const int64_t res = 64;
+    auto set = makeFaceset(2, res, 4);
+    torch::manual_seed(5);  // pixel noise everywhere: detail a blur removes
+    set.faces =
+        (set.faces.to(torch::kInt16) + torch::randint(-40, 41, set.faces.sizes(), torch::kInt16))
+            .clamp(0, 255)
+            .to(torch::kUInt8);
+    auto indices = torch::tensor({0, 1}, torch::kInt64);
+    AugmentOptions o = noGeometry();
+    const auto plain = augmentBatch(set.faces, set.masks, indices, res, o, seeded(1));
+    o.blurOutMask = true;
+    const auto blurred = augmentBatch(set.faces, set.masks, indices, res, o, seeded(1));
+
+    // Inside: the face square (16..48) shrunk by a few pixels for the soft edge.
+    auto inside = [&](const torch::Tensor& x) { return x.slice(2, 20, 44).slice(3, 20, 44); };
+    auto outside = [&](const torch::Tensor& x) { return x.slice(2, 0, 10); };  // top rows
+    EXPECT_LT((inside(blurred.target) - inside(plain.target)).abs().max().item<double>(), 1e-4);
+    // Neighbouring-pixel differences measure detail: far lower outside after the blur.
+    auto detail = [](const torch::Tensor& x) {
+        return (x.slice(3, 1) - x.slice(3, 0, -1)).abs().mean().item<double>();
+    };
+    EXPECT_LT(detail(outside(blurred.target)), 0.25 * detail(outside(plain.target)));
+    EXPECT_TRUE(torch::equal(blurred.input, blurred.target));  // no warp: the same image
+    EXPECT_TRUE(torch::equal(blurred.mask, plain.mask));       // masks are not blurred
+}
