@@ -4,12 +4,14 @@
 // constants so the training colours match what the merge's colour transfer sees.
 #include "models/TrainingColorTransfer.h"
 
+#include <cmath>
+
 #include "common/Error.h"
 
 namespace doppel::models {
 namespace {
 
-// Linear RGB (rows) from/to CIE XYZ with the D65 white folded in (OpenCV's coefficients).
+// Linear RGB to CIE XYZ with the D65 white folded in (OpenCV's coefficients); labToBgr inverts it.
 torch::Tensor rgbToXyzMatrix(const torch::TensorOptions& o) {
     return torch::tensor({0.412453 / 0.950456, 0.357580 / 0.950456, 0.180423 / 0.950456,  //
                           0.212671, 0.715160, 0.072169,                                   //
