@@ -276,7 +276,8 @@ TrainingSession::StepResult TrainingSession::step() {
         for (auto& p : params)
             if (p.grad().defined()) p.grad().mul_(factor);
     optimizer_->step();
-    discriminatorStep(losses);
+    if (losses.adversarial.defined()) r.adversarial = losses.adversarial.item<float>();
+    r.discriminator = discriminatorStep(losses);
     if (fp16 && ++goodSinceScaleChange_ >= 2000) {
         lossScale_ *= 2;
         goodSinceScaleChange_ = 0;
@@ -293,14 +294,16 @@ DiscriminatorParts TrainingSession::discriminatorParts() {
 // The GAN's other half, after the model's step: the discriminator learns to tell the real source
 // faces from the reconstructions it just judged (detached, so only its own weights move). Its
 // gradients from the model's backward are dropped first. A non-finite loss skips the step.
-void TrainingSession::discriminatorStep(const StepLosses& losses) {
-    if (!discriminator_ || !losses.ganReal.defined()) return;
+std::optional<float> TrainingSession::discriminatorStep(const StepLosses& losses) {
+    if (!discriminator_ || !losses.ganReal.defined()) return std::nullopt;
     torch::AutoGradMode gradients(true);
     discriminatorOptimizer_->zero_grad();
     torch::Tensor loss = discriminatorLoss(discriminator_, losses.ganReal, losses.ganFake);
-    if (!std::isfinite(loss.item<double>())) return;
+    const double value = loss.item<double>();
+    if (!std::isfinite(value)) return std::nullopt;
     loss.backward();
     discriminatorOptimizer_->step();
+    return float(value / double(losses.ganReal.size(0)));
 }
 
 void TrainingSession::rollback() {
@@ -456,6 +459,9 @@ StageResult TrainingSession::run() {
         event.message = "iter " + std::to_string(iteration_) + "  " +
                         std::to_string(int(std::lround(msPerIteration_))) + " ms/iter  src " +
                         formatLoss(r.srcLoss) + "  dst " + formatLoss(r.dstLoss);
+        if (r.adversarial && r.discriminator)
+            event.message +=
+                "  gan " + formatLoss(*r.adversarial) + " / D " + formatLoss(*r.discriminator);
         if (request_.maxMinutes > 0 && event.total == 0)
             event.message +=
                 "  left " + formatDuration(request_.maxMinutes * 60 - minutesSince(started) * 60);

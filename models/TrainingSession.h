@@ -45,6 +45,9 @@ class TrainingSession {
         bool good = false;
         float srcLoss = 0;
         float dstLoss = 0;
+        /// With the GAN: the generator's term (batch mean) and the discriminator's loss per
+        /// sample (2 ln 2 = 1.39 when it cannot tell; near 0 when it always can).
+        std::optional<float> adversarial, discriminator;
     };
 
     DeviceFaceset loadFaceset(const std::filesystem::path& dir, const char* side);
@@ -54,7 +57,8 @@ class TrainingSession {
     void rollback();
     void save(const char* why);
     void makePreview();
-    void discriminatorStep(const StepLosses& losses);
+    /// Returns the discriminator's loss per sample, when it stepped.
+    std::optional<float> discriminatorStep(const StepLosses& losses);
     DiscriminatorParts discriminatorParts();
     CheckpointState checkpointState() const;
     void resetGenerator();
