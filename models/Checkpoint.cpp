@@ -23,8 +23,8 @@ namespace {
 
 constexpr const char* kLatestFile = "latest.json";
 constexpr const char* kStateFile = "state.json";
-constexpr const char* kDiscriminatorFile = "discriminator.pt";
-constexpr const char* kDiscriminatorOptimizerFile = "discriminator_optimizer.pt";
+constexpr const char* kDiscriminatorName = "discriminator";
+constexpr const char* kCodeDiscriminatorName = "code_discriminator";
 
 fs::path checkpointsDir(const fs::path& modelDir) {
     return modelDir / "checkpoints";
@@ -101,6 +101,36 @@ void saveArchive(torch::serialize::OutputArchive& archive, const fs::path& path)
         throw Error(ErrorCode::Io, "cannot write " + path.string() + ": " + std::strerror(failure));
 }
 
+// An optional network beside the model (a discriminator) as NAME.pt + NAME_optimizer.pt.
+void savePart(const fs::path& dir, const std::string& name, const torch::nn::Module* module,
+              const torch::optim::Optimizer* optimizer) {
+    if (module) {
+        torch::serialize::OutputArchive archive;
+        module->save(archive);
+        saveArchive(archive, dir / (name + ".pt"));
+    }
+    if (optimizer) {
+        torch::serialize::OutputArchive archive;
+        optimizer->save(archive);
+        saveArchive(archive, dir / (name + "_optimizer.pt"));
+    }
+}
+
+// Loads NAME.pt (and its optimiser when both are given and saved); false when it is not there.
+bool loadPart(const fs::path& dir, const std::string& name, torch::nn::Module* module,
+              torch::optim::Optimizer* optimizer, const torch::Device& device) {
+    if (!module || !fs::exists(dir / (name + ".pt"))) return false;
+    torch::serialize::InputArchive archive;
+    archive.load_from((dir / (name + ".pt")).string(), device);
+    module->load(archive);
+    if (optimizer && fs::exists(dir / (name + "_optimizer.pt"))) {
+        torch::serialize::InputArchive optimizerArchive;
+        optimizerArchive.load_from((dir / (name + "_optimizer.pt")).string(), device);
+        optimizer->load(optimizerArchive);
+    }
+    return true;
+}
+
 // Everything of one checkpoint into `dir` (the .tmp folder); returns its saved_at time.
 std::string writeFiles(const fs::path& dir, SaehdModel& model,
                        const torch::optim::Optimizer* optimizer, const CheckpointState& state,
@@ -115,16 +145,8 @@ std::string writeFiles(const fs::path& dir, SaehdModel& model,
         optimizer->save(archive);
         saveArchive(archive, dir / "optimizer.pt");
     }
-    if (discriminator.module) {
-        torch::serialize::OutputArchive archive;
-        discriminator.module->save(archive);
-        saveArchive(archive, dir / kDiscriminatorFile);
-    }
-    if (discriminator.optimizer) {
-        torch::serialize::OutputArchive archive;
-        discriminator.optimizer->save(archive);
-        saveArchive(archive, dir / kDiscriminatorOptimizerFile);
-    }
+    savePart(dir, kDiscriminatorName, discriminator.module, discriminator.optimizer);
+    savePart(dir, kCodeDiscriminatorName, discriminator.codeModule, discriminator.codeOptimizer);
     std::vector<float> losses;
     std::vector<int64_t> iterations;
     losses.reserve(state.lossHistory.size() * 2);
@@ -236,17 +258,11 @@ CheckpointState Checkpoint::load(const fs::path& modelDir, SaehdModel& model,
             optimizerArchive.load_from((dir / "optimizer.pt").string(), device);
             optimizer->load(optimizerArchive);
         }
-        if (discriminator.module && fs::exists(dir / kDiscriminatorFile)) {
-            torch::serialize::InputArchive archive;
-            archive.load_from((dir / kDiscriminatorFile).string(), device);
-            discriminator.module->load(archive);
-            state.discriminatorLoaded = true;
-            if (discriminator.optimizer && fs::exists(dir / kDiscriminatorOptimizerFile)) {
-                torch::serialize::InputArchive optimizerArchive;
-                optimizerArchive.load_from((dir / kDiscriminatorOptimizerFile).string(), device);
-                discriminator.optimizer->load(optimizerArchive);
-            }
-        }
+        state.discriminatorLoaded = loadPart(dir, kDiscriminatorName, discriminator.module,
+                                             discriminator.optimizer, device);
+        state.codeDiscriminatorLoaded =
+            loadPart(dir, kCodeDiscriminatorName, discriminator.codeModule,
+                     discriminator.codeOptimizer, device);
     } catch (const c10::Error& e) {
         std::string what = e.what_without_backtrace();
         throw Error(ErrorCode::InvalidInput,

@@ -3,7 +3,8 @@
 //   model/<name>/latest.json                    the commit point: which checkpoint is current
 //   model/<name>/checkpoints/<iter>-<stamp>/    model.pt, optimizer.pt, losses.npy,
 //                                               loss_iterations.npy, [discriminator.pt,
-//                                               discriminator_optimizer.pt], state.json (last)
+//                                               code_discriminator.pt, each with its
+//                                               *_optimizer.pt], state.json (written last)
 // A save writes a new "<...>.tmp" folder, fsyncs it, renames it into place and only then
 // rewrites latest.json atomically, so a process killed at any point leaves the previous
 // checkpoint loadable. The newest `backups` older checkpoints are kept (rotating).
@@ -27,14 +28,18 @@ struct CheckpointState {
     std::string faceType;                ///< of the facesets it was trained on
     std::vector<LossPoint> lossHistory;  ///< every iteration of the run
     nlohmann::json extra = nlohmann::json::object();  ///< preview faces, rollback count, ...
-    bool discriminatorLoaded = false;  ///< load(): the GAN's discriminator came from the file
+    bool discriminatorLoaded = false;      ///< load(): the GAN's discriminator came from the file
+    bool codeDiscriminatorLoaded = false;  ///< load(): true face's code discriminator did
 };
 
-/// The GAN's discriminator and its optimiser (gan_power > 0), kept beside the model as
-/// discriminator.pt and discriminator_optimizer.pt. Empty when training has no GAN.
+/// The GAN's discriminator (gan_power > 0) and true face's code discriminator (true_face_power >
+/// 0) with their optimisers, kept beside the model as discriminator.pt / code_discriminator.pt
+/// (+ *_optimizer.pt). Null members: that part is off.
 struct DiscriminatorParts {
     torch::nn::Module* module = nullptr;
     torch::optim::Optimizer* optimizer = nullptr;
+    torch::nn::Module* codeModule = nullptr;
+    torch::optim::Optimizer* codeOptimizer = nullptr;
 };
 
 class Checkpoint {

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "models/CodeDiscriminator.h"
 #include "models/PatchDiscriminatorLayout.h"
 
 namespace doppel::models {
@@ -100,6 +101,11 @@ MemoryEstimate MemoryEstimate::compute(const TrainOptions& o, int64_t parameters
         perSample = network * kCudaBytesPerNetworkElement * half + loss * kCudaBytesPerLossElement;
     }
     m.activationBytes = int64_t(perSample * 2.0 * o.batch);
+    if (o.trueFacePower > 0 && !isLiae(o)) {
+        // True face: the code discriminator's weights with their optimiser (its maps are tiny).
+        m.parameterBytes += int64_t(double(CodeDiscriminatorImpl::parameterCount(o.aeDims)) * 4.0 *
+                                    (2 + moments) * kParameterSlack);
+    }
     if (o.ganPower > 0) {
         // The GAN: the discriminator's weights with their optimiser, and, alive through the
         // model's backward, its maps for the source batch plus the masked real and fake faces

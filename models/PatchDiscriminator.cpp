@@ -1,10 +1,10 @@
 #include "models/PatchDiscriminator.h"
 
+#include "models/AdversarialLoss.h"
 #include "models/PatchDiscriminatorLayout.h"
 
 namespace doppel::models {
 
-namespace F = torch::nn::functional;
 using Layout = PatchDiscriminatorLayout;
 
 PatchDiscriminatorImpl::PatchDiscriminatorImpl(int resolution, int dims) {
@@ -44,14 +44,13 @@ torch::Tensor PatchDiscriminatorImpl::forward(const torch::Tensor& faces) {
 
 torch::Tensor generatorAdversarialLoss(PatchDiscriminator& discriminator,
                                        const torch::Tensor& fakes) {
-    return F::softplus(-discriminator->forward(fakes)).mean({1, 2, 3});
+    return generatorTermFromLogits(discriminator->forward(fakes));
 }
 
 torch::Tensor discriminatorLoss(PatchDiscriminator& discriminator, const torch::Tensor& reals,
                                 const torch::Tensor& fakes) {
-    const torch::Tensor real = F::softplus(-discriminator->forward(reals)).mean({1, 2, 3});
-    const torch::Tensor fake = F::softplus(discriminator->forward(fakes)).mean({1, 2, 3});
-    return (real + fake).sum();
+    return discriminatorLossFromLogits(discriminator->forward(reals),
+                                       discriminator->forward(fakes));
 }
 
 }  // namespace doppel::models

@@ -43,6 +43,11 @@ const OptionSchema& trainOptionSchema() {
         s.addBool("lr_dropout", false,
                   "keep each weight update with p 0.3 (sharper late in training)")
             .inGroup("Training");
+        s.addFloat("true_face_power", 0.0, 0.0, 1.0,
+                   "DF archis only: a discriminator on the shared code makes destination codes "
+                   "pass for source ones, so the swap keeps more of the source identity "
+                   "(DeepFaceLab's true face; 0 = off, try 0.01)")
+            .inGroup("Training");
         s.addBool("random_warp", true,
                   "warp the input randomly so the network learns faces, not pixels; turn "
                   "off late in training to sharpen")
@@ -130,6 +135,7 @@ TrainOptions TrainOptions::fromJson(const nlohmann::json& options) {
     o.maskedTraining = v["masked_training"].get<bool>();
     o.eyesMouthPriority = v["eyes_mouth_priority"].get<bool>();
     o.ganPower = v["gan_power"].get<double>();
+    o.trueFacePower = v["true_face_power"].get<double>();
     o.colorJitter = v["color_jitter"].get<bool>();
     o.ctMode = v["ct_mode"].get<std::string>();
     o.uniformYaw = v["uniform_yaw"].get<bool>();
@@ -164,6 +170,7 @@ nlohmann::json TrainOptions::toJson() const {
             {"masked_training", maskedTraining},
             {"eyes_mouth_priority", eyesMouthPriority},
             {"gan_power", ganPower},
+            {"true_face_power", trueFacePower},
             {"color_jitter", colorJitter},
             {"ct_mode", ctMode},
             {"uniform_yaw", uniformYaw},

@@ -34,7 +34,8 @@ struct TrainOptions {
     bool randomFlipDst = true;
     bool maskedTraining = true;
     bool eyesMouthPriority = false;
-    double ganPower = 0;  ///< weight of the patch discriminator's term; 0 = no GAN
+    double ganPower = 0;       ///< weight of the patch discriminator's term; 0 = no GAN
+    double trueFacePower = 0;  ///< DF: weight of the code discriminator's term; 0 = off
     bool colorJitter = false;
     bool blurOutMask = false;     ///< blur the background around the face (WarpAugment.h)
     bool uniformYaw = false;      ///< draw faces evenly across yaw (UniformYaw.h)

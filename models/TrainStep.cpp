@@ -11,6 +11,7 @@
 #include <optional>
 #include <thread>
 
+#include "models/AdversarialLoss.h"
 #include "models/OpenMpThreads.h"
 
 namespace doppel::models {
@@ -64,8 +65,19 @@ void addAdversarialTerm(LossTerms& terms, const torch::Tensor& reconstruction,
     out.ganFake = fake.detach();
 }
 
-// One decoder, its loss (with the GAN term on the source side when there is one) and, when
-// finite, its backward, with `threads` intra-op threads.
+// The destination side's true-face term (a code discriminator is set): the destination codes
+// should pass for source codes. Added to `terms`; the term's batch mean is kept in `out`.
+void addTrueFaceTerm(LossTerms& terms, const torch::Tensor& dstCode, const StepSettings& s,
+                     StepLosses& out) {
+    CodeDiscriminator discriminator = s.codeDiscriminator;
+    const torch::Tensor term = generatorTermFromLogits(discriminator->forward(dstCode));
+    terms.total = terms.total + s.trueFacePower * term.sum();
+    terms.perSample = terms.perSample + s.trueFacePower * term.detach();
+    out.trueFace = term.detach().mean();
+}
+
+// One decoder, its loss (with the GAN term on the source side, the true-face term on the
+// destination side, when enabled) and, when finite, its backward, with `threads` threads.
 LossTerms decoderBranch(SaehdModel& model, bool srcSide, const torch::Tensor& code,
                         const AugmentedBatch& batch, const StepSettings& s, double lossScale,
                         int threads, StepLosses& out) {
@@ -74,6 +86,7 @@ LossTerms decoderBranch(SaehdModel& model, bool srcSide, const torch::Tensor& co
     LossTerms terms =
         saehdLoss(batch.target, decoded.image, batch.mask, decoded.mask, batch.eyesMouth, s.loss);
     if (srcSide && s.discriminator) addAdversarialTerm(terms, decoded.image, batch, s, out);
+    if (!srcSide && s.codeDiscriminator) addTrueFaceTerm(terms, code, s, out);
     if (isFinite(terms.total)) backwardScaled(terms.total, lossScale);
     return terms;
 }
@@ -148,6 +161,10 @@ StepLosses TrainStep::sideBySide(SaehdModel& model, const AugmentedBatch& src,
 
     if (!helper_) helper_ = std::make_unique<Helper>();
     StepLosses out;
+    if (settings_.codeDiscriminator) {
+        out.codeSrc = codeSrc.detach();
+        out.codeDst = codeDst.detach();
+    }
     // Grad mode, the profiler and other thread-local settings follow the work to the helper.
     at::ThreadLocalState callerState;
     std::future<void> dstDone = helper_->post([&, callerState] {
@@ -177,11 +194,20 @@ StepLosses TrainStep::run(SaehdModel& model, const AugmentedBatch& src, const Au
                       decodersSideBySideApplies(model, device, at::get_num_threads());
     if (lastSideBySide_) return sideBySide(model, src, dst, lossScale);
     std::pair<Decoded, Decoded> recon;
+    torch::Tensor code;  // DF's shared code, when the true-face term needs it
+    const bool trueFace = s.codeDiscriminator && model->hasTwoDecoders();
     {
         // Autocast covers the forward pass only; the loss and the optimiser stay in fp32.
         std::optional<AutocastScope> autocast;
         if (s.forwardType != torch::kFloat) autocast.emplace(device, s.forwardType);
-        recon = model->reconstruct(asInput(src.input, s), asInput(dst.input, s));
+        if (trueFace) {  // what reconstruct() does for DF, with the code kept
+            const int64_t b = src.input.size(0);
+            code = model->sharedCode(asInput(src.input, s), asInput(dst.input, s));
+            recon = {model->decodeSrc(code.narrow(0, 0, b)),
+                     model->decodeDst(code.narrow(0, b, code.size(0) - b))};
+        } else {
+            recon = model->reconstruct(asInput(src.input, s), asInput(dst.input, s));
+        }
     }
     auto f32 = [](const torch::Tensor& t) { return t.to(torch::kFloat32); };
     StepLosses out;
@@ -191,6 +217,13 @@ StepLosses TrainStep::run(SaehdModel& model, const AugmentedBatch& src, const Au
     if (s.discriminator) addAdversarialTerm(out.src, srcImage, src, s, out);
     out.dst = saehdLoss(dst.target, f32(recon.second.image), dst.mask, f32(recon.second.mask),
                         dst.eyesMouth, s.loss);
+    if (trueFace) {
+        const int64_t b = src.input.size(0);
+        const torch::Tensor codeDst = f32(code.narrow(0, b, code.size(0) - b));
+        addTrueFaceTerm(out.dst, codeDst, s, out);
+        out.codeSrc = f32(code.narrow(0, 0, b)).detach();
+        out.codeDst = codeDst.detach();
+    }
     torch::Tensor total = out.src.total + out.dst.total;
     out.finite = isFinite(total);
     if (out.finite) backwardScaled(total, lossScale);

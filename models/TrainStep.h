@@ -14,6 +14,7 @@
 
 #include <memory>
 
+#include "models/CodeDiscriminator.h"
 #include "models/PatchDiscriminator.h"
 #include "models/SaehdLoss.h"
 #include "models/SaehdModel.h"
@@ -32,6 +33,10 @@ struct StepSettings {
     /// with weight `ganPower`, in its loss. Null: no GAN.
     PatchDiscriminator discriminator{nullptr};
     double ganPower = 0;
+    /// True face (DF only, true_face_power > 0): the destination codes also answer to this
+    /// code discriminator, with weight `trueFacePower`, in the destination loss. Null: off.
+    CodeDiscriminator codeDiscriminator{nullptr};
+    double trueFacePower = 0;
 };
 
 struct StepLosses {
@@ -40,6 +45,9 @@ struct StepLosses {
     /// With a discriminator: its term (batch mean, before the gan_power weight), and the real and
     /// reconstructed source faces it saw (masked as the loss masks them, detached) for its step.
     torch::Tensor adversarial, ganReal, ganFake;
+    /// With a code discriminator: its term (batch mean, before the weight; in dst.total and
+    /// dst.perSample, not dst.image) and the source and destination codes (detached).
+    torch::Tensor trueFace, codeSrc, codeDst;
     /// Both losses finite; only then were gradients computed (scaled by `lossScale`).
     bool finite = false;
 };

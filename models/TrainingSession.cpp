@@ -12,6 +12,7 @@
 #include "common/Error.h"
 #include "common/Log.h"
 #include "common/PackedFaceset.h"
+#include "models/AdversarialLoss.h"
 #include "models/Optimizers.h"
 #include "models/PngWriter.h"
 #include "models/PreviewGrid.h"
@@ -127,6 +128,19 @@ void TrainingSession::buildOrResume() {
         discriminatorOptions.lrDropout = false;
         discriminatorOptimizer_ = makeOptimizer(discriminator_->parameters(), discriminatorOptions);
     }
+    if (options_.trueFacePower > 0) {
+        if (model_->hasTwoDecoders()) {
+            codeDiscriminator_ = CodeDiscriminator(options_.aeDims);
+            codeDiscriminator_->to(device_);
+            OptimizerOptions codeOptions = oo;
+            codeOptions.lrDropout = false;
+            codeDiscriminatorOptimizer_ =
+                makeOptimizer(codeDiscriminator_->parameters(), codeOptions);
+        } else {
+            logWarning("true_face_power applies to the DF archis (two decoders); " +
+                       options_.archi + " trains without it");
+        }
+    }
 
     if (Checkpoint::exists(request_.modelDir)) {
         CheckpointState saved = Checkpoint::readState(request_.modelDir);
@@ -134,6 +148,10 @@ void TrainingSession::buildOrResume() {
         CheckpointState state = Checkpoint::load(request_.modelDir, model_, optimizer_.get(),
                                                  device_, discriminatorParts());
         iteration_ = state.iteration;
+        if (codeDiscriminator_ && !state.codeDiscriminatorLoaded)
+            logInfo("true_face_power " + nlohmann::json(options_.trueFacePower).dump() +
+                    ": a new code discriminator starts at iteration " +
+                    std::to_string(state.iteration));
         if (discriminator_ && !state.discriminatorLoaded)
             logInfo("gan_power " + nlohmann::json(options_.ganPower).dump() +
                     ": a new patch discriminator starts at iteration " +
@@ -244,6 +262,8 @@ TrainingSession::StepResult TrainingSession::step() {
         s.channelsLast = options_.channelsLast;
         s.discriminator = discriminator_;
         s.ganPower = options_.ganPower;
+        s.codeDiscriminator = codeDiscriminator_;
+        s.trueFacePower = options_.trueFacePower;
         trainStep_ = std::make_unique<TrainStep>(s);
     }
     const bool fp16 = device_.is_cuda() && options_.precision == "fp16";
@@ -278,6 +298,7 @@ TrainingSession::StepResult TrainingSession::step() {
     optimizer_->step();
     if (losses.adversarial.defined()) r.adversarial = losses.adversarial.item<float>();
     r.discriminator = discriminatorStep(losses);
+    codeDiscriminatorStep(losses);
     if (fp16 && ++goodSinceScaleChange_ >= 2000) {
         lossScale_ *= 2;
         goodSinceScaleChange_ = 0;
@@ -287,8 +308,29 @@ TrainingSession::StepResult TrainingSession::step() {
 }
 
 DiscriminatorParts TrainingSession::discriminatorParts() {
-    if (!discriminator_) return {};
-    return {discriminator_.get(), discriminatorOptimizer_.get()};
+    DiscriminatorParts parts;
+    if (discriminator_) {
+        parts.module = discriminator_.get();
+        parts.optimizer = discriminatorOptimizer_.get();
+    }
+    if (codeDiscriminator_) {
+        parts.codeModule = codeDiscriminator_.get();
+        parts.codeOptimizer = codeDiscriminatorOptimizer_.get();
+    }
+    return parts;
+}
+
+// True face's other half: the code discriminator learns to tell source codes ("real") from
+// destination codes, both detached. A non-finite loss skips the step.
+void TrainingSession::codeDiscriminatorStep(const StepLosses& losses) {
+    if (!codeDiscriminator_ || !losses.codeSrc.defined()) return;
+    torch::AutoGradMode gradients(true);
+    codeDiscriminatorOptimizer_->zero_grad();
+    torch::Tensor loss = discriminatorLossFromLogits(codeDiscriminator_->forward(losses.codeSrc),
+                                                     codeDiscriminator_->forward(losses.codeDst));
+    if (!std::isfinite(loss.item<double>())) return;
+    loss.backward();
+    codeDiscriminatorOptimizer_->step();
 }
 
 // The GAN's other half, after the model's step: the discriminator learns to tell the real source

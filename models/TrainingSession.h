@@ -59,6 +59,7 @@ class TrainingSession {
     void makePreview();
     /// Returns the discriminator's loss per sample, when it stepped.
     std::optional<float> discriminatorStep(const StepLosses& losses);
+    void codeDiscriminatorStep(const StepLosses& losses);
     DiscriminatorParts discriminatorParts();
     CheckpointState checkpointState() const;
     void resetGenerator();
@@ -80,6 +81,8 @@ class TrainingSession {
     std::unique_ptr<torch::optim::Optimizer> optimizer_;
     PatchDiscriminator discriminator_{nullptr};  ///< only with gan_power > 0
     std::unique_ptr<torch::optim::Optimizer> discriminatorOptimizer_;
+    CodeDiscriminator codeDiscriminator_{nullptr};  ///< only with true_face_power > 0 (DF)
+    std::unique_ptr<torch::optim::Optimizer> codeDiscriminatorOptimizer_;
     std::unique_ptr<TrainStep> trainStep_;
     std::optional<torch::Generator> generator_;
     int64_t iteration_ = 0;

@@ -53,8 +53,9 @@ TEST(GpuTrainer, MixedPrecisionTrainsOnCuda) {
     }
 }
 
-// The training extras on CUDA (each written and tested on the CPU): the GAN's discriminator under
-// bf16 autocast, ct_mode's eigh on the device, uniform_yaw's multinomial with the CUDA generator.
+// The training extras on CUDA (each written and tested on the CPU): the GAN's discriminator and
+// true face's code discriminator under bf16 autocast, ct_mode's eigh on the device, uniform_yaw's
+// multinomial with the CUDA generator.
 TEST(GpuTrainer, GanColourTransferAndUniformYawRunOnCuda) {
     if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
     auto root = test::scratchDir("gpu_trainer_extras");
@@ -64,9 +65,9 @@ TEST(GpuTrainer, GanColourTransferAndUniformYawRunOnCuda) {
     r.modelDir = root / "model" / "extras";
     r.srcFaceset = src;
     r.dstFaceset = dst;
-    r.options = {{"archi", "df-ud"},    {"resolution", 128},  {"batch", 8},
-                 {"precision", "bf16"}, {"gan_power", 0.1},   {"ct_mode", "lct"},
-                 {"uniform_yaw", true}, {"preview_every", 50}};
+    r.options = {{"archi", "df-ud"},    {"resolution", 128},      {"batch", 8},
+                 {"precision", "bf16"}, {"gan_power", 0.1},       {"ct_mode", "lct"},
+                 {"uniform_yaw", true}, {"true_face_power", 0.1}, {"preview_every", 50}};
     r.maxIterations = 60;
     NullProgressSink progress;
     CancelToken cancel;
@@ -74,6 +75,8 @@ TEST(GpuTrainer, GanColourTransferAndUniformYawRunOnCuda) {
     ASSERT_TRUE(result.ok()) << result.message;
     EXPECT_LE(result.summary["skipped_steps"].get<int>(), 2);
     EXPECT_TRUE(std::filesystem::exists(Checkpoint::currentDir(r.modelDir) / "discriminator.pt"));
+    EXPECT_TRUE(
+        std::filesystem::exists(Checkpoint::currentDir(r.modelDir) / "code_discriminator.pt"));
     r.options["ct_mode"] = "rct";
     r.maxIterations = 80;  // resume: the discriminator comes back from the checkpoint
     result = trainer.train(r, progress, cancel, nullptr, nullptr);

@@ -26,11 +26,29 @@ TEST(TrainOptions, DefaultsFollowTheSpec) {
     const OptionSpec* archi = trainOptionSchema().find("archi");
     ASSERT_NE(archi, nullptr);
     EXPECT_EQ(archi->choices.size(), 8u);
-    for (const char* key :
-         {"ae_dims",      "e_dims",     "d_dims",      "d_mask_dims",     "batch",
-          "clip_grad",    "lr_dropout", "random_warp", "masked_training", "eyes_mouth_priority",
-          "color_jitter", "ct_mode",    "uniform_yaw", "preview_every",   "autosave_minutes",
-          "backups",      "seed",       "threads",     "channels_last",   "winograd"})
+    for (const char* key : {"ae_dims",
+                            "e_dims",
+                            "d_dims",
+                            "d_mask_dims",
+                            "batch",
+                            "clip_grad",
+                            "lr_dropout",
+                            "random_warp",
+                            "masked_training",
+                            "eyes_mouth_priority",
+                            "color_jitter",
+                            "ct_mode",
+                            "uniform_yaw",
+                            "preview_every",
+                            "autosave_minutes",
+                            "backups",
+                            "seed",
+                            "threads",
+                            "channels_last",
+                            "winograd",
+                            "gan_power",
+                            "true_face_power",
+                            "blur_out_mask"})
         EXPECT_NE(trainOptionSchema().find(key), nullptr) << key;
 }
 
@@ -70,8 +88,9 @@ TEST(TrainOptions, ModelShapeIsFixedOnResumeTrainingKnobsAreNot) {
     for (const char* key :
          {"archi", "resolution", "ae_dims", "e_dims", "d_dims", "d_mask_dims", "optimizer"})
         EXPECT_FALSE(s.find(key)->changeableOnResume) << key;
-    for (const char* key : {"batch", "lr", "random_warp", "masked_training", "clip_grad", "ct_mode",
-                            "uniform_yaw", "preview_every"})
+    for (const char* key :
+         {"batch", "lr", "random_warp", "masked_training", "clip_grad", "ct_mode", "uniform_yaw",
+          "preview_every", "gan_power", "true_face_power", "blur_out_mask"})
         EXPECT_TRUE(s.find(key)->changeableOnResume) << key;
     nlohmann::json saved = s.defaults();
     nlohmann::json changed = saved;

@@ -157,6 +157,7 @@ TEST_F(Fixture, ResumeContinuesAndChecksOptions) {
     changed["uniform_yaw"] = true;  // ...and draw faces through the yaw weights
     changed["gan_power"] = 0.1;     // ...and with a GAN, switched on late as DFL users do
     changed["blur_out_mask"] = true;
+    changed["true_face_power"] = 0.1;  // ...and true face (DF)
     StageResult result =
         trainer.train(request("main", 220, changed), progress, cancel, nullptr, nullptr);
     ASSERT_TRUE(result.ok()) << result.message;
@@ -169,6 +170,8 @@ TEST_F(Fixture, ResumeContinuesAndChecksOptions) {
     EXPECT_EQ(state.options["ct_mode"], "rct");
     EXPECT_EQ(state.options["uniform_yaw"], true);
     EXPECT_TRUE(fs::exists(Checkpoint::currentDir(root_ / "model" / "main") / "discriminator.pt"));
+    EXPECT_TRUE(
+        fs::exists(Checkpoint::currentDir(root_ / "model" / "main") / "code_discriminator.pt"));
     for (size_t i = 200; i < state.lossHistory.size(); ++i)
         EXPECT_TRUE(std::isfinite(state.lossHistory[i].srcLoss)) << i;
 
