@@ -12,7 +12,6 @@
 #include "common/Error.h"
 #include "common/Log.h"
 #include "common/PackedFaceset.h"
-#include "models/AdversarialLoss.h"
 #include "models/Optimizers.h"
 #include "models/PngWriter.h"
 #include "models/PreviewGrid.h"
@@ -121,41 +120,15 @@ void TrainingSession::buildOrResume() {
     oo.lrDropout = options_.lrDropout;
     optimizer_ = makeOptimizer(model_->parameters(), oo);
     learningRate_ = options_.lr;
-    if (options_.ganPower > 0) {
-        discriminator_ = PatchDiscriminator(options_.resolution);
-        discriminator_->to(device_);
-        OptimizerOptions discriminatorOptions = oo;
-        discriminatorOptions.lrDropout = false;
-        discriminatorOptimizer_ = makeOptimizer(discriminator_->parameters(), discriminatorOptions);
-    }
-    if (options_.trueFacePower > 0) {
-        if (model_->hasTwoDecoders()) {
-            codeDiscriminator_ = CodeDiscriminator(options_.aeDims);
-            codeDiscriminator_->to(device_);
-            OptimizerOptions codeOptions = oo;
-            codeOptions.lrDropout = false;
-            codeDiscriminatorOptimizer_ =
-                makeOptimizer(codeDiscriminator_->parameters(), codeOptions);
-        } else {
-            logWarning("true_face_power applies to the DF archis (two decoders); " +
-                       options_.archi + " trains without it");
-        }
-    }
+    discriminators_.build(options_, model_->hasTwoDecoders(), oo, device_);
 
     if (Checkpoint::exists(request_.modelDir)) {
         CheckpointState saved = Checkpoint::readState(request_.modelDir);
         trainOptionSchema().checkResumeChange(saved.options, resolvedOptions_);
         CheckpointState state = Checkpoint::load(request_.modelDir, model_, optimizer_.get(),
-                                                 device_, discriminatorParts());
+                                                 device_, discriminators_.parts());
         iteration_ = state.iteration;
-        if (codeDiscriminator_ && !state.codeDiscriminatorLoaded)
-            logInfo("true_face_power " + nlohmann::json(options_.trueFacePower).dump() +
-                    ": a new code discriminator starts at iteration " +
-                    std::to_string(state.iteration));
-        if (discriminator_ && !state.discriminatorLoaded)
-            logInfo("gan_power " + nlohmann::json(options_.ganPower).dump() +
-                    ": a new patch discriminator starts at iteration " +
-                    std::to_string(state.iteration));
+        discriminators_.reportResume(options_, state);
         lossHistory_ = std::move(state.lossHistory);
         // Keep a rollback-lowered lr unless the user asked for a different one now.
         if (saved.options.value("lr", options_.lr) == options_.lr)
@@ -210,7 +183,7 @@ void TrainingSession::save(const char* why) {
     fs::path dir;
     try {
         dir = Checkpoint::save(request_.modelDir, model_, optimizer_.get(), checkpointState(),
-                               options_.backups, discriminatorParts());
+                               options_.backups, discriminators_.parts());
     } catch (const Error& e) {
         // Say what survives: the user's question after a failed save is whether the model is gone.
         std::string kept = "no earlier checkpoint exists";
@@ -260,10 +233,7 @@ TrainingSession::StepResult TrainingSession::step() {
         if (device_.is_cuda() && options_.precision != "fp32")
             s.forwardType = options_.precision == "fp16" ? at::kHalf : at::kBFloat16;
         s.channelsLast = options_.channelsLast;
-        s.discriminator = discriminator_;
-        s.ganPower = options_.ganPower;
-        s.codeDiscriminator = codeDiscriminator_;
-        s.trueFacePower = options_.trueFacePower;
+        discriminators_.configure(s, options_);
         trainStep_ = std::make_unique<TrainStep>(s);
     }
     const bool fp16 = device_.is_cuda() && options_.precision == "fp16";
@@ -297,55 +267,13 @@ TrainingSession::StepResult TrainingSession::step() {
             if (p.grad().defined()) p.grad().mul_(factor);
     optimizer_->step();
     if (losses.adversarial.defined()) r.adversarial = losses.adversarial.item<float>();
-    r.discriminator = discriminatorStep(losses);
-    codeDiscriminatorStep(losses);
+    r.discriminator = discriminators_.step(losses);
     if (fp16 && ++goodSinceScaleChange_ >= 2000) {
         lossScale_ *= 2;
         goodSinceScaleChange_ = 0;
     }
     r.good = true;
     return r;
-}
-
-DiscriminatorParts TrainingSession::discriminatorParts() {
-    DiscriminatorParts parts;
-    if (discriminator_) {
-        parts.module = discriminator_.get();
-        parts.optimizer = discriminatorOptimizer_.get();
-    }
-    if (codeDiscriminator_) {
-        parts.codeModule = codeDiscriminator_.get();
-        parts.codeOptimizer = codeDiscriminatorOptimizer_.get();
-    }
-    return parts;
-}
-
-// True face's other half: the code discriminator learns to tell source codes ("real") from
-// destination codes, both detached. A non-finite loss skips the step.
-void TrainingSession::codeDiscriminatorStep(const StepLosses& losses) {
-    if (!codeDiscriminator_ || !losses.codeSrc.defined()) return;
-    torch::AutoGradMode gradients(true);
-    codeDiscriminatorOptimizer_->zero_grad();
-    torch::Tensor loss = discriminatorLossFromLogits(codeDiscriminator_->forward(losses.codeSrc),
-                                                     codeDiscriminator_->forward(losses.codeDst));
-    if (!std::isfinite(loss.item<double>())) return;
-    loss.backward();
-    codeDiscriminatorOptimizer_->step();
-}
-
-// The GAN's other half, after the model's step: the discriminator learns to tell the real source
-// faces from the reconstructions it just judged (detached, so only its own weights move). Its
-// gradients from the model's backward are dropped first. A non-finite loss skips the step.
-std::optional<float> TrainingSession::discriminatorStep(const StepLosses& losses) {
-    if (!discriminator_ || !losses.ganReal.defined()) return std::nullopt;
-    torch::AutoGradMode gradients(true);
-    discriminatorOptimizer_->zero_grad();
-    torch::Tensor loss = discriminatorLoss(discriminator_, losses.ganReal, losses.ganFake);
-    const double value = loss.item<double>();
-    if (!std::isfinite(value)) return std::nullopt;
-    loss.backward();
-    discriminatorOptimizer_->step();
-    return float(value / double(losses.ganReal.size(0)));
 }
 
 void TrainingSession::rollback() {
@@ -357,7 +285,7 @@ void TrainingSession::rollback() {
                         "; check the packed facesets or start with a lower lr");
     const double lowered = learningRate_ * 0.5;
     CheckpointState state = Checkpoint::load(request_.modelDir, model_, optimizer_.get(), device_,
-                                             discriminatorParts());
+                                             discriminators_.parts());
     iteration_ = state.iteration;
     lossHistory_ = std::move(state.lossHistory);
     learningRate_ = lowered;

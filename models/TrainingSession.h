@@ -10,6 +10,7 @@
 
 #include "common/TrainingEngine.h"
 #include "models/Checkpoint.h"
+#include "models/Discriminators.h"
 #include "models/SaehdModel.h"
 #include "models/TrainOptions.h"
 #include "models/TrainStep.h"
@@ -57,10 +58,6 @@ class TrainingSession {
     void rollback();
     void save(const char* why);
     void makePreview();
-    /// Returns the discriminator's loss per sample, when it stepped.
-    std::optional<float> discriminatorStep(const StepLosses& losses);
-    void codeDiscriminatorStep(const StepLosses& losses);
-    DiscriminatorParts discriminatorParts();
     CheckpointState checkpointState() const;
     void resetGenerator();
     std::vector<LossPoint> thinnedHistory() const;
@@ -79,10 +76,7 @@ class TrainingSession {
     DeviceFaceset src_, dst_;
     SaehdModel model_{nullptr};
     std::unique_ptr<torch::optim::Optimizer> optimizer_;
-    PatchDiscriminator discriminator_{nullptr};  ///< only with gan_power > 0
-    std::unique_ptr<torch::optim::Optimizer> discriminatorOptimizer_;
-    CodeDiscriminator codeDiscriminator_{nullptr};  ///< only with true_face_power > 0 (DF)
-    std::unique_ptr<torch::optim::Optimizer> codeDiscriminatorOptimizer_;
+    Discriminators discriminators_;  ///< GAN and true face, when switched on
     std::unique_ptr<TrainStep> trainStep_;
     std::optional<torch::Generator> generator_;
     int64_t iteration_ = 0;
