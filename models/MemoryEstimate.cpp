@@ -37,13 +37,16 @@ bool isLiae(const TrainOptions& o) {
     return o.archi.rfind("liae", 0) == 0;
 }
 
+// "-d" / "-ud": the decoders work at half resolution.
+bool halfDecoder(const TrainOptions& o) {
+    const auto dash = o.archi.find('-');
+    return dash != std::string::npos && o.archi.find('d', dash) != std::string::npos;
+}
+
 // The image decoder's maps per sample: 3 x (upscale conv 4c + shuffle to c at 2x + residual
 // block of 2 convs).
 double decoderElements(const TrainOptions& o) {
-    const auto dash = o.archi.find('-');
-    const std::string suffix = dash == std::string::npos ? "" : o.archi.substr(dash + 1);
-    const bool halfDecoder = suffix.find('d') != std::string::npos;
-    double side = (halfDecoder ? o.resolution / 2.0 : double(o.resolution)) / 8;
+    double side = (halfDecoder(o) ? o.resolution / 2.0 : double(o.resolution)) / 8;
     double decoder = 0;
     for (double c : {8.0 * o.dDims, 4.0 * o.dDims, 2.0 * o.dDims}) {
         decoder += 2 * sq(side) * 4 * c;  // upscale conv + activation
@@ -58,9 +61,6 @@ double decoderElements(const TrainOptions& o) {
 double MemoryEstimate::featureElementsPerSample(const TrainOptions& o) {
     const double r = o.resolution, e = o.eDims, m = o.dMaskDims, ae = o.aeDims;
     const bool liae = isLiae(o);
-    const auto dash = o.archi.find('-');
-    const std::string suffix = dash == std::string::npos ? "" : o.archi.substr(dash + 1);
-    const bool halfDecoder = suffix.find('d') != std::string::npos;
     // Encoder: 4 downscales (conv + LeakyReLU outputs).
     double encoder =
         2 * (sq(r / 2) * e + sq(r / 4) * 2 * e + sq(r / 8) * 4 * e + sq(r / 16) * 8 * e);
@@ -68,7 +68,7 @@ double MemoryEstimate::featureElementsPerSample(const TrainOptions& o) {
     double code = liae ? 2 * ae : ae;
     double inter = 2 * sq(r / 16) * 4 * code + sq(r / 8) * code;
     const double decoder = decoderElements(o);
-    const double dr = halfDecoder ? r / 2 : r;
+    const double dr = halfDecoder(o) ? r / 2 : r;
     double mask = 0;
     double side = dr / 8;
     for (double c : {8 * m, 4 * m, 2 * m}) {

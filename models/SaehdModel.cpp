@@ -316,13 +316,15 @@ SaehdModelImpl::SaehdModelImpl(const ModelConfig& config)
 }
 
 std::pair<Decoded, Decoded> SaehdModelImpl::reconstruct(const torch::Tensor& src,
-                                                        const torch::Tensor& dst) {
+                                                        const torch::Tensor& dst,
+                                                        torch::Tensor* sharedCodeOut) {
     auto& p = *parts_;
     const int64_t b = src.size(0);
     // The shared sub-networks run once on the concatenated batch: same maths as two passes,
     // half the kernel launches and better GEMM shapes.
     if (hasTwoDecoders()) {
         auto code = sharedCode(src, dst);
+        if (sharedCodeOut) *sharedCodeOut = code;
         return {decodeSrc(code.narrow(0, 0, b)), decodeDst(code.narrow(0, b, code.size(0) - b))};
     }
     auto e = p.encoder->forward(torch::cat({src, dst}, 0));

@@ -200,14 +200,8 @@ StepLosses TrainStep::run(SaehdModel& model, const AugmentedBatch& src, const Au
         // Autocast covers the forward pass only; the loss and the optimiser stay in fp32.
         std::optional<AutocastScope> autocast;
         if (s.forwardType != torch::kFloat) autocast.emplace(device, s.forwardType);
-        if (trueFace) {  // what reconstruct() does for DF, with the code kept
-            const int64_t b = src.input.size(0);
-            code = model->sharedCode(asInput(src.input, s), asInput(dst.input, s));
-            recon = {model->decodeSrc(code.narrow(0, 0, b)),
-                     model->decodeDst(code.narrow(0, b, code.size(0) - b))};
-        } else {
-            recon = model->reconstruct(asInput(src.input, s), asInput(dst.input, s));
-        }
+        recon = model->reconstruct(asInput(src.input, s), asInput(dst.input, s),
+                                   trueFace ? &code : nullptr);
     }
     auto f32 = [](const torch::Tensor& t) { return t.to(torch::kFloat32); };
     StepLosses out;

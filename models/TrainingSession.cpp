@@ -85,9 +85,11 @@ TrainingSession::DeviceFaceset TrainingSession::loadFaceset(const fs::path& dir,
         torch::from_blob(set.faces.data(), {n, r, r, 3}, torch::kUInt8).to(device_, false, true);
     d.masks =
         torch::from_blob(set.masks.data(), {n, r, r, 2}, torch::kUInt8).to(device_, false, true);
-    const std::vector<float> yaw = yawFromLandmarks(set.landmarks, n);
-    d.yawWeights = uniformYawWeights(yaw).to(device_);
-    d.occupiedYawBins = occupiedYawBins(yaw);
+    if (options_.uniformYaw) {
+        const std::vector<float> yaw = yawFromLandmarks(set.landmarks, n);
+        d.yawWeights = uniformYawWeights(yaw).to(device_);
+        d.occupiedYawBins = occupiedYawBins(yaw);
+    }
     return d;
 }
 

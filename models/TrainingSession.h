@@ -36,7 +36,7 @@ class TrainingSession {
     struct DeviceFaceset {
         torch::Tensor faces;       ///< NHW3 uint8 on the device
         torch::Tensor masks;       ///< NHW2 uint8 on the device
-        torch::Tensor yawWeights;  ///< per-face draw weights for uniform_yaw, on the device
+        torch::Tensor yawWeights;  ///< per-face draw weights, on the device (uniform_yaw only)
         int occupiedYawBins = 0;
         int64_t count = 0;
         int resolution = 0;

@@ -18,6 +18,7 @@
 #include <cmath>
 
 #include "common/Error.h"
+#include "models/GaussianBlur.h"
 
 namespace doppel::models {
 
@@ -75,26 +76,6 @@ torch::Tensor gatherAsFloat(const torch::Tensor& images, const torch::Tensor& in
         x = F::interpolate(x, opts);
     }
     return x;
-}
-
-// Separable Gaussian blur of every channel, reflecting at the border.
-torch::Tensor gaussianBlur(const torch::Tensor& x, double sigma) {
-    const int64_t radius = std::max<int64_t>(1, int64_t(std::ceil(3 * sigma)));
-    auto taps =
-        torch::arange(-radius, radius + 1, x.options()).div_(sigma).pow_(2).mul_(-0.5).exp_();
-    taps.div_(taps.sum());
-    const int64_t c = x.size(1);
-    const auto horizontal = taps.view({1, 1, 1, -1}).expand({c, 1, 1, 2 * radius + 1});
-    const auto vertical = taps.view({1, 1, -1, 1}).expand({c, 1, 2 * radius + 1, 1});
-    const auto pad = std::min<int64_t>(radius, std::min(x.size(2), x.size(3)) - 1);
-    auto padded = F::pad(x, F::PadFuncOptions({pad, pad, pad, pad}).mode(torch::kReflect));
-    if (pad < radius)  // a tiny image: replicate the rest
-        padded = F::pad(padded,
-                        F::PadFuncOptions({radius - pad, radius - pad, radius - pad, radius - pad})
-                            .mode(torch::kReplicate));
-    auto groups = F::Conv2dFuncOptions().groups(c);
-    return F::conv2d(F::conv2d(padded, horizontal.contiguous(), groups), vertical.contiguous(),
-                     groups);
 }
 
 /// Per-sample affine in normalised coordinates, (b, 2, 3): output point -> source point.
@@ -220,9 +201,11 @@ AugmentedBatch augmentBatch(const torch::Tensor& faces, const torch::Tensor& mas
 torch::Tensor blurOutsideMask(const torch::Tensor& images, const torch::Tensor& mask) {
     torch::NoGradGuard noGrad;
     const double side = double(images.size(2));
-    const torch::Tensor blurred = gaussianBlur(images, std::max(1.0, side / 16));
+    const torch::Tensor blurred =
+        gaussianBlur(images, std::max(1.0, side / 16), BlurBorder::Replicate);
     // The hull mask is hard-edged: soften it a little so no seam appears at the face edge.
-    const torch::Tensor keep = gaussianBlur(mask.to(images.dtype()), std::max(1.0, side / 64));
+    const torch::Tensor keep =
+        gaussianBlur(mask.to(images.dtype()), std::max(1.0, side / 64), BlurBorder::Replicate);
     return images * keep + blurred * (1 - keep);
 }
 

@@ -35,7 +35,8 @@ AugmentedBatch augmentBatch(const torch::Tensor& faces, const torch::Tensor& mas
                             const AugmentOptions& options, torch::Generator generator);
 
 /// `images` (N3HW float) blurred outside `mask` (N1HW [0,1]) with a Gaussian of sigma
-/// resolution / 16; a short soft edge joins the two; pixels well inside the mask are unchanged.
+/// resolution / 16 (edges replicated); a short soft edge joins the two; pixels well inside the mask
+/// are unchanged.
 torch::Tensor blurOutsideMask(const torch::Tensor& images, const torch::Tensor& mask);
 
 }  // namespace doppel::models

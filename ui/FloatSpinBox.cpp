@@ -1,9 +1,9 @@
 #include "ui/FloatSpinBox.h"
 
 #include <QLocale>
+#include <QRegularExpression>
 
 #include <algorithm>
-
 #include <cmath>
 
 namespace doppel::ui {
@@ -38,15 +38,13 @@ double FloatSpinBox::valueFromText(const QString& text) const {
 }
 
 QValidator::State FloatSpinBox::validate(QString& text, int& /*position*/) const {
-    const QString trimmed = text.trimmed();
-    if (trimmed.isEmpty() || trimmed == "-" || trimmed == "+" || trimmed.endsWith('e') ||
-        trimmed.endsWith('E') || trimmed.endsWith("e-") || trimmed.endsWith("E-") ||
-        trimmed.endsWith('.'))
-        return QValidator::Intermediate;  // on the way to a number
+    // Anything that can still become a number ("", "-", "5e-") is on its way; other text is not.
+    static const QRegularExpression numberSoFar(R"(^\s*[+-]?\d*\.?\d*([eE][+-]?\d*)?\s*$)");
+    if (!numberSoFar.match(text).hasMatch()) return QValidator::Invalid;
     bool ok = false;
-    const double v = QLocale::c().toDouble(trimmed, &ok);
-    if (!ok) return QValidator::Invalid;
-    return v >= minimum() && v <= maximum() ? QValidator::Acceptable : QValidator::Intermediate;
+    const double v = QLocale::c().toDouble(text.trimmed(), &ok);
+    return ok && v >= minimum() && v <= maximum() ? QValidator::Acceptable
+                                                  : QValidator::Intermediate;
 }
 
 }  // namespace doppel::ui

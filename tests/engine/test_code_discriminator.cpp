@@ -52,28 +52,18 @@ TEST(CodeDiscriminator, LearnsToTellTwoCodeDistributionsApart) {
 }
 
 TEST(CodeDiscriminator, ItsTermJoinsTheDestinationLossInBothStepPaths) {
-    const int previousThreads = at::get_num_threads();
-    at::set_num_threads(2);
+    test::ThreadsScope threads(2);
     const AugmentedBatch src = randomBatch(3, 11), dst = randomBatch(3, 12);
     torch::manual_seed(4);
     CodeDiscriminator d(32);  // tinyConfig's ae_dims
     for (bool sideBySide : {true, false}) {
         SCOPED_TRACE(sideBySide ? "side by side" : "sequential");
-        torch::manual_seed(7);
-        SaehdModel plain(tinyConfig());
-        torch::manual_seed(7);
-        SaehdModel withTrueFace(tinyConfig());
-        StepSettings settings;
-        settings.loss.resolution = 64;
-        settings.decodersSideBySide = sideBySide;
-        TrainStep plainStep(settings);
-        settings.codeDiscriminator = d;
-        settings.trueFacePower = 0.5;
-        TrainStep trueFaceStep(settings);
-
-        const StepLosses a = plainStep.run(plain, src, dst);
-        const StepLosses b = trueFaceStep.run(withTrueFace, src, dst);
-        EXPECT_EQ(trueFaceStep.lastRunSideBySide(), sideBySide);
+        const auto run = test::runPlainAndWith(sideBySide, src, dst, [&](StepSettings& s) {
+            s.codeDiscriminator = d;
+            s.trueFacePower = 0.5;
+        });
+        const StepLosses &a = run.plain, &b = run.with;
+        EXPECT_EQ(run.withRanSideBySide, sideBySide);
         ASSERT_TRUE(a.finite && b.finite);
         ASSERT_TRUE(b.trueFace.defined() && b.codeSrc.defined() && b.codeDst.defined());
         EXPECT_EQ(b.codeSrc.size(0), 3);
@@ -82,9 +72,9 @@ TEST(CodeDiscriminator, ItsTermJoinsTheDestinationLossInBothStepPaths) {
                     0.5 * 3 * b.trueFace.item<double>(), 1e-4);
         EXPECT_NEAR(b.src.total.item<double>(), a.src.total.item<double>(), 1e-6);
         // The term reaches the shared encoder (its gradient differs from the plain step's).
-        auto plainParameters = plain->named_parameters();
+        auto plainParameters = run.plainModel->named_parameters();
         double difference = 0;
-        for (const auto& p : withTrueFace->named_parameters())
+        for (const auto& p : run.withModel->named_parameters())
             if (p.key().rfind("encoder.", 0) == 0)
                 difference +=
                     (p.value().grad() - plainParameters[p.key()].grad()).abs().sum().item<double>();
@@ -102,7 +92,6 @@ TEST(CodeDiscriminator, ItsTermJoinsTheDestinationLossInBothStepPaths) {
         EXPECT_TRUE(losses.finite);
         EXPECT_FALSE(losses.trueFace.defined());
     }
-    at::set_num_threads(previousThreads);
 }
 
 TEST(CodeDiscriminator, RoundTripsThroughACheckpoint) {

@@ -74,30 +74,20 @@ TEST(PatchDiscriminator, LearnsToTellSharpFromBlurred) {
 }
 
 TEST(PatchDiscriminator, ItsTermJoinsTheSourceLossInBothStepPaths) {
-    const int previousThreads = at::get_num_threads();
-    at::set_num_threads(2);
+    test::ThreadsScope threads(2);
     const AugmentedBatch src = randomBatch(3, 1), dst = randomBatch(3, 2);
     torch::manual_seed(9);
     PatchDiscriminator d(64);
     std::vector<double> adversarialSums;
     for (bool sideBySide : {true, false}) {
         SCOPED_TRACE(sideBySide ? "side by side" : "sequential");
-        torch::manual_seed(7);
-        SaehdModel plain(tinyConfig());
-        torch::manual_seed(7);
-        SaehdModel withGan(tinyConfig());
-        StepSettings settings;
-        settings.loss.resolution = 64;
-        settings.decodersSideBySide = sideBySide;
-        TrainStep plainStep(settings);
-        settings.discriminator = d;
-        settings.ganPower = 0.5;
-        TrainStep ganStep(settings);
         for (auto& p : d->parameters()) p.mutable_grad() = torch::Tensor();
-
-        const StepLosses a = plainStep.run(plain, src, dst);
-        const StepLosses b = ganStep.run(withGan, src, dst);
-        EXPECT_EQ(ganStep.lastRunSideBySide(), sideBySide);
+        const auto run = test::runPlainAndWith(sideBySide, src, dst, [&](StepSettings& s) {
+            s.discriminator = d;
+            s.ganPower = 0.5;
+        });
+        const StepLosses &a = run.plain, &b = run.with;
+        EXPECT_EQ(run.withRanSideBySide, sideBySide);
         ASSERT_TRUE(a.finite && b.finite);
         EXPECT_FALSE(a.ganReal.defined());
         ASSERT_TRUE(b.ganReal.defined() && b.ganFake.defined() && b.adversarial.defined());
@@ -113,7 +103,6 @@ TEST(PatchDiscriminator, ItsTermJoinsTheSourceLossInBothStepPaths) {
         adversarialSums.push_back(b.adversarial.item<double>());
     }
     EXPECT_NEAR(adversarialSums[0], adversarialSums[1], 1e-5);
-    at::set_num_threads(previousThreads);
 }
 
 TEST(PatchDiscriminator, RoundTripsThroughACheckpoint) {

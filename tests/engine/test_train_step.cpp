@@ -32,13 +32,6 @@ SaehdModel cloneOf(SaehdModel& model, const ModelConfig& config, bool channelsLa
     return copy;
 }
 
-// Restores the intra-op thread count a test changes.
-struct ThreadsScope {
-    int previous = at::get_num_threads();
-    explicit ThreadsScope(int threads) { at::set_num_threads(threads); }
-    ~ThreadsScope() { at::set_num_threads(previous); }
-};
-
 bool cpuAutocastEnabled() {
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
     return at::autocast::is_autocast_enabled(at::kCPU);
@@ -50,7 +43,7 @@ bool cpuAutocastEnabled() {
 }  // namespace
 
 TEST(TrainStep, DecodersSideBySideMatchSequential) {
-    ThreadsScope threads(2);
+    doppel::test::ThreadsScope threads(2);
     for (bool channelsLast : {false, true}) {
         SCOPED_TRACE(channelsLast ? "channels-last" : "NCHW");
         const ModelConfig config = tinyConfig("df-ud");
@@ -92,7 +85,7 @@ TEST(TrainStep, DecodersSideBySideMatchSequential) {
 }
 
 TEST(TrainStep, NonFiniteLossLeavesTheEncoderWithoutGradients) {
-    ThreadsScope threads(2);
+    doppel::test::ThreadsScope threads(2);
     SaehdModel model(tinyConfig("df-ud"));
     StepSettings settings;
     settings.loss.resolution = 64;
@@ -114,14 +107,14 @@ TEST(TrainStep, OneThreadOrOneDecoderRunsSequentially) {
     settings.loss.resolution = 64;
     const AugmentedBatch src = randomBatch(2, 5), dst = randomBatch(2, 6);
     {
-        ThreadsScope threads(1);
+        doppel::test::ThreadsScope threads(1);
         SaehdModel df(tinyConfig("df-ud"));
         TrainStep step(settings);
         EXPECT_TRUE(step.run(df, src, dst).finite);
         EXPECT_FALSE(step.lastRunSideBySide());
     }
     {
-        ThreadsScope threads(2);
+        doppel::test::ThreadsScope threads(2);
         SaehdModel liae(tinyConfig("liae-ud"));
         TrainStep step(settings);
         EXPECT_TRUE(step.run(liae, src, dst).finite);
@@ -134,7 +127,7 @@ TEST(TrainStep, OneThreadOrOneDecoderRunsSequentially) {
 // loss scale multiplies the gradients exactly (a power of two), the result stays close to the
 // fp32 step, and autocast is off again after the step.
 TEST(TrainStep, ReducedPrecisionForwardKeepsLossAndGradientsInFp32) {
-    ThreadsScope threads(2);
+    doppel::test::ThreadsScope threads(2);
     const ModelConfig config = tinyConfig("df-ud");
     torch::manual_seed(11);
     SaehdModel reference(config);
