@@ -19,6 +19,10 @@ void printHelp() {
         name.resize(10, ' ');
         std::cout << "  " << name << c.summary << "\n";
     }
+#ifdef DOPPEL_CLI_ENGINE_ONLY
+    std::cout << "\nEngine-only build (for a GPU host): training only; extract, align, pack, "
+                 "merge and export\nrun in the full build on the same workspace.\n";
+#endif
     std::cout
         << "\nOnly use faces you have consent to use. Exports are labelled as synthetic media.\n";
 }
@@ -41,6 +45,11 @@ int main(int argc, char** argv) {
         if (c.name == words[0]) command = &c;
     if (!command) {
         std::cerr << "doppel: unknown command '" << words[0] << "' (see doppel --help)\n";
+#ifdef DOPPEL_CLI_ENGINE_ONLY
+        std::cerr << "This is the engine-only build, for training on a GPU host: it has `train`. "
+                     "Run the other stages with the full build, on a copy of the same "
+                     "workspace (docs/training.md, \"Training on another machine\").\n";
+#endif
         return 2;
     }
     std::vector<std::string> rest(words.begin() + 1, words.end());

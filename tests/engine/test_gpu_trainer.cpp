@@ -1,5 +1,6 @@
 // The trainer on CUDA: bf16 autocast and channels-last train a small model whose loss falls, the
-// checkpoint loads into a swapper, and the memory estimate is within 15 % of torch's peak.
+// checkpoint loads into a swapper, a model trained on the GPU loads and resumes on the CPU, and
+// the memory estimate is within 15 % of torch's peak.
 // Skipped (reported as skipped) without a CUDA device.
 #include <gtest/gtest.h>
 
@@ -10,6 +11,8 @@
 
 #include "engine/SyntheticFaces.h"
 #include "models/Checkpoint.h"
+#include "models/TensorImages.h"
+#include "models/TrainOptions.h"
 #include "models/Trainer.h"
 #include "support/TestSupport.h"
 
@@ -83,4 +86,42 @@ TEST(GpuTrainer, GanColourTransferAndUniformYawRunOnCuda) {
     ASSERT_TRUE(result.ok()) << result.message;
     for (const auto& point : Checkpoint::readState(r.modelDir).lossHistory)
         ASSERT_TRUE(std::isfinite(point.srcLoss) && std::isfinite(point.dstLoss));
+}
+
+// Training on a GPU host and merging on a desktop without one: the checkpoint written on CUDA
+// loads onto the CPU with the same weights, and training resumes there (device=cpu).
+TEST(GpuTrainer, ACudaCheckpointLoadsAndResumesOnTheCpu) {
+    if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+    auto root = test::scratchDir("gpu_trainer_to_cpu");
+    auto [src, dst] = test::writeSyntheticPair(root, 64, 32);
+    Trainer trainer;
+    TrainRequest r;
+    r.modelDir = root / "model" / "moved";
+    r.srcFaceset = src;
+    r.dstFaceset = dst;
+    r.options = {{"archi", "df-ud"}, {"resolution", 64},    {"batch", 4},
+                 {"ae_dims", 64},    {"e_dims", 16},        {"d_dims", 16},
+                 {"d_mask_dims", 8}, {"precision", "bf16"}, {"preview_every", 10}};
+    r.maxIterations = 20;
+    NullProgressSink progress;
+    CancelToken cancel;
+    ASSERT_TRUE(trainer.train(r, progress, cancel, nullptr, nullptr).ok());
+
+    const TrainOptions options = TrainOptions::fromJson(Checkpoint::readState(r.modelDir).options);
+    SaehdModel onCuda(modelConfigFrom(options)), onCpu(modelConfigFrom(options));
+    onCuda->to(torch::Device(torch::kCUDA, 0));
+    Checkpoint::load(r.modelDir, onCuda, nullptr, torch::Device(torch::kCUDA, 0));
+    Checkpoint::load(r.modelDir, onCpu, nullptr, torch::Device(torch::kCPU));
+    auto cudaParams = onCuda->parameters(), cpuParams = onCpu->parameters();
+    ASSERT_EQ(cudaParams.size(), cpuParams.size());
+    for (size_t i = 0; i < cpuParams.size(); ++i) {
+        ASSERT_TRUE(cpuParams[i].device().is_cpu());
+        ASSERT_TRUE(torch::equal(cudaParams[i].cpu(), cpuParams[i])) << "parameter " << i;
+    }
+
+    r.options["device"] = "cpu";
+    r.maxIterations = 23;
+    StageResult resumed = trainer.train(r, progress, cancel, nullptr, nullptr);
+    ASSERT_TRUE(resumed.ok()) << resumed.message;
+    EXPECT_EQ(Checkpoint::readState(r.modelDir).iteration, 23);
 }

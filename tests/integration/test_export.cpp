@@ -24,6 +24,8 @@ extern "C" {
 #include "support/TestSupport.h"
 
 using namespace doppel;
+using doppel::test::CliRun;
+using doppel::test::runCli;
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
@@ -111,23 +113,6 @@ Probe probe(const fs::path& file) {
     return p;
 }
 
-struct CliRun {
-    int exitCode = -1;
-    std::string output;
-};
-
-CliRun runCli(const std::string& arguments) {
-    std::string command = test::cliPath().string() + " " + arguments + " 2>&1";
-    CliRun r;
-    FILE* pipe = popen(command.c_str(), "r");
-    if (!pipe) return r;
-    char buffer[4096];
-    while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) r.output.append(buffer, n);
-    int status = pclose(pipe);
-    r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
-}
-
 bool noPartialFiles(const fs::path& dir) {
     if (!fs::exists(dir)) return true;
     for (const auto& e : fs::recursive_directory_iterator(dir))
@@ -188,36 +173,38 @@ TEST(Export, RoundTripKeepsFramesTimingAudioAndLabel) {
 TEST(Export, CliExportAndVerify) {
     Workspace ws = makeWorkspace("cli");
     fs::path out = ws.resultDir() / "take.mkv";
-    CliRun e = runCli("export --workspace " + ws.root().string() + " --codec h264 --crf 23 --out " +
-                      out.string() + " --visible-label");
-    ASSERT_EQ(e.exitCode, 0) << e.output;
+    CliRun e =
+        runCli(ws.root(), "export --workspace " + ws.root().string() +
+                              " --codec h264 --crf 23 --out " + out.string() + " --visible-label");
+    ASSERT_EQ(e.exitCode, 0) << e.output();
     ASSERT_TRUE(fs::exists(out));
     EXPECT_EQ(probe(out).videoPackets, 75);
 
-    CliRun v = runCli("verify " + out.string());
-    EXPECT_EQ(v.exitCode, 0) << v.output;
-    EXPECT_NE(v.output.find("label:     yes"), std::string::npos) << v.output;
-    EXPECT_NE(v.output.find("watermark: yes"), std::string::npos) << v.output;
+    CliRun v = runCli(ws.root(), "verify " + out.string());
+    EXPECT_EQ(v.exitCode, 0) << v.output();
+    EXPECT_NE(v.output().find("label:     yes"), std::string::npos) << v.output();
+    EXPECT_NE(v.output().find("watermark: yes"), std::string::npos) << v.output();
 
     CliRun original =
-        runCli("verify " + test::dataFile("video/grid_sbia1a_75f_audio.mp4").string());
-    EXPECT_EQ(original.exitCode, 3) << original.output;
-    EXPECT_NE(original.output.find("watermark: no"), std::string::npos) << original.output;
-    CliRun photo = runCli("verify " + test::dataFile("photos/lisa3.jpg").string());
-    EXPECT_EQ(photo.exitCode, 3) << photo.output;
-    CliRun bad = runCli("verify " + test::dataFile("bad/notavideo.mp4").string());
-    EXPECT_EQ(bad.exitCode, 1) << bad.output;
-    EXPECT_NE(bad.output.find("notavideo.mp4"), std::string::npos) << bad.output;
-    EXPECT_EQ(runCli("verify").exitCode, 2);
-    EXPECT_EQ(runCli("export --workspace " + ws.root().string() + " --set codec=mpeg9").exitCode,
+        runCli(ws.root(), "verify " + test::dataFile("video/grid_sbia1a_75f_audio.mp4").string());
+    EXPECT_EQ(original.exitCode, 3) << original.output();
+    EXPECT_NE(original.output().find("watermark: no"), std::string::npos) << original.output();
+    CliRun photo = runCli(ws.root(), "verify " + test::dataFile("photos/lisa3.jpg").string());
+    EXPECT_EQ(photo.exitCode, 3) << photo.output();
+    CliRun bad = runCli(ws.root(), "verify " + test::dataFile("bad/notavideo.mp4").string());
+    EXPECT_EQ(bad.exitCode, 1) << bad.output();
+    EXPECT_NE(bad.output().find("notavideo.mp4"), std::string::npos) << bad.output();
+    EXPECT_EQ(runCli(ws.root(), "verify").exitCode, 2);
+    EXPECT_EQ(runCli(ws.root(), "export --workspace " + ws.root().string() + " --set codec=mpeg9")
+                  .exitCode,
               2);
 }
 
 TEST(Export, NoMergedFramesIsAClearError) {
     Workspace ws = makeWorkspace("nomerged", false);
-    CliRun e = runCli("export --workspace " + ws.root().string());
-    EXPECT_EQ(e.exitCode, 1) << e.output;
-    EXPECT_NE(e.output.find("no merged frames"), std::string::npos) << e.output;
+    CliRun e = runCli(ws.root(), "export --workspace " + ws.root().string());
+    EXPECT_EQ(e.exitCode, 1) << e.output();
+    EXPECT_NE(e.output().find("no merged frames"), std::string::npos) << e.output();
     EXPECT_TRUE(!fs::exists(ws.resultDir()) || fs::is_empty(ws.resultDir()));
 }
 

@@ -2,11 +2,9 @@
 // resume, bad inputs, an image folder with a broken image, and cancellation through the API.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
 #include <map>
 #include <sstream>
 
@@ -18,36 +16,12 @@
 
 namespace fs = std::filesystem;
 using namespace doppel;
-using doppel::test::cliPath;
+using doppel::test::CliRun;
 using doppel::test::dataFile;
+using doppel::test::runCli;
 using doppel::test::scratchDir;
 
 namespace {
-
-struct CliRun {
-    int exitCode = -1;
-    std::string out;  // stdout
-    std::string err;  // stderr
-};
-
-std::string slurp(const fs::path& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-CliRun runCli(const fs::path& scratch, const std::string& arguments) {
-    fs::path out = scratch / "cli.out", err = scratch / "cli.err";
-    std::string command = "'" + cliPath().string() + "' " + arguments + " > '" + out.string() +
-                          "' 2> '" + err.string() + "'";
-    int status = std::system(command.c_str());
-    CliRun run;
-    run.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    run.out = slurp(out);
-    run.err = slurp(err);
-    return run;
-}
 
 CliRun newWorkspace(const fs::path& ws, const fs::path& src, const fs::path& dst) {
     return runCli(ws.parent_path(), "new --workspace '" + ws.string() + "' --src '" + src.string() +

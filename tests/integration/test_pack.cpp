@@ -1,10 +1,7 @@
 // The pack stage end to end (new + extract + align + pack via the CLI): array shapes, ids,
 // landmarks at the packed resolution, hull and eyes+mouth masks, deleted faces dropping out.
-#include <sys/wait.h>
 
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -15,37 +12,12 @@
 
 namespace fs = std::filesystem;
 using namespace doppel;
-using doppel::test::cliPath;
+using doppel::test::CliRun;
 using doppel::test::dataFile;
+using doppel::test::runCli;
 using doppel::test::scratchDir;
 
-namespace {
-
-struct CliRun {
-    int exitCode = -1;
-    std::string out, err;
-};
-
-std::string slurp(const fs::path& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-CliRun runCli(const fs::path& scratch, const std::string& arguments) {
-    fs::path out = scratch / "cli.out", err = scratch / "cli.err";
-    std::string command = "'" + cliPath().string() + "' " + arguments + " > '" + out.string() +
-                          "' 2> '" + err.string() + "'";
-    int status = std::system(command.c_str());
-    CliRun run;
-    run.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    run.out = slurp(out);
-    run.err = slurp(err);
-    return run;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST(PackCli, PacksAlignedFacesMasksLandmarksAndIds) {
     fs::path scratch = scratchDir("pack_grid");

@@ -1,8 +1,12 @@
 #pragma once
 // Shared helpers for the test executables: where the committed fixtures are, a fresh scratch
 // folder per test, and the path of the doppel CLI (set by CTest, see tests/CMakeLists.txt).
+#include <sys/wait.h>
+
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -34,6 +38,36 @@ inline std::filesystem::path scratchDir(const std::string& name) {
 /// The doppel executable, for tests that drive the real CLI.
 inline std::filesystem::path cliPath() {
     return envPath("DOPPEL_CLI", "doppel");
+}
+
+inline std::string readWholeFile(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+/// What a run of the CLI printed, and how it ended.
+struct CliRun {
+    int exitCode = -1;  ///< -1 when it did not exit normally (a crash)
+    std::string out;    ///< stdout
+    std::string err;    ///< stderr
+    std::string output() const { return out + err; }
+};
+
+/// Runs `doppel ARGUMENTS` through the shell (quote paths in ARGUMENTS), with `env` (e.g.
+/// "DOPPEL_X=1") in front; its stdout and stderr go through files in `scratch`.
+inline CliRun runCli(const std::filesystem::path& scratch, const std::string& arguments,
+                     const std::string& env = "") {
+    const auto out = scratch / "cli.out", err = scratch / "cli.err";
+    const std::string command = env + " '" + cliPath().string() + "' " + arguments + " > '" +
+                                out.string() + "' 2> '" + err.string() + "'";
+    const int status = std::system(command.c_str());
+    CliRun run;
+    run.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    run.out = readWholeFile(out);
+    run.err = readWholeFile(err);
+    return run;
 }
 
 }  // namespace doppel::test
