@@ -62,6 +62,7 @@ nlohmann::json toJson(const AlignedFace& face) {
         {"track_id", face.trackId},
         {"box", face.box},
         {"detector_score", face.detectorScore},
+        {"placement", face.placement},
         {"roll_degrees", face.rollDegrees},
         {"landmarks", points},
         {"face_type", face.faceType},
@@ -82,6 +83,7 @@ AlignedFace alignedFaceFromJson(const nlohmann::json& json) {
     face.trackId = json.value("track_id", -1);
     face.box = requireField<std::array<float, 4>>(json, "box");
     face.detectorScore = json.value("detector_score", 0.0);
+    face.placement = json.value("placement", std::string("detected"));
     face.rollDegrees = json.value("roll_degrees", 0.0);
     auto points = requireField<std::vector<std::array<float, 2>>>(json, "landmarks");
     if (points.size() != 68)

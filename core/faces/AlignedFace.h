@@ -19,6 +19,9 @@ struct AlignedFace {
     int trackId = -1;            ///< face followed across frames (video), -1 for stills
     std::array<float, 4> box{};  ///< detector box in frame pixels: x, y, width, height
     double detectorScore = 0;
+    /// "detected", or "interpolated" for a face the detector lost for a few video frames and
+    /// align's fill_gaps placed between its neighbours.
+    std::string placement = "detected";
     double rollDegrees = 0;  ///< rotation the detector needed (0, 90, 270, 180, +-25)
     std::vector<std::array<float, 2>> landmarks;  ///< 68 points (iBUG order) in frame pixels
     std::string faceType = "full";                ///< half, mid_full, full, whole_face, head

@@ -80,6 +80,89 @@ void selectFaces(FaceTimeline& timeline, KeepMode mode, int reacquireAfter) {
     }
 }
 
+namespace {
+
+bool hasKeptFace(const std::vector<TrackedFace>& faces) {
+    return std::any_of(faces.begin(), faces.end(), [](const TrackedFace& f) { return f.keep; });
+}
+
+/// The kept face of `after` that is the same face as `before` seen a few frames later, if any.
+const TrackedFace* matchAcrossGap(const TrackedFace& before,
+                                  const std::vector<TrackedFace>& after) {
+    const cv::Rect2f& a = before.face.box;
+    const cv::Point2f centre(a.x + a.width / 2, a.y + a.height / 2);
+    const TrackedFace* best = nullptr;
+    double bestDistance = 0;
+    for (const auto& candidate : after) {
+        const cv::Rect2f& b = candidate.face.box;
+        if (!candidate.keep || candidate.face.landmarks.size() != before.face.landmarks.size())
+            continue;
+        const double ratio = double(b.width) / std::max(1e-3f, a.width);
+        const double distance =
+            cv::norm(cv::Point2f(b.x + b.width / 2, b.y + b.height / 2) - centre);
+        if (ratio > 1.5 || ratio < 1 / 1.5 || distance > 0.5 * (a.width + b.width) / 2) continue;
+        if (!best || distance < bestDistance) best = &candidate, bestDistance = distance;
+    }
+    return best;
+}
+
+TrackedFace interpolated(const TrackedFace& a, const TrackedFace& b, float t) {
+    TrackedFace out = a;
+    auto mix = [t](float x, float y) { return x + t * (y - x); };
+    out.face.box = cv::Rect2f(mix(a.face.box.x, b.face.box.x), mix(a.face.box.y, b.face.box.y),
+                              mix(a.face.box.width, b.face.box.width),
+                              mix(a.face.box.height, b.face.box.height));
+    for (size_t k = 0; k < out.face.landmarks.size(); ++k)
+        for (int c = 0; c < 2; ++c)
+            out.face.landmarks[k][c] = mix(a.face.landmarks[k][c], b.face.landmarks[k][c]);
+    out.face.score = 0;
+    out.keep = true;
+    out.gapFilled = true;
+    return out;
+}
+
+}  // namespace
+
+int fillGaps(FaceTimeline& timeline, const std::vector<bool>& fillable, int maxGap) {
+    int filled = 0;
+    size_t f = 0;
+    while (f < timeline.size()) {
+        if (!hasKeptFace(timeline[f])) {
+            ++f;
+            continue;
+        }
+        // f has kept faces: measure the run of empty, fillable frames after it.
+        size_t end = f + 1;
+        while (end < timeline.size() && !hasKeptFace(timeline[end]) && fillable[end] &&
+               timeline[end].empty())
+            ++end;
+        const size_t gap = end - f - 1;
+        if (gap == 0 || gap > size_t(maxGap) || end >= timeline.size() ||
+            !hasKeptFace(timeline[end])) {
+            f = end;
+            continue;
+        }
+        bool any = false;
+        for (const TrackedFace& before : timeline[f]) {
+            if (!before.keep) continue;
+            const TrackedFace* after = matchAcrossGap(before, timeline[end]);
+            if (!after) continue;
+            for (size_t g = f + 1; g < end; ++g)
+                timeline[g].push_back(interpolated(before, *after, float(g - f) / float(gap + 1)));
+            // The face after the gap continues the track (smoothing, keep=track's choice).
+            const int oldId = after->trackId;
+            if (oldId >= 0 && oldId != before.trackId)
+                for (size_t later = end; later < timeline.size(); ++later)
+                    for (auto& face : timeline[later])
+                        if (face.trackId == oldId) face.trackId = before.trackId;
+            any = true;
+        }
+        if (any) filled += int(gap);
+        f = end;
+    }
+    return filled;
+}
+
 std::vector<std::array<float, 2>> smoothedLandmarks(const FaceTimeline& timeline, size_t frame,
                                                     size_t face, int window) {
     const TrackedFace& centre = timeline[frame][face];

@@ -18,6 +18,7 @@ struct TrackedFace {
     DetectedFace face;
     int trackId = -1;
     bool keep = false;
+    bool gapFilled = false;  ///< placed by fillGaps between its neighbours, not detected
 };
 using FaceTimeline = std::vector<std::vector<TrackedFace>>;  ///< [frame position][face]
 
@@ -29,6 +30,16 @@ void assignTracks(FaceTimeline& timeline, double minIoU = 0.3);
 /// followed across frames -- the biggest face where nothing is followed yet, then whichever
 /// face continues its track; a lost face is re-acquired after `reacquireAfter` empty frames.
 void selectFaces(FaceTimeline& timeline, KeepMode mode, int reacquireAfter = 5);
+
+/// Video: a face the detector loses for a few frames (motion blur, a hand, a fast turn) would
+/// leave those frames unswapped, so the original face flashes in the result. Each run of at most
+/// `maxGap` frames without a kept face, between two frames that have kept faces, gets each kept
+/// face of the frame before it placed in every frame of the gap: box and landmarks interpolated
+/// linearly toward the matching face after the gap (nearest box centre, within half a box width
+/// and a size ratio of 1.5), marked gapFilled and kept. The face after the gap then continues the
+/// same track id. Frames with fillable[i] false (unreadable) end a gap unfilled. Returns the
+/// number of frames filled.
+int fillGaps(FaceTimeline& timeline, const std::vector<bool>& fillable, int maxGap);
 
 /// Landmarks of timeline[frame][face] averaged with the same track's landmarks up to `window`
 /// frames before and after (triangular weights, stopping at gaps). window 0 = the face's own.

@@ -1,15 +1,15 @@
 // The align stage end to end with the real CLI (new + extract + align): one face in every frame
 // of the GRID clip with the eyes where the mean face puts them, rolled/small/multiple faces in
-// stills, no-face and missing-model errors, resume, thread-count independence, cancellation.
-#include <sys/wait.h>
+// stills, no-face and missing-model errors, resume, thread-count independence, a face lost for a
+// few frames filled in, cancellation.
 
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "common/AtomicFile.h"
 #include "common/Workspace.h"
@@ -20,35 +20,12 @@
 
 namespace fs = std::filesystem;
 using namespace doppel;
-using doppel::test::cliPath;
+using doppel::test::CliRun;
 using doppel::test::dataFile;
+using doppel::test::runCli;
 using doppel::test::scratchDir;
 
 namespace {
-
-struct CliRun {
-    int exitCode = -1;
-    std::string out, err;
-};
-
-std::string slurp(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-CliRun runCli(const fs::path& scratch, const std::string& arguments, const std::string& env = "") {
-    fs::path out = scratch / "cli.out", err = scratch / "cli.err";
-    std::string command = env + " '" + cliPath().string() + "' " + arguments + " > '" +
-                          out.string() + "' 2> '" + err.string() + "'";
-    int status = std::system(command.c_str());
-    CliRun run;
-    run.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    run.out = slurp(out);
-    run.err = slurp(err);
-    return run;
-}
 
 /// A workspace with `input` as src, its frames extracted by the real CLI.
 fs::path extractedWorkspace(const std::string& name, const fs::path& input,
@@ -72,7 +49,7 @@ CliRun align(const fs::path& ws, const std::string& sets = "", const std::string
 std::map<std::string, std::string> folderBytes(const fs::path& dir) {
     std::map<std::string, std::string> files;
     for (const auto& e : fs::directory_iterator(dir))
-        files[e.path().filename().string()] = slurp(e.path());
+        files[e.path().filename().string()] = test::readWholeFile(e.path());
     return files;
 }
 
@@ -160,6 +137,57 @@ TEST(AlignCli, OneAndTwoThreadsWriteIdenticalFiles) {
     EXPECT_TRUE(folderBytes(workspace.alignedDebugDir(Side::Src)) == firstDebug);
     // redo is a one-off request, never saved as a setting.
     EXPECT_EQ(workspace.stageOptions("align.src").value("redo", true), false);
+}
+
+TEST(AlignCli, AFaceLostForAFewFramesIsFilledIn) {
+    fs::path ws = extractedWorkspace("align_gaps", dataFile("video/grid_sbia1a_75f_audio.mp4"),
+                                     "--set end=1.2");
+    Workspace workspace = Workspace::open(ws);
+    const fs::path aligned = workspace.alignedDir(Side::Src);
+    ASSERT_EQ(align(ws).exitCode, 0);
+    std::map<int, AlignedFace> sharp;
+    for (const auto& face : listAlignedFaces(aligned)) sharp[int(face.frameIndex)] = face;
+    ASSERT_EQ(sharp.size(), 30u);
+
+    // Frames 10-12 blurred until the detector misses the face (as motion blur does).
+    for (int frame = 10; frame <= 12; ++frame) {
+        char name[16];
+        std::snprintf(name, sizeof name, "%06d.png", frame);
+        const fs::path path = workspace.framesDir(Side::Src) / name;
+        cv::Mat image = cv::imread(path.string());
+        cv::GaussianBlur(image, image, cv::Size(0, 0), 16);
+        ASSERT_TRUE(cv::imwrite(path.string(), image));
+    }
+    CliRun off = align(ws, "--set fill_gaps=0 --set redo=true");
+    ASSERT_EQ(off.exitCode, 0) << off.err;
+    EXPECT_NE(off.out.find("3 frame(s) without a face"), std::string::npos) << off.out;
+    EXPECT_EQ(listAlignedFaces(aligned).size(), 27u);
+
+    CliRun filled = align(ws, "--set fill_gaps=3 --set redo=true");
+    ASSERT_EQ(filled.exitCode, 0) << filled.err;
+    EXPECT_NE(filled.out.find("3 frame(s) where the face was lost filled in"), std::string::npos)
+        << filled.out;
+    std::map<int, AlignedFace> placed;
+    for (const auto& face : listAlignedFaces(aligned)) placed[int(face.frameIndex)] = face;
+    ASSERT_EQ(placed.size(), 30u);
+    for (int frame = 10; frame <= 12; ++frame) {
+        const AlignedFace& face = placed[frame];
+        EXPECT_EQ(face.placement, "interpolated") << frame;
+        EXPECT_EQ(face.trackId, placed[9].trackId) << frame;
+        // Where the landmarks were in the sharp frame: within a few pixels (the face is ~110 px).
+        double distance = 0;
+        for (size_t k = 0; k < 68; ++k)
+            distance += std::hypot(face.landmarks[k][0] - sharp[frame].landmarks[k][0],
+                                   face.landmarks[k][1] - sharp[frame].landmarks[k][1]);
+        EXPECT_LT(distance / 68, 3.0) << frame;
+    }
+    EXPECT_EQ(placed[9].placement, "detected");
+    EXPECT_EQ(placed[13].trackId, placed[9].trackId);  // one track through the gap
+
+    // Three lost frames are more than fill_gaps=1 fills.
+    CliRun tight = align(ws, "--set fill_gaps=1 --set redo=true");
+    ASSERT_EQ(tight.exitCode, 0) << tight.err;
+    EXPECT_EQ(listAlignedFaces(aligned).size(), 27u);
 }
 
 TEST(AlignCli, RolledFaceInLisaIsFound) {

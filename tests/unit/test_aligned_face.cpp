@@ -20,6 +20,7 @@ AlignedFace sampleFace(int64_t frame, int face) {
     f.trackId = 3;
     f.box = {10.5f, 20.25f, 100.f, 110.f};
     f.detectorScore = 1.25;
+    f.placement = "interpolated";
     f.rollDegrees = -25;
     for (int k = 0; k < 68; ++k) f.landmarks.push_back({float(k) * 1.5f, float(k) * 0.5f + 3.f});
     f.faceType = "whole_face";
@@ -46,6 +47,7 @@ TEST(AlignedFace, JsonRoundTripKeepsEveryField) {
     EXPECT_EQ(b.trackId, a.trackId);
     EXPECT_EQ(b.box, a.box);
     EXPECT_DOUBLE_EQ(b.detectorScore, a.detectorScore);
+    EXPECT_EQ(b.placement, a.placement);
     EXPECT_DOUBLE_EQ(b.rollDegrees, a.rollDegrees);
     EXPECT_EQ(b.landmarks, a.landmarks);
     EXPECT_EQ(b.faceType, a.faceType);
