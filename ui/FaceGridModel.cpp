@@ -41,14 +41,29 @@ QVariant FaceGridModel::data(const QModelIndex& index, int role) const {
     if (!index.isValid() || index.row() >= int(faces_.size())) return {};
     const FaceEntry& entry = faces_[size_t(index.row())];
     switch (role) {
-        case Qt::DisplayRole:
-            return QString::fromStdString(entry.meta.imageName());
-        case Qt::ToolTipRole:
-            return tr("%1\nframe %2, face %3, score %4")
-                .arg(entry.imagePath)
-                .arg(entry.meta.frameIndex)
-                .arg(entry.meta.faceIndex)
-                .arg(entry.meta.detectorScore, 0, 'f', 2);
+        case Qt::DisplayRole: {
+            // Faces align's fill_gaps placed (the detector lost them) are marked for review.
+            if (entry.meta.placement == "detected")
+                return QString::fromStdString(entry.meta.imageName());
+            return tr("%1_%2 filled")
+                .arg(entry.meta.frameIndex, 6, 10, QChar('0'))
+                .arg(entry.meta.faceIndex);
+        }
+        case Qt::ForegroundRole:
+            if (entry.meta.placement != "detected") return QColor(200, 90, 0);
+            return {};
+        case Qt::ToolTipRole: {
+            QString tip = tr("%1\nframe %2, face %3, score %4")
+                              .arg(entry.imagePath)
+                              .arg(entry.meta.frameIndex)
+                              .arg(entry.meta.faceIndex)
+                              .arg(entry.meta.detectorScore, 0, 'f', 2);
+            if (entry.meta.placement != "detected")
+                tip += tr("\nthe detector lost this face: placed between the frames before and "
+                          "after (%1)")
+                           .arg(QString::fromStdString(entry.meta.placement));
+            return tip;
+        }
         case ImagePathRole:
             return entry.imagePath;
         case Qt::DecorationRole: {

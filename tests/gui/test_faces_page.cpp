@@ -1,6 +1,7 @@
 // The Faces page lists the aligned faces of a side (thumbnails load asynchronously), moves the
 // selected ones with their sidecars to trash/, restores them (either marks the side's packed
-// faceset stale, so training packs again), and sorts by blur.
+// faceset stale, so training packs again), marks faces align's fill_gaps placed, and sorts by
+// blur.
 #include <QListView>
 #include <QSignalSpy>
 #include <QTest>
@@ -41,6 +42,7 @@ class FacesPageTest : public QObject {
             meta.faceIndex = 0;
             meta.box = {10, 10, 100, 100};
             meta.size = 128;
+            if (i == 4) meta.placement = "interpolated";  // align's fill_gaps placed it
             meta.frameWidth = 512;
             meta.frameHeight = 600;
             for (int k = 0; k < 68; ++k)
@@ -63,6 +65,16 @@ class FacesPageTest : public QObject {
         QVERIFY(loaded.wait(10000));
         QCOMPARE(loaded.back().front().toInt(), 4);
         QCOMPARE(page.model()->rowCount(), 4);
+        // A face the detector lost and fill_gaps placed is marked for review; the others not.
+        auto label = [&](int row) {
+            return page.model()->data(page.model()->index(row), Qt::DisplayRole).toString();
+        };
+        QCOMPARE(label(0), QString("000001_0.jpg"));
+        QCOMPARE(label(3), QString("000004_0 filled"));
+        QVERIFY(page.model()
+                    ->data(page.model()->index(3), Qt::ToolTipRole)
+                    .toString()
+                    .contains("the detector lost this face"));
 
         // Thumbnails arrive from the pool: the decoration turns from the grey placeholder into
         // the face (which is not uniformly grey).
