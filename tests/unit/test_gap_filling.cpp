@@ -48,7 +48,7 @@ TEST(GapFilling, ShortGapsAreInterpolatedAndContinueTheTrack) {
 TEST(GapFilling, LongGapsCutsAndUnreadableFramesStayEmpty) {
     FaceTimeline timeline(12);
     timeline[0] = {faceAt(0, 0, 0)};
-    timeline[5] = {faceAt(0, 0, 1)};  // 4 frames lost: longer than maxGap 3
+    timeline[5] = {faceAt(0, 0, 1)};    // 4 frames lost: longer than maxGap 3
     timeline[7] = {faceAt(400, 0, 2)};  // a cut: another face elsewhere, not the same one
     timeline[9] = {faceAt(400, 0, 3)};
     timeline[11] = {faceAt(400, 0, 4)};
