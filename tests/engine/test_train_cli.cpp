@@ -79,8 +79,7 @@ TEST(TrainCli, EstimateAndMissingFacesets) {
     removeTree(ws.packedDir(Side::Dst));
     CliRun missing = runCli(ws.root(), "train" + workspace + kTinyModel + " --iters 1");
     EXPECT_EQ(missing.exitCode, 1) << missing.output();
-    EXPECT_NE(missing.err.find(ws.packedDir(Side::Dst).string()), std::string::npos)
-        << missing.err;
+    EXPECT_NE(missing.err.find(ws.packedDir(Side::Dst).string()), std::string::npos) << missing.err;
     EXPECT_NE(missing.err.find("doppel pack"), std::string::npos) << missing.err;
 }
 
