@@ -34,7 +34,7 @@ ExportPage::ExportPage(StudioSession* session, QWidget* parent)
     auto* label = new QGroupBox(tr("Synthetic media label"), this);
     auto* labelLayout = new QVBoxLayout(label);
     auto* explanation = new QLabel(
-        tr("Doppel labels every result as synthetic media: the merged faces carry an invisible "
+        tr("Doppel labels every result as synthetic media: the merged frames carry an invisible "
            "watermark (checked with <tt>doppel verify</tt>) and the exported file says in its "
            "metadata "
            "that it was made with a face-swap tool. Keep the label on; viewers have a right to "

@@ -83,9 +83,9 @@ const bool registered = registerCommand({
     "usage: doppel verify FILE [--max-frames N]\n\n"
     "Reports whether FILE carries the synthetic-media label (container metadata: comment,\n"
     "description, digitalSourceType=trainedAlgorithmicMedia) and the invisible watermark that\n"
-    "merge embeds in the face region, with the detector's score (it survives re-encoding and\n"
-    "downscaling; see docs/synthetic-media.md). Videos: up to N frames (default 300), spread\n"
-    "over the file, are scored together.\n"
+    "merge embeds in every frame it swapped a face in, with the detector's score (it survives\n"
+    "re-encoding and downscaling; see docs/synthetic-media.md). Videos: up to N frames\n"
+    "(default 300), spread over the file, are scored together.\n"
     "Exit codes: 0 labelled or watermarked, 3 neither found, 1 error (unreadable file),\n"
     "2 bad usage, 130 interrupted.\n",
     {},

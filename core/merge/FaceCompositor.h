@@ -2,7 +2,8 @@
 // Puts one swapped face back into its destination frame (algorithms.md §3.1):
 //   prepare():   aligned space, model resolution R: mask (work space), colour statistics.
 //   composite(): colour transfer, sharpen, inverse warp of ONLY the face's bounding region,
-//                motion blur, overlay / seamless / raw blend, watermark.
+//                motion blur, overlay / seamless / raw blend.
+//   finishFrame(): once a frame's faces are in, the synthetic-media watermark over the frame.
 // The split lets the merge stage smooth colour statistics across frames between the two steps.
 //
 // Thread use: all functions are pure (no shared state); different faces/frames may be processed
@@ -51,6 +52,10 @@ class FaceCompositor {
     /// Returns the frame region that was changed (empty when the face is off-frame).
     static cv::Rect composite(cv::Mat& frame, cv::Mat& frameMask, const PreparedFace& prepared,
                               const MergeSettings& settings, const ColorStatsPair* stats = nullptr);
+
+    /// After the faces of a frame are composited: embeds the watermark over the whole frame
+    /// (Watermark::embedFrame) when `facesMerged` > 0 and settings.watermark is on.
+    static void finishFrame(cv::Mat& frame, const MergeSettings& settings, int facesMerged);
 
     /// Runs the swapper over `alignedFaces` (CV_8UC3 at swapper.resolution()) in batches of
     /// `batch`; checks every prediction's size. Call from one thread (FaceSwapper is not

@@ -75,6 +75,7 @@ MergePreview MergePreviewer::render(int64_t frameIndex, const MergeSettings& set
         if (!FaceCompositor::composite(preview.after, preview.mask, prepared, settings).empty())
             ++preview.faces;
     }
+    FaceCompositor::finishFrame(preview.after, settings, preview.faces);
     return preview;
 }
 

@@ -88,7 +88,7 @@ OptionSchema buildSchema() {
              "blur along the face's motion between frames (percent)")
         .inGroup("Blend");
     s.addBool("watermark", d.watermark,
-              "embed the invisible synthetic-media watermark in each face")
+              "embed the invisible synthetic-media watermark in each frame with a swapped face")
         .inGroup("Output");
     s.addInt("batch", d.batch, 1, 64, "faces per network call").inGroup("Performance");
     s.addInt("threads", d.threads, 0, 64, "compositing threads (0 = all cores)")

@@ -10,7 +10,7 @@ namespace {
 
 // Window sides, in cells, over which residual and keyed signs are correlated: from a small face
 // (a sixth of the frame height) to half the frame. The detector takes the best window.
-const int kWindowSides[] = {6, 9, 13, 18};
+const int kWindowSides[] = {6, 9, 13, 18, 36};
 // Residuals are clipped to this many levels (of B-R) so strong colour edges cannot dominate.
 constexpr float kResidualClip = 8.0f;
 // Floor of the local residual energy in the weights (about the mark's own energy after coding),
@@ -131,6 +131,33 @@ double maxOf(const std::vector<cv::Mat>& maps, double scale) {
     return maps.empty() ? 0.0 : best;
 }
 
+/// Adds the keyed pattern in `region` (inside the frame): +amplitude to blue and -amplitude to
+/// red times the cell's sign, ramped up over `feather` pixels from the region's border (0: none).
+void embedRegion(cv::Mat& frame, const cv::Rect& region, double amplitude, uint64_t key,
+                 double feather) {
+    if (region.empty() || amplitude <= 0 || frame.rows < Watermark::kGridRows * 2) return;
+    CellGrid g = gridFor(frame.size());
+    auto ramp = [feather](double inside) {
+        return feather > 0 ? std::min(1.0, inside / feather) : 1.0;
+    };
+    for (int y = region.y; y < region.br().y; ++y) {
+        int row = std::min(g.rows - 1, int(y / g.cell));
+        double wy = ramp(std::min(y - region.y + 0.5, region.br().y - y - 0.5));
+        auto* px = frame.ptr<cv::Vec3b>(y);
+        for (int x = region.x; x < region.br().x; ++x) {
+            int col = int(x / g.cell);
+            if (col >= g.cols)
+                break;  // the partial cell past the last full column is not read back
+            double wx = ramp(std::min(x - region.x + 0.5, region.br().x - x - 0.5));
+            int delta = int(std::lround(amplitude * wx * wy * cellSign(key, row, col)));
+            if (delta == 0) continue;
+            // Blue up, red down: B-R moves by 2 * delta, luminance hardly at all.
+            px[x][0] = cv::saturate_cast<uchar>(px[x][0] + delta);
+            px[x][2] = cv::saturate_cast<uchar>(px[x][2] - delta);
+        }
+    }
+}
+
 }  // namespace
 
 uint64_t Watermark::defaultKey() {
@@ -144,28 +171,15 @@ void Watermark::embed(cv::Mat& frame, const cv::Rect& faceRegion, double strengt
 void Watermark::embed(cv::Mat& frame, const cv::Rect& faceRegion, double strength, uint64_t key) {
     CV_Assert(frame.type() == CV_8UC3);
     cv::Rect region = faceRegion & cv::Rect(0, 0, frame.cols, frame.rows);
-    if (region.empty() || strength <= 0 || frame.rows < kGridRows * 2) return;
-    CellGrid g = gridFor(frame.size());
-    double amplitude = kAmplitude * strength;
     // Feather the outer tenth of the region so its border leaves no visible step.
-    double feather = std::max(2.0, 0.1 * std::min(region.width, region.height));
-    for (int y = region.y; y < region.br().y; ++y) {
-        int row = std::min(g.rows - 1, int(y / g.cell));
-        double wy = std::min(1.0, std::min(y - region.y + 0.5, region.br().y - y - 0.5) / feather);
-        auto* px = frame.ptr<cv::Vec3b>(y);
-        for (int x = region.x; x < region.br().x; ++x) {
-            int col = int(x / g.cell);
-            if (col >= g.cols)
-                break;  // the partial cell past the last full column is not read back
-            double wx =
-                std::min(1.0, std::min(x - region.x + 0.5, region.br().x - x - 0.5) / feather);
-            int delta = int(std::lround(amplitude * wx * wy * cellSign(key, row, col)));
-            if (delta == 0) continue;
-            px[x][0] = cv::saturate_cast<uchar>(px[x][0] +
-                                                delta);  // blue up, red down: B-R moves by 2*delta
-            px[x][2] = cv::saturate_cast<uchar>(px[x][2] - delta);
-        }
-    }
+    embedRegion(frame, region, kAmplitude * strength, key,
+                std::max(2.0, 0.1 * std::min(region.width, region.height)));
+}
+
+void Watermark::embedFrame(cv::Mat& frame, double strength, uint64_t key) {
+    CV_Assert(frame.type() == CV_8UC3);
+    // No feather: the frame's own edge leaves no step to hide.
+    embedRegion(frame, cv::Rect(0, 0, frame.cols, frame.rows), kAmplitude * strength, key, 0);
 }
 
 WatermarkDetection Watermark::detect(const cv::Mat& frame) {

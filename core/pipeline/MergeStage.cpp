@@ -167,6 +167,7 @@ StageResult runMerge(const Workspace& ws, const nlohmann::json& options, FaceSwa
                          .empty())
                     ++merged;
             }
+            FaceCompositor::finishFrame(w.image, w.settings, merged);
             if (merged == 0) ++passedThrough;
             facesMerged += merged;
             writeImageAtomic(ws.mergedMaskDir() / w.frame->outputName(), mask);

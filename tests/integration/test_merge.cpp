@@ -10,6 +10,7 @@
 
 #include "common/Workspace.h"
 #include "merge/FaceCompositor.h"
+#include "merge/Watermark.h"
 #include "pipeline/MergeStage.h"
 #include "support/TestSupport.h"
 
@@ -122,13 +123,15 @@ TEST(MergeStage, MergesEveryFrameAndResumes) {
     // The double adds +0.3 red (~76 levels). RCT (the default) matches the Lab mean and std
     // inside the mask, so it takes that tint back out: the face's red mean ends within a couple
     // of levels of the frame's (measured: -0.5). The face was still replaced (it is not the
-    // frame), and the corner is untouched.
+    // frame), and the corner changed only by the watermark merge puts over the whole frame.
     cv::Mat face = mask > 200;
     ASSERT_GT(cv::countNonZero(face), 2000);
     EXPECT_NEAR(cv::mean(merged, face)[2], cv::mean(frame, face)[2], 2.5);
     EXPECT_GT(cv::norm(merged, frame, cv::NORM_L1, face) / cv::countNonZero(face), 1.0);
     cv::Rect corner(0, 0, 40, 40);
-    EXPECT_EQ(cv::norm(merged(corner), frame(corner), cv::NORM_INF), 0.0);
+    EXPECT_GT(cv::norm(merged(corner), frame(corner), cv::NORM_INF), 0.0);
+    EXPECT_LE(cv::norm(merged(corner), frame(corner), cv::NORM_INF), Watermark::kAmplitude);
+    EXPECT_TRUE(Watermark::detect(merged).detected);
     cv::imwrite((ws.root() / "side_by_side.png").string(), [&] {
         cv::Mat both;
         cv::hconcat(frame, merged, both);
@@ -142,7 +145,9 @@ TEST(MergeStage, MergesEveryFrameAndResumes) {
     EXPECT_EQ(again.summary["frames_skipped_already_merged"], 9);
 
     // Without colour transfer the tint stays: the face region really comes from the model.
-    StageResult plain = merge(ws, swapper, {{"color", "none"}, {"redo", true}});
+    // Without the watermark the rest of the frame is exactly the original.
+    StageResult plain =
+        merge(ws, swapper, {{"color", "none"}, {"watermark", false}, {"redo", true}});
     ASSERT_TRUE(plain.ok()) << plain.message;
     EXPECT_EQ(plain.summary["frames_merged"], 10);
     cv::Mat tinted = cv::imread((ws.mergedDir() / "000004.png").string());

@@ -9,6 +9,7 @@
 #include "common/Error.h"
 #include "merge/FaceCompositor.h"
 #include "merge/MergePreviewer.h"
+#include "merge/Watermark.h"
 #include "support/TestSupport.h"
 
 using namespace doppel;
@@ -209,12 +210,24 @@ TEST(FaceCompositor, BlendModesScaleAndWatermark) {
     EXPECT_LT(meanAbsDiff(seamless.frame, frame, inside),
               meanAbsDiff(overlay.frame, frame, inside) / 2);
 
+    // composite() changes only the face's region; finishFrame() then marks the whole frame.
     s.blend = BlendMode::Overlay;
     s.watermark = true;
     Merged marked = mergeOnce(frame, face, swapper, s);
     cv::Mat outside(frame.size(), CV_8UC1, cv::Scalar(255));
     outside(marked.region).setTo(0);
     EXPECT_EQ(cv::norm(marked.frame, frame, cv::NORM_INF, outside), 0.0);
+    cv::Mat finished = marked.frame.clone();
+    FaceCompositor::finishFrame(finished, s, 1);
+    EXPECT_GT(cv::norm(finished, marked.frame, cv::NORM_INF, outside), 0.0);
+    EXPECT_TRUE(Watermark::detect(finished).detected);
+    EXPECT_FALSE(Watermark::detect(marked.frame).detected);
+    cv::Mat untouched = marked.frame.clone();
+    FaceCompositor::finishFrame(untouched, s, 0);  // no face merged: the frame stays as it was
+    EXPECT_EQ(cv::norm(untouched, marked.frame, cv::NORM_INF), 0.0);
+    s.watermark = false;
+    FaceCompositor::finishFrame(untouched, s, 1);
+    EXPECT_EQ(cv::norm(untouched, marked.frame, cv::NORM_INF), 0.0);
 }
 
 TEST(FaceCompositor, FaceOffFrameIsSkipped) {

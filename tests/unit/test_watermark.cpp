@@ -1,6 +1,7 @@
 // The invisible watermark on real face frames: invisible (PSNR > 40 dB in the region), found after
-// H.264 CRF 28 and after a half-size downscale (libswscale, as `ffmpeg -vf scale` does), and not
-// found on the unmarked sample media or with another key.
+// H.264 CRF 28 and after a half-size downscale (libswscale, as `ffmpeg -vf scale` does), over the
+// whole frame (as merge marks) after CRF 35 and half size + CRF 28, and not found on the unmarked
+// sample media or with another key.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -152,6 +153,33 @@ TEST(Watermark, Hd720SurvivesHalfSizeThenCrf28) {
     std::printf("720p, half size (640x360) + H.264 CRF 28: marked %.2f, unmarked %.2f\n", d.score,
                 none.score);
     EXPECT_TRUE(d.detected);
+    EXPECT_FALSE(none.detected);
+}
+
+// What merge does: the whole frame marked. At the small clip's own 360x288, where the face region
+// alone fails half size + CRF 28 (above), the whole frame holds through that and through CRF 35.
+TEST(Watermark, WholeFrameMarkSurvivesCrf35AndHalfSizeThenCrf28) {
+    std::vector<cv::Mat> original = decodeFrames(test::dataFile("video/grid_s2_150f.mp4"), 75);
+    std::vector<cv::Mat> marked;
+    for (const auto& f : original) {
+        marked.push_back(f.clone());
+        Watermark::embedFrame(marked.back());
+    }
+    const double psnr = cv::PSNR(marked[0], original[0]);
+    std::printf("whole frame: PSNR %.2f dB\n", psnr);
+    EXPECT_GT(psnr, 40.0);
+    WatermarkDetection crf35 = scoreVideo(reencode(marked, 35, "frame_crf35"));
+    std::vector<cv::Mat> half, halfUnmarked;
+    for (size_t i = 0; i < marked.size(); ++i) {
+        half.push_back(halfSize(marked[i]));
+        halfUnmarked.push_back(halfSize(original[i]));
+    }
+    WatermarkDetection small = scoreVideo(reencode(half, 28, "frame_half_crf28"));
+    WatermarkDetection none = scoreVideo(reencode(halfUnmarked, 28, "frame_half_crf28_unmarked"));
+    std::printf("whole frame: CRF 35 %.2f; half size + CRF 28 %.2f (unmarked %.2f)\n", crf35.score,
+                small.score, none.score);
+    EXPECT_TRUE(crf35.detected);
+    EXPECT_TRUE(small.detected);
     EXPECT_FALSE(none.detected);
 }
 
