@@ -51,10 +51,19 @@ std::vector<std::array<float, 2>> AlignedFace::alignedLandmarks() const {
     return out;
 }
 
+std::array<double, 2> AlignedFace::alignedToFrame(const std::array<float, 2>& point) const {
+    const auto& m = frameToAligned;
+    const double det = m[0] * m[4] - m[1] * m[3];
+    if (std::abs(det) < 1e-12)
+        throw Error(ErrorCode::InvalidInput, "aligned face " + imageName() + ": singular matrix");
+    const double u = point[0] - m[2], v = point[1] - m[5];
+    return {(m[4] * u - m[1] * v) / det, (-m[3] * u + m[0] * v) / det};
+}
+
 nlohmann::json toJson(const AlignedFace& face) {
     nlohmann::json points = nlohmann::json::array();
     for (const auto& p : face.landmarks) points.push_back({p[0], p[1]});
-    return {
+    nlohmann::json json = {
         {"version", 1},
         {"source_frame", face.sourceFrame},
         {"frame_index", face.frameIndex},
@@ -71,6 +80,15 @@ nlohmann::json toJson(const AlignedFace& face) {
         {"frame_width", face.frameWidth},
         {"frame_height", face.frameHeight},
     };
+    // Only faces with a drawn mask carry the key, so sidecars without one stay as they were.
+    if (face.hasDrawnMask()) {
+        nlohmann::json polygons = nlohmann::json::array();
+        for (const auto& polygon : face.maskPolygons)
+            polygons.push_back(
+                {{"mode", polygon.include ? "include" : "exclude"}, {"points", polygon.points}});
+        json["mask_polygons"] = polygons;
+    }
+    return json;
 }
 
 AlignedFace alignedFaceFromJson(const nlohmann::json& json) {
@@ -98,11 +116,39 @@ AlignedFace alignedFaceFromJson(const nlohmann::json& json) {
     face.frameToAligned = requireField<std::array<double, 6>>(json, "frame_to_aligned");
     face.frameWidth = json.value("frame_width", 0);
     face.frameHeight = json.value("frame_height", 0);
+    if (json.contains("mask_polygons")) {
+        const auto& polygons = json["mask_polygons"];
+        if (!polygons.is_array())
+            throw Error(ErrorCode::InvalidInput,
+                        "aligned face metadata: mask_polygons is not a list");
+        for (const auto& entry : polygons) {
+            MaskPolygon polygon;
+            const std::string mode = entry.is_object() ? entry.value("mode", "") : "";
+            if (mode != "include" && mode != "exclude")
+                throw Error(ErrorCode::InvalidInput,
+                            "aligned face metadata: a mask polygon's mode is not include/exclude");
+            polygon.include = mode == "include";
+            polygon.points = requireField<std::vector<std::array<float, 2>>>(entry, "points");
+            face.maskPolygons.push_back(std::move(polygon));
+        }
+    }
     return face;
 }
 
+std::vector<MaskPolygon> carriedMaskPolygons(const AlignedFace& from, const AlignedFace& to) {
+    const auto& b = to.frameToAligned;
+    std::vector<MaskPolygon> out = from.maskPolygons;
+    for (auto& polygon : out)
+        for (auto& p : polygon.points) {
+            const auto [x, y] = from.alignedToFrame(p);
+            p = {float(b[0] * x + b[1] * y + b[2]), float(b[3] * x + b[4] * y + b[5])};
+        }
+    return out;
+}
+
 void writeAlignedFace(const std::filesystem::path& path, const AlignedFace& face) {
-    // No .bak: a sidecar is rewritten only by a redo, which replaces the image as well.
+    // No .bak: a sidecar is rewritten by a redo (which replaces the image as well and carries a
+    // drawn mask over) or by the mask editor, each write atomic.
     writeJsonAtomic(path, toJson(face), false);
 }
 

@@ -12,6 +12,17 @@
 
 namespace doppel {
 
+/// A polygon the user drew on an aligned face (Faces page, mask editor), in aligned pixels.
+/// Drawn masks are applied in order: an include polygon sets its area to face, an exclude
+/// polygon (a hand, a microphone, hair over the face) clears it; see drawnFaceMask().
+struct MaskPolygon {
+    bool include = true;
+    std::vector<std::array<float, 2>> points;
+    bool operator==(const MaskPolygon& o) const {
+        return include == o.include && points == o.points;
+    }
+};
+
 struct AlignedFace {
     std::string sourceFrame;     ///< frame file name in frames/, e.g. "000001.png"
     int64_t frameIndex = 0;      ///< 1-based frame number (matches the file name)
@@ -27,10 +38,17 @@ struct AlignedFace {
     std::string faceType = "full";                ///< half, mid_full, full, whole_face, head
     int size = 256;                               ///< side of the aligned image in pixels
     std::array<double, 6> frameToAligned{};  ///< 2x3 affine, row-major: frame -> aligned pixels
+    /// The face's drawn mask, if the user drew one (empty: the landmark hull is the mask). When
+    /// present, pack puts it in place of the hull and merge uses it in place of (or on top of)
+    /// the mask source.
+    std::vector<MaskPolygon> maskPolygons;
     int frameWidth = 0, frameHeight = 0;
 
     std::string imageName() const;  ///< "000001_0.jpg"
     std::string metaName() const;   ///< "000001_0.json"
+    bool hasDrawnMask() const { return !maskPolygons.empty(); }
+    /// A point in aligned pixels mapped back into the frame (the inverse of frameToAligned).
+    std::array<double, 2> alignedToFrame(const std::array<float, 2>& point) const;
     /// The 68 landmarks mapped into aligned pixel coordinates.
     std::vector<std::array<float, 2>> alignedLandmarks() const;
 };
@@ -38,6 +56,10 @@ struct AlignedFace {
 nlohmann::json toJson(const AlignedFace& face);
 /// Throws Error(InvalidInput) on missing fields.
 AlignedFace alignedFaceFromJson(const nlohmann::json& json);
+/// `from`'s drawn mask moved onto `to`, the same face aligned again (another size, face type or
+/// a re-detection): each point goes from `from`'s aligned space to the frame and into `to`'s.
+std::vector<MaskPolygon> carriedMaskPolygons(const AlignedFace& from, const AlignedFace& to);
+
 /// Atomic write of the sidecar.
 void writeAlignedFace(const std::filesystem::path& path, const AlignedFace& face);
 AlignedFace readAlignedFace(const std::filesystem::path& path);

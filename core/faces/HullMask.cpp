@@ -1,5 +1,6 @@
 #include "faces/HullMask.h"
 
+#include <cmath>
 #include <initializer_list>
 
 #include <opencv2/imgproc.hpp>
@@ -57,6 +58,25 @@ LandmarkPoints expandEyebrows(const LandmarkPoints& landmarks68, float amount) {
         out[22 + k] = {l2.x, l2.y};
     }
     return out;
+}
+
+cv::Mat drawnFaceMask(const std::vector<MaskPolygon>& polygons, int space, int size) {
+    cv::Mat mask = cv::Mat::zeros(size, size, CV_8UC1);
+    if (space <= 0) return mask;
+    // Sub-pixel vertices (8 fractional bits), so a polygon drawn at 256 px lands exactly at 1024.
+    constexpr int kShift = 8;
+    const double scale = double(size) / double(space) * (1 << kShift);
+    for (const auto& polygon : polygons) {
+        if (polygon.points.size() < 3) continue;
+        std::vector<cv::Point> points;
+        for (const auto& p : polygon.points)
+            points.emplace_back(int(std::lround(p[0] * scale)), int(std::lround(p[1] * scale)));
+        cv::fillPoly(mask, std::vector<std::vector<cv::Point>>{points},
+                     cv::Scalar(polygon.include ? 255 : 0), cv::LINE_AA, kShift);
+    }
+    // Anti-aliased edges are grey; a mask is 0/255 like the hull.
+    cv::threshold(mask, mask, 127, 255, cv::THRESH_BINARY);
+    return mask;
 }
 
 cv::Mat landmarkHullMask(const LandmarkPoints& landmarks68, int size) {

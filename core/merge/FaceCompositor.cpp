@@ -7,6 +7,7 @@
 #include <opencv2/photo.hpp>
 
 #include "common/Error.h"
+#include "faces/HullMask.h"
 #include "merge/MergeMask.h"
 #include "merge/Watermark.h"
 
@@ -152,8 +153,11 @@ PreparedFace FaceCompositor::prepare(const FaceMergeInput& input, const MergeSet
 
     const int side = MergeMask::workSide(res, settings.supersample);
     auto landmarks = input.face.alignedLandmarks();
+    cv::Mat drawn;
+    if (input.face.hasDrawnMask())
+        drawn = drawnFaceMask(input.face.maskPolygons, input.face.size, side);
     p.maskWork = MergeMask::build(settings.mask, side, landmarks, input.face.size,
-                                  toMat(pred.predictedMask), toMat(pred.dstMask));
+                                  toMat(pred.predictedMask), toMat(pred.dstMask), drawn);
     MergeMask::erodeAndFeather(p.maskWork, settings.erode, settings.blur);
     cv::resize(p.maskWork, p.maskModel, cv::Size(res, res), 0, 0,
                side == res ? cv::INTER_NEAREST : cv::INTER_AREA);

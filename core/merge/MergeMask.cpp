@@ -47,19 +47,32 @@ cv::Mat MergeMask::hull(int side, const std::vector<std::array<float, 2>>& lm, i
 
 cv::Mat MergeMask::build(MaskSource source, int side,
                          const std::vector<std::array<float, 2>>& landmarks, int landmarkSpace,
-                         const cv::Mat& predictedMask, const cv::Mat& dstMask) {
+                         const cv::Mat& predictedMask, const cv::Mat& dstMask,
+                         const cv::Mat& drawn) {
+    cv::Mat drawnFloat;
+    if (!drawn.empty()) {
+        if (drawn.type() != CV_8UC1 || drawn.rows != side || drawn.cols != side)
+            throw Error(ErrorCode::Internal, "drawn mask must be CV_8UC1 at the work side");
+        drawn.convertTo(drawnFloat, CV_32F, 1.0 / 255.0);
+    }
+    auto hullOrDrawn = [&] {
+        return drawnFloat.empty() ? hull(side, landmarks, landmarkSpace) : drawnFloat;
+    };
+    auto limited = [&](cv::Mat learned) {
+        return drawnFloat.empty() ? learned : cv::Mat(learned.mul(drawnFloat));
+    };
     switch (source) {
         case MaskSource::Hull:
-            return hull(side, landmarks, landmarkSpace);
+            return hullOrDrawn();
         case MaskSource::Predicted:
-            return resizedLearnedMask(predictedMask, side, "predicted");
+            return limited(resizedLearnedMask(predictedMask, side, "predicted"));
         case MaskSource::Dst:
-            return resizedLearnedMask(dstMask, side, "dst");
+            return limited(resizedLearnedMask(dstMask, side, "dst"));
         case MaskSource::PredictedTimesDst:
-            return resizedLearnedMask(predictedMask, side, "predicted")
-                .mul(resizedLearnedMask(dstMask, side, "dst"));
+            return limited(resizedLearnedMask(predictedMask, side, "predicted")
+                               .mul(resizedLearnedMask(dstMask, side, "dst")));
         case MaskSource::HullTimesLearned:
-            return hull(side, landmarks, landmarkSpace)
+            return hullOrDrawn()
                 .mul(resizedLearnedMask(predictedMask, side, "predicted"))
                 .mul(resizedLearnedMask(dstMask, side, "dst"));
     }

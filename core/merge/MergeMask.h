@@ -25,9 +25,13 @@ class MergeMask {
     /// The raw mask (CV_32FC1, 0..1, side x side) from `source`. `alignedLandmarks` are the 68
     /// points in aligned pixels of an aligned image of `landmarkSpace` px; the learned masks are
     /// CV_32FC1 at the model resolution (may be empty when the source does not need them).
+    /// `drawn` (the face's drawn mask, CV_8U 0/255 at `side`, or empty) stands in for the hull
+    /// in the sources that use it, and limits the learned-only sources: what the user drew off
+    /// the face (a hand) is never swapped.
     static cv::Mat build(MaskSource source, int side,
                          const std::vector<std::array<float, 2>>& alignedLandmarks,
-                         int landmarkSpace, const cv::Mat& predictedMask, const cv::Mat& dstMask);
+                         int landmarkSpace, const cv::Mat& predictedMask, const cv::Mat& dstMask,
+                         const cv::Mat& drawn = cv::Mat());
 
     /// Landmark hull (face, brows raised as in DFL) filled with 1 at `side` px.
     static cv::Mat hull(int side, const std::vector<std::array<float, 2>>& alignedLandmarks,

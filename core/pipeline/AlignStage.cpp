@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <mutex>
 
 #include <opencv2/imgcodecs.hpp>
@@ -262,6 +263,18 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
                                                  "` first");
         fs::create_directories(alignedDir);
         if (opt.debug) fs::create_directories(debugDir);
+        // Drawn masks are the user's work: a redo carries each onto the same face aligned again.
+        std::map<int64_t, std::vector<AlignedFace>> drawnMasks;
+        if (opt.redo && fs::is_directory(alignedDir))
+            for (const auto& entry : fs::directory_iterator(alignedDir)) {
+                if (entry.path().extension() != ".json") continue;
+                try {
+                    AlignedFace face = readAlignedFace(entry.path());
+                    if (face.hasDrawnMask()) drawnMasks[face.frameIndex].push_back(std::move(face));
+                } catch (const Error& e) {
+                    warnings.push_back(std::string(e.what()) + " (not carried over)");
+                }
+            }
         if (opt.redo) removeAlignedOutputs(alignedDir, debugDir);
         const bool video = framesAreVideo(framesDir, frames.size());
         preloadLandmarkModel();  // a missing model is one clear error, before any work
@@ -442,6 +455,11 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
                     video ? smoothedLandmarks(timeline, size_t(i), k, opt.smooth) : d.landmarks,
                     opt.size, opt.faceType);
                 for (int r = 0; r < 6; ++r) out.frameToAligned[size_t(r)] = matrix.val[r];
+                if (auto it = drawnMasks.find(out.frameIndex); it != drawnMasks.end())
+                    for (const AlignedFace& before : it->second)
+                        if (boxIoU(d.box, cv::Rect2f(before.box[0], before.box[1], before.box[2],
+                                                     before.box[3])) >= 0.5)
+                            out.maskPolygons = carriedMaskPolygons(before, out);
                 cv::Mat aligned;
                 cv::warpAffine(image, aligned, matrix, cv::Size(opt.size, opt.size),
                                cv::INTER_CUBIC, cv::BORDER_REPLICATE);

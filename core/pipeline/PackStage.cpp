@@ -95,7 +95,10 @@ StageResult PackStage::run(const Workspace& workspace, Side side,
                     landmarksData[size_t(i) * 136 + 2 * k] = points[k][0];
                     landmarksData[size_t(i) * 136 + 2 * k + 1] = points[k][1];
                 }
-                cv::Mat hull = landmarkHullMask(points, resolution);
+                // A drawn mask (mask editor) is the face's mask where there is one.
+                cv::Mat hull = face.hasDrawnMask()
+                                   ? drawnFaceMask(face.maskPolygons, face.size, resolution)
+                                   : landmarkHullMask(points, resolution);
                 cv::Mat eyesMouth = eyesMouthMask(points, resolution);
                 cv::Mat both;
                 cv::merge(std::vector<cv::Mat>{hull, eyesMouth}, both);
@@ -135,15 +138,20 @@ StageResult PackStage::run(const Workspace& workspace, Side side,
             throw Error(ErrorCode::InvalidInput, "none of the " + std::to_string(n) +
                                                      " aligned faces in " + alignedDir.string() +
                                                      " could be read");
+        int64_t drawn = 0;
+        for (size_t i = 0; i < n; ++i) drawn += usable[i] && faces[i].hasDrawnMask();
         set.extra = {{"aligned_size", faces.front().size},
                      {"mask_channels", {"hull", "eyes_mouth"}},
+                     {"drawn_masks", drawn},
                      {"created", utcTimestamp()}};
         writePackedFaceset(workspace.packedDir(side), set);
 
         StageResult ok = StageResult::succeeded(
             "packed " + std::to_string(set.count()) + " faces at " + std::to_string(resolution) +
-                " px into " + workspace.packedDir(side).string(),
+                " px into " + workspace.packedDir(side).string() +
+                (drawn ? " (" + std::to_string(drawn) + " with drawn masks)" : ""),
             {{"faces", set.count()},
+             {"drawn_masks", drawn},
              {"left_out", int64_t(n) - set.count()},
              {"resolution", resolution},
              {"face_type", set.faceType}});

@@ -109,6 +109,12 @@ TEST(AlignCli, GridClipGivesOneFacePerFrameWithEyesOnTheMeanFace) {
     EXPECT_NE(again.out.find("150 frame(s) kept from before"), std::string::npos) << again.out;
     EXPECT_EQ(fs::last_write_time(workspace.alignedDir(Side::Src) / "000075_0.jpg"), before);
 
+    // A drawn mask (mask editor) on one face, to see that a redo keeps it.
+    const fs::path drawnPath = workspace.alignedDir(Side::Src) / "000011_0.json";
+    AlignedFace drawn = readAlignedFace(drawnPath);
+    drawn.maskPolygons = {{true, {{40, 40}, {200, 50}, {128, 230}}}};
+    writeAlignedFace(drawnPath, drawn);
+
     // A changed crop cannot be mixed with the old faces: everything is redone.
     CliRun resized = align(ws, "--set size=128 --set smooth=0");
     ASSERT_EQ(resized.exitCode, 0) << resized.err;
@@ -116,6 +122,15 @@ TEST(AlignCli, GridClipGivesOneFacePerFrameWithEyesOnTheMeanFace) {
     auto small = listAlignedFaces(workspace.alignedDir(Side::Src));
     ASSERT_EQ(small.size(), 150u);
     EXPECT_EQ(small[10].size, 128);
+    // The drawn mask came along, moved into the new crop: the same frame pixels as before.
+    ASSERT_EQ(small[10].maskPolygons.size(), 1u);
+    EXPECT_FALSE(small[9].hasDrawnMask());
+    for (size_t k = 0; k < 3; ++k) {
+        auto before = drawn.alignedToFrame(drawn.maskPolygons[0].points[k]);
+        auto after = small[10].alignedToFrame(small[10].maskPolygons[0].points[k]);
+        EXPECT_NEAR(before[0], after[0], 0.05) << k;
+        EXPECT_NEAR(before[1], after[1], 0.05) << k;
+    }
 }
 
 TEST(AlignCli, OneAndTwoThreadsWriteIdenticalFiles) {

@@ -9,6 +9,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "common/Workspace.h"
+#include "faces/AlignedFace.h"
 #include "merge/FaceCompositor.h"
 #include "merge/Watermark.h"
 #include "pipeline/MergeStage.h"
@@ -153,6 +154,39 @@ TEST(MergeStage, MergesEveryFrameAndResumes) {
     cv::Mat tinted = cv::imread((ws.mergedDir() / "000004.png").string());
     EXPECT_GT(cv::mean(tinted, face)[2], cv::mean(frame, face)[2] + 30.0);
     EXPECT_EQ(cv::norm(tinted(corner), frame(corner), cv::NORM_INF), 0.0);
+}
+
+// A face with a drawn mask (mask editor) is swapped only inside it: here the left half of the
+// aligned face; the right half (say, a hand) keeps the destination's pixels.
+TEST(MergeStage, ADrawnMaskKeepsWhatWasDrawnOut) {
+    Workspace ws = copyOf("merge_drawn");
+    TintSwapper swapper;
+    const fs::path sidecar = ws.alignedDir(Side::Dst) / "000004_0.json";
+    AlignedFace face = readAlignedFace(sidecar);
+    const float s = float(face.size);
+    face.maskPolygons = {{true, {{0, 0}, {s / 2, 0}, {s / 2, s}, {0, s}}}};
+    writeAlignedFace(sidecar, face);
+    StageResult r = merge(ws, swapper, {{"watermark", false}, {"color", "none"}});
+    ASSERT_TRUE(r.ok()) << r.message;
+    cv::Mat frame = cv::imread((ws.framesDir(Side::Dst) / "000004.png").string());
+    cv::Mat merged = cv::imread((ws.mergedDir() / "000004.png").string());
+    cv::Mat mask = cv::imread((ws.mergedMaskDir() / "000004.png").string(), cv::IMREAD_GRAYSCALE);
+    auto toFrame = [](const AlignedFace& f, double ax, double ay) {
+        auto [x, y] = f.alignedToFrame({float(ax), float(ay)});
+        return cv::Point(int(std::lround(x)), int(std::lround(y)));
+    };
+    const cv::Point left = toFrame(face, 0.35 * s, 0.55 * s),
+                    right = toFrame(face, 0.65 * s, 0.55 * s);
+    EXPECT_GT(mask.at<uint8_t>(left), 200);
+    EXPECT_EQ(mask.at<uint8_t>(right), 0);
+    EXPECT_GT(std::abs(merged.at<cv::Vec3b>(left)[2] - frame.at<cv::Vec3b>(left)[2]), 30);
+    EXPECT_EQ(merged.at<cv::Vec3b>(right), frame.at<cv::Vec3b>(right));
+    // Frame 5 has no drawn mask: its right cheek is swapped as usual.
+    AlignedFace other = readAlignedFace(ws.alignedDir(Side::Dst) / "000005_0.json");
+    cv::Mat otherMask =
+        cv::imread((ws.mergedMaskDir() / "000005.png").string(), cv::IMREAD_GRAYSCALE);
+    const cv::Point otherRight = toFrame(other, 0.65 * s, 0.55 * s);
+    EXPECT_GT(otherMask.at<uint8_t>(otherRight), 200);
 }
 
 TEST(MergeStage, CancelThenContinue) {

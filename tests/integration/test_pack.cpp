@@ -92,6 +92,26 @@ TEST(PackCli, PacksAlignedFacesMasksLandmarksAndIds) {
     EXPECT_EQ(std::find(after.names.begin(), after.names.end(), "000005_0.jpg"), after.names.end());
     EXPECT_EQ(std::find(after.ids.begin(), after.ids.end(), 500), after.ids.end());
     EXPECT_EQ(workspace.stageStatus("pack.src"), "done");
+
+    // A face with a drawn mask (mask editor) packs that mask in place of its hull: the left half
+    // of the 256 px face, with a hand-sized hole excluded.
+    AlignedFace drawnFace = readAlignedFace(workspace.alignedDir(Side::Src) / "000002_0.json");
+    drawnFace.maskPolygons = {{true, {{0, 0}, {128, 0}, {128, 256}, {0, 256}}},
+                              {false, {{32, 96}, {96, 96}, {96, 160}, {32, 160}}}};
+    writeAlignedFace(workspace.alignedDir(Side::Src) / "000002_0.json", drawnFace);
+    CliRun withDrawn = runCli(scratch, "pack" + at);
+    ASSERT_EQ(withDrawn.exitCode, 0) << withDrawn.err;
+    EXPECT_NE(withDrawn.out.find("1 with drawn masks"), std::string::npos) << withDrawn.out;
+    PackedFaceset drawnSet = readPackedFaceset(workspace.packedDir(Side::Src));
+    EXPECT_EQ(drawnSet.extra.value("drawn_masks", -1), 1);
+    ASSERT_EQ(drawnSet.names[1], "000002_0.jpg");
+    const uint8_t* m = drawnSet.masks.data() + r * r * 2;  // face 1, channel 0 below
+    size_t covered = 0;
+    for (size_t p = 0; p < r * r; ++p) covered += m[2 * p] == 255;
+    EXPECT_NEAR(double(covered), 64.0 * 128 - 32.0 * 32, 130.0);
+    EXPECT_EQ(m[2 * (20 * r + 10)], 255);  // left half
+    EXPECT_EQ(m[2 * (20 * r + 100)], 0);   // right half
+    EXPECT_EQ(m[2 * (64 * r + 32)], 0);    // the hole
 }
 
 TEST(PackCli, UsageErrors) {

@@ -21,6 +21,8 @@ AlignedFace sampleFace(int64_t frame, int face) {
     f.box = {10.5f, 20.25f, 100.f, 110.f};
     f.detectorScore = 1.25;
     f.placement = "interpolated";
+    f.maskPolygons = {{true, {{10, 10}, {200, 12}, {180, 220}}},
+                      {false, {{50, 60}, {90, 60}, {70, 99.5f}}}};
     f.rollDegrees = -25;
     for (int k = 0; k < 68; ++k) f.landmarks.push_back({float(k) * 1.5f, float(k) * 0.5f + 3.f});
     f.faceType = "whole_face";
@@ -48,6 +50,11 @@ TEST(AlignedFace, JsonRoundTripKeepsEveryField) {
     EXPECT_EQ(b.box, a.box);
     EXPECT_DOUBLE_EQ(b.detectorScore, a.detectorScore);
     EXPECT_EQ(b.placement, a.placement);
+    EXPECT_EQ(b.maskPolygons, a.maskPolygons);
+    EXPECT_TRUE(b.hasDrawnMask());
+    // A face without a drawn mask writes no key for it (older sidecars stay byte-identical).
+    a.maskPolygons.clear();
+    EXPECT_FALSE(toJson(a).contains("mask_polygons"));
     EXPECT_DOUBLE_EQ(b.rollDegrees, a.rollDegrees);
     EXPECT_EQ(b.landmarks, a.landmarks);
     EXPECT_EQ(b.faceType, a.faceType);
@@ -107,4 +114,14 @@ TEST(AlignedFace, CorruptSidecarErrorNamesTheFile) {
     } catch (const Error& e) {
         EXPECT_NE(std::string(e.what()).find("000001_0.json"), std::string::npos) << e.what();
     }
+}
+
+TEST(AlignedFace, BadMaskPolygonIsAClearError) {
+    nlohmann::json json = toJson(sampleFace(1, 0));
+    json["mask_polygons"] = {{{"mode", "sideways"}, {"points", {{1, 2}, {3, 4}, {5, 6}}}}};
+    EXPECT_THROW(alignedFaceFromJson(json), Error);
+    json["mask_polygons"] = {{{"mode", "exclude"}}};
+    EXPECT_THROW(alignedFaceFromJson(json), Error);
+    json["mask_polygons"] = "not a list";
+    EXPECT_THROW(alignedFaceFromJson(json), Error);
 }

@@ -94,3 +94,32 @@ TEST(HullMask, RejectsWrongLandmarkCount) {
     EXPECT_THROW(landmarkHullMask(LandmarkPoints(5), 64), Error);
     EXPECT_THROW(eyesMouthMask(LandmarkPoints(70), 64), Error);
 }
+
+TEST(HullMask, DrawnMaskFillsPolygonsInOrderAtAnySize) {
+    auto square = [](float a, float b, bool include) {
+        MaskPolygon p;
+        p.include = include;
+        p.points = {{a, a}, {b, a}, {b, b}, {a, b}};
+        return p;
+    };
+    // Drawn on a 256 px face: the face square, a hand over its lower right quarter.
+    std::vector<MaskPolygon> polygons = {square(64, 192, true), square(128, 192, false)};
+    cv::Mat mask = drawnFaceMask(polygons, 256, 128);
+    ASSERT_EQ(mask.size(), cv::Size(128, 128));
+    EXPECT_EQ(cv::countNonZero(mask != 0 & mask != 255), 0) << "not binary";
+    EXPECT_NEAR(cv::countNonZero(mask), 64 * 64 - 32 * 32, 2 * 64);
+    EXPECT_EQ(mask.at<uint8_t>(40, 40), 255);
+    EXPECT_EQ(mask.at<uint8_t>(80, 80), 0);  // the hand
+    EXPECT_EQ(mask.at<uint8_t>(10, 10), 0);  // outside
+    // Later polygons win: the same hand drawn first is covered again by the face.
+    std::vector<MaskPolygon> reversed = {square(128, 192, false), square(64, 192, true)};
+    EXPECT_EQ(cv::countNonZero(drawnFaceMask(reversed, 256, 128)),
+              cv::countNonZero(drawnFaceMask({square(64, 192, true)}, 256, 128)));
+    // At 4x the size the area scales by 16 (vertices are placed with sub-pixel precision).
+    EXPECT_NEAR(cv::countNonZero(drawnFaceMask(polygons, 256, 512)), 16.0 * cv::countNonZero(mask),
+                0.02 * 16 * cv::countNonZero(mask));
+    // Fewer than three points draw nothing.
+    MaskPolygon line;
+    line.points = {{0, 0}, {255, 255}};
+    EXPECT_EQ(cv::countNonZero(drawnFaceMask({line}, 256, 64)), 0);
+}

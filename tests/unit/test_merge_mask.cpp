@@ -108,3 +108,27 @@ TEST(MergeSettings, OverridesApplyToTheirFrameRangeOnly) {
     EXPECT_EQ(s.blend, BlendMode::Seamless);
     EXPECT_EQ(MergeSettings::fromJson(s.toJson()).toJson(), s.toJson());
 }
+
+TEST(MergeMask, ADrawnMaskReplacesTheHullAndLimitsLearnedMasks) {
+    const int side = 256;
+    std::vector<std::array<float, 2>> noLandmarks;  // not needed when a drawn mask is given
+    cv::Mat drawn = cv::Mat::zeros(side, side, CV_8UC1);
+    drawn(cv::Rect(0, 0, 128, 256)).setTo(255);  // the left half is face
+    cv::Mat hull = MergeMask::build(MaskSource::Hull, side, noLandmarks, 256, {}, {}, drawn);
+    EXPECT_EQ(area(hull), 128.0 * 256);
+    cv::Mat learned(64, 64, CV_32FC1, cv::Scalar(1.0f));  // a model that masks everything
+    cv::Mat predicted =
+        MergeMask::build(MaskSource::Predicted, side, noLandmarks, 256, learned, learned, drawn);
+    EXPECT_EQ(area(predicted), 128.0 * 256);
+    EXPECT_FLOAT_EQ(predicted.at<float>(10, 200), 0.0f);
+    cv::Mat both = MergeMask::build(MaskSource::PredictedTimesDst, side, noLandmarks, 256, learned,
+                                    learned, drawn);
+    EXPECT_EQ(area(both), 128.0 * 256);
+    // Without one, the learned mask is used as it is.
+    EXPECT_EQ(
+        area(MergeMask::build(MaskSource::Predicted, side, noLandmarks, 256, learned, learned)),
+        256.0 * 256);
+    EXPECT_THROW(MergeMask::build(MaskSource::Hull, side, noLandmarks, 256, {}, {},
+                                  cv::Mat::zeros(10, 10, CV_8UC1)),
+                 Error);
+}
