@@ -42,15 +42,21 @@ QVariant FaceGridModel::data(const QModelIndex& index, int role) const {
     const FaceEntry& entry = faces_[size_t(index.row())];
     switch (role) {
         case Qt::DisplayRole: {
-            // Faces align's fill_gaps placed (the detector lost them) are marked for review.
-            if (entry.meta.placement == "detected")
+            // Faces align's fill_gaps placed (the detector lost them) are marked for review, and
+            // faces with a drawn mask, so it is clear which ones were done.
+            const bool filled = entry.meta.placement != "detected";
+            if (!filled && !entry.meta.hasDrawnMask())
                 return QString::fromStdString(entry.meta.imageName());
-            return tr("%1_%2 filled")
-                .arg(entry.meta.frameIndex, 6, 10, QChar('0'))
-                .arg(entry.meta.faceIndex);
+            QString label = QStringLiteral("%1_%2")
+                                .arg(entry.meta.frameIndex, 6, 10, QChar('0'))
+                                .arg(entry.meta.faceIndex);
+            if (filled) label += tr(" filled");
+            if (entry.meta.hasDrawnMask()) label += tr(" mask");
+            return label;
         }
         case Qt::ForegroundRole:
             if (entry.meta.placement != "detected") return QColor(200, 90, 0);
+            if (entry.meta.hasDrawnMask()) return QColor(20, 140, 60);
             return {};
         case Qt::ToolTipRole: {
             QString tip = tr("%1\nframe %2, face %3, score %4")
@@ -62,6 +68,9 @@ QVariant FaceGridModel::data(const QModelIndex& index, int role) const {
                 tip += tr("\nthe detector lost this face: placed between the frames before and "
                           "after (%1)")
                            .arg(QString::fromStdString(entry.meta.placement));
+            if (entry.meta.hasDrawnMask())
+                tip += tr("\ndrawn mask: %n polygon(s) (double click to edit)", "",
+                          int(entry.meta.maskPolygons.size()));
             return tip;
         }
         case ImagePathRole:

@@ -18,6 +18,7 @@
 #include "faces/FaceSortKeys.h"
 #include "pipeline/PackStage.h"
 #include "ui/FaceGridModel.h"
+#include "ui/MaskEditorDialog.h"
 #include "ui/OptionForm.h"
 #include "ui/SideProgress.h"
 
@@ -108,11 +109,16 @@ FacesPage::FacesPage(StudioSession* session, QWidget* parent) : QWidget(parent),
                           tr("Sort: histogram similarity")});
     auto* deleteButton = new QPushButton(tr("Delete selected"), this);
     auto* restoreButton = new QPushButton(tr("Restore deleted"), this);
+    auto* maskButton = new QPushButton(tr("Edit masks..."), this);
+    maskButton->setToolTip(
+        tr("Draw which part of a face is face (and what covers it): the "
+           "selected face first, then the others in grid order"));
     countLabel_ = new QLabel(this);
     bar->addWidget(sideCombo_);
     bar->addWidget(sortCombo_);
     bar->addWidget(deleteButton);
     bar->addWidget(restoreButton);
+    bar->addWidget(maskButton);
     bar->addStretch(1);
     bar->addWidget(countLabel_);
     layout->addLayout(bar);
@@ -162,6 +168,12 @@ FacesPage::FacesPage(StudioSession* session, QWidget* parent) : QWidget(parent),
     connect(deleteAction, &QAction::triggered, this, &FacesPage::deleteSelected);
     connect(restoreButton, &QPushButton::clicked, this, &FacesPage::restoreDeleted);
     connect(grid_, &QListView::clicked, this, &FacesPage::showFrameOf);
+    connect(grid_, &QListView::doubleClicked, this,
+            [this](const QModelIndex& index) { editMasks(index.row()); });
+    connect(maskButton, &QPushButton::clicked, this, [this] {
+        const QModelIndex current = grid_->currentIndex();
+        editMasks(current.isValid() ? current.row() : 0);
+    });
     connect(packButton, &QPushButton::clicked, this, &FacesPage::pack);
     connect(session_, &StudioSession::workspaceChanged, this, &FacesPage::reload);
     connect(session_, &StudioSession::jobFinished, this,
@@ -235,6 +247,21 @@ void FacesPage::markPackStale() {
     if (!ws.stageStatus(key).empty()) {
         ws.setStageStatus(key, "stale", "faces changed in review since packing");
         session_->notifyProjectChanged();
+    }
+}
+
+void FacesPage::editMasks(int row) {
+    if (!session_->hasWorkspace() || model_->rowCount() == 0) return;
+    std::vector<fs::path> sidecars;
+    for (const FaceEntry& entry : model_->faces())
+        sidecars.push_back(fs::path(entry.imagePath.toStdString()).parent_path() /
+                           entry.meta.metaName());
+    MaskEditorDialog editor(std::move(sidecars), row, this);
+    editor.exec();
+    if (editor.savedCount() > 0) {
+        logInfo("drawn masks saved for " + std::to_string(editor.savedCount()) + " face(s)");
+        markPackStale();
+        reload();
     }
 }
 

@@ -2,7 +2,8 @@
 // Faces page: review the aligned faces of each side before training. A grid (thumbnails load
 // asynchronously), sorting by blur, yaw, pitch, size or histogram similarity (computed on the
 // thread pool), multi-select delete into data_<side>/trash/ (restorable), a frame view with the
-// detector box and landmarks of the clicked face, and "Pack for training" (PackStage).
+// detector box and landmarks of the clicked face, the mask editor (double click, "Edit masks..."),
+// and "Pack for training" (PackStage).
 #include <QComboBox>
 #include <QLabel>
 #include <QListView>
@@ -30,6 +31,9 @@ class FacesPage : public QWidget {
     /// Moves every face in trash/ back to aligned/.
     void restoreDeleted();
     void markPackStale();
+    /// Opens the mask editor on the face at `row` (walking the faces in grid order); after it
+    /// closes, a changed mask marks the side's pack stale and the grid reloads.
+    void editMasks(int row);
 
   Q_SIGNALS:
     void facesLoaded(int count);

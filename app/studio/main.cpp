@@ -1,6 +1,7 @@
 // doppel-studio: the Qt front end. Creates the training engine (the only place that knows
 // models/), injects it into the main window, and optionally opens a workspace or saves one
-// screenshot per page (for the user guide) and quits.
+// screenshot per page (for the user guide; the mask editor too when a face has a drawn mask) and
+// quits.
 //   doppel-studio [--workspace DIR] [--screenshot-dir DIR [--screenshot-training-ms MS]]
 #include <QApplication>
 #include <QCommandLineParser>
@@ -12,7 +13,10 @@
 
 #include "common/Log.h"
 #include "models/models.h"
+#include "ui/FaceGridModel.h"
+#include "ui/FacesPage.h"
 #include "ui/MainWindow.h"
+#include "ui/MaskEditorDialog.h"
 #include "ui/StepList.h"
 #include "ui/TrainPage.h"
 
@@ -44,6 +48,27 @@ void screenshotTraining(doppel::ui::MainWindow* window, const QString& dir, int 
     });
 }
 
+// On the Faces page: the mask editor over the first face that has a drawn mask, if one has
+// (studio-3-mask-editor.png); closed again without changing anything.
+void screenshotMaskEditor(doppel::ui::MainWindow* window, const QString& dir) {
+    const auto& faces = window->facesPage()->model()->faces();
+    for (size_t row = 0; row < faces.size(); ++row) {
+        if (!faces[row].meta.hasDrawnMask()) continue;
+        std::vector<std::filesystem::path> sidecars;
+        for (const auto& entry : faces)
+            sidecars.push_back(std::filesystem::path(entry.imagePath.toStdString()).parent_path() /
+                               entry.meta.metaName());
+        doppel::ui::MaskEditorDialog editor(std::move(sidecars), int(row), window);
+        editor.show();
+        QApplication::processEvents();
+        QString file = dir + QStringLiteral("/studio-3-mask-editor.png");
+        editor.grab().save(file);
+        doppel::logInfo("saved " + file.toStdString());
+        editor.reject();
+        return;
+    }
+}
+
 // Visits every step, lets asynchronous loads (thumbnails, probes) land, and grabs the window.
 void takeScreenshots(doppel::ui::MainWindow* window, const QString& dir, int settleMs,
                      int trainingMs) {
@@ -57,6 +82,7 @@ void takeScreenshots(doppel::ui::MainWindow* window, const QString& dir, int set
             QString file = QStringLiteral("%1/studio-%2-%3.png").arg(dir).arg(*step).arg(name);
             window->grab().save(file);
             doppel::logInfo("saved " + file.toStdString());
+            if (Step(*step - 1) == Step::Faces) screenshotMaskEditor(window, dir);
         }
         if (*step >= doppel::ui::kStepCount) {
             if (trainingMs > 0)
