@@ -80,6 +80,12 @@ CheckpointState parseState(const fs::path& dir) {
     return s;
 }
 
+int64_t parameterCountOf(const torch::nn::Module& model) {
+    int64_t n = 0;
+    for (const auto& p : model.parameters()) n += p.numel();
+    return n;
+}
+
 // Writes a torch archive through a file handle of ours: torch's own file writer throws from a
 // destructor when the disk fills (std::terminate, nothing saved, no message). Here the first
 // failed write is remembered, the rest of the archive is dropped, and the failure is reported as
@@ -132,12 +138,12 @@ bool loadPart(const fs::path& dir, const std::string& name, torch::nn::Module* m
 }
 
 // Everything of one checkpoint into `dir` (the .tmp folder); returns its saved_at time.
-std::string writeFiles(const fs::path& dir, SaehdModel& model,
+std::string writeFiles(const fs::path& dir, torch::nn::Module& model,
                        const torch::optim::Optimizer* optimizer, const CheckpointState& state,
                        const DiscriminatorParts& discriminator) {
     {
         torch::serialize::OutputArchive archive;
-        model->save(archive);
+        model.save(archive);
         saveArchive(archive, dir / "model.pt");
     }
     if (optimizer) {
@@ -164,7 +170,7 @@ std::string writeFiles(const fs::path& dir, SaehdModel& model,
                         {"iteration", state.iteration},
                         {"learning_rate", state.learningRate},
                         {"face_type", state.faceType},
-                        {"parameters", model->parameterCount()},
+                        {"parameters", parameterCountOf(model)},
                         {"saved_at", utcTimestamp()},
                         {"extra", state.extra}};
     writeJsonAtomic(dir / kStateFile, j, false);
@@ -203,7 +209,7 @@ CheckpointState Checkpoint::readState(const fs::path& modelDir) {
     return parseState(currentDir(modelDir));
 }
 
-fs::path Checkpoint::save(const fs::path& modelDir, SaehdModel& model,
+fs::path Checkpoint::save(const fs::path& modelDir, torch::nn::Module& model,
                           const torch::optim::Optimizer* optimizer, const CheckpointState& state,
                           int backups, const DiscriminatorParts& discriminator) {
     const std::string name = checkpointName(state.iteration);
@@ -244,7 +250,7 @@ fs::path Checkpoint::save(const fs::path& modelDir, SaehdModel& model,
     return finalDir;
 }
 
-CheckpointState Checkpoint::load(const fs::path& modelDir, SaehdModel& model,
+CheckpointState Checkpoint::load(const fs::path& modelDir, torch::nn::Module& model,
                                  torch::optim::Optimizer* optimizer, const torch::Device& device,
                                  const DiscriminatorParts& discriminator) {
     const fs::path dir = currentDir(modelDir);
@@ -252,7 +258,7 @@ CheckpointState Checkpoint::load(const fs::path& modelDir, SaehdModel& model,
     try {
         torch::serialize::InputArchive archive;
         archive.load_from((dir / "model.pt").string(), device);
-        model->load(archive);
+        model.load(archive);
         if (optimizer && fs::exists(dir / "optimizer.pt")) {
             torch::serialize::InputArchive optimizerArchive;
             optimizerArchive.load_from((dir / "optimizer.pt").string(), device);

@@ -53,15 +53,28 @@ class Checkpoint {
     static CheckpointState readState(const std::filesystem::path& modelDir);
 
     /// Saves atomically and prunes to `backups` older checkpoints. `optimizer` may be null.
-    static std::filesystem::path save(const std::filesystem::path& modelDir, SaehdModel& model,
+    /// `model` is any network (the SAEHD model, the XSeg net): its parameters go to model.pt.
+    static std::filesystem::path save(const std::filesystem::path& modelDir,
+                                      torch::nn::Module& model,
                                       const torch::optim::Optimizer* optimizer,
                                       const CheckpointState& state, int backups,
                                       const DiscriminatorParts& discriminator = {});
+    static std::filesystem::path save(const std::filesystem::path& modelDir, SaehdModel& model,
+                                      const torch::optim::Optimizer* optimizer,
+                                      const CheckpointState& state, int backups,
+                                      const DiscriminatorParts& discriminator = {}) {
+        return save(modelDir, *model, optimizer, state, backups, discriminator);
+    }
     /// Loads the current checkpoint into `model` (and `optimizer` when given) on `device`; the
     /// discriminator's parts too when given and saved (else they keep their fresh weights).
-    static CheckpointState load(const std::filesystem::path& modelDir, SaehdModel& model,
+    static CheckpointState load(const std::filesystem::path& modelDir, torch::nn::Module& model,
                                 torch::optim::Optimizer* optimizer, const torch::Device& device,
                                 const DiscriminatorParts& discriminator = {});
+    static CheckpointState load(const std::filesystem::path& modelDir, SaehdModel& model,
+                                torch::optim::Optimizer* optimizer, const torch::Device& device,
+                                const DiscriminatorParts& discriminator = {}) {
+        return load(modelDir, *model, optimizer, device, discriminator);
+    }
 };
 
 }  // namespace doppel::models

@@ -3,11 +3,16 @@
 
 #include "models/Checkpoint.h"
 #include "models/Trainer.h"
+#include "models/XSegTrainer.h"
 
 namespace doppel::models {
 
 std::unique_ptr<TrainingEngine> createTrainingEngine() {
     return std::make_unique<Trainer>();
+}
+
+std::unique_ptr<SegmentationEngine> createSegmentationEngine() {
+    return std::make_unique<XSegTrainer>();
 }
 
 MemoryEstimate estimateTrainingMemory(const nlohmann::json& options, int64_t srcFaces,

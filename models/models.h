@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/SegmentationEngine.h"
 #include "common/TrainingEngine.h"
 #include "models/MemoryEstimate.h"
 #include "models/TrainOptions.h"
@@ -15,6 +16,9 @@ namespace doppel::models {
 
 /// The LibTorch trainer (SAEHD-class DF/LIAE autoencoder). Chooses CUDA when available.
 std::unique_ptr<TrainingEngine> createTrainingEngine();
+
+/// The face-mask (XSeg) trainer and predictor.
+std::unique_ptr<SegmentationEngine> createSegmentationEngine();
 
 /// Predicted peak memory with its breakdown, for the facesets' real sizes (`doppel train
 /// --estimate`).

@@ -1,5 +1,6 @@
 // doppel: the command-line face-swap pipeline. Every command drives the same stages as the
 // studio GUI, on the same workspace. Exit codes: 0 ok, 1 failed, 2 bad usage, 130 cancelled.
+#include <algorithm>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -16,7 +17,7 @@ void printHelp() {
               << "commands:\n";
     for (const auto& c : doppel::cli::registeredCommands()) {
         std::string name = c.name;
-        name.resize(10, ' ');
+        name.resize(std::max<size_t>(10, name.size() + 2), ' ');
         std::cout << "  " << name << c.summary << "\n";
     }
 #ifdef DOPPEL_CLI_ENGINE_ONLY

@@ -47,6 +47,9 @@ class Workspace {
     std::filesystem::path trashDir(Side side) const { return sideDir(side) / "trash"; }
     std::filesystem::path modelsDir() const { return root_ / "model"; }
     std::filesystem::path modelDir(const std::string& name) const { return modelsDir() / name; }
+    /// The face-mask (XSeg) model and its labelled faceset; not under model/, which holds
+    /// face-swap models only.
+    std::filesystem::path xsegDir() const { return root_ / "xseg"; }
     /// The model most recently saved (newest model/<name>/latest.json), "" when none is trained.
     std::string latestModelName() const;
     std::filesystem::path mergedDir() const { return root_ / "merged"; }

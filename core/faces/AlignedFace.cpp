@@ -39,6 +39,9 @@ std::string AlignedFace::imageName() const {
 std::string AlignedFace::metaName() const {
     return stemOf(*this) + ".json";
 }
+std::string AlignedFace::xsegMaskName() const {
+    return stemOf(*this) + "_xseg.png";
+}
 
 std::vector<std::array<float, 2>> AlignedFace::alignedLandmarks() const {
     const auto& m = frameToAligned;

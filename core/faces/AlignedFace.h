@@ -46,6 +46,9 @@ struct AlignedFace {
 
     std::string imageName() const;  ///< "000001_0.jpg"
     std::string metaName() const;   ///< "000001_0.json"
+    /// "000001_0_xseg.png": the face's mask predicted by the XSeg model (`doppel xseg-apply`),
+    /// next to the image; grey, 255 = face.
+    std::string xsegMaskName() const;
     bool hasDrawnMask() const { return !maskPolygons.empty(); }
     /// A point in aligned pixels mapped back into the frame (the inverse of frameToAligned).
     std::array<double, 2> alignedToFrame(const std::array<float, 2>& point) const;

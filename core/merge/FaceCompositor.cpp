@@ -156,8 +156,9 @@ PreparedFace FaceCompositor::prepare(const FaceMergeInput& input, const MergeSet
     cv::Mat drawn;
     if (input.face.hasDrawnMask())
         drawn = drawnFaceMask(input.face.maskPolygons, input.face.size, side);
-    p.maskWork = MergeMask::build(settings.mask, side, landmarks, input.face.size,
-                                  toMat(pred.predictedMask), toMat(pred.dstMask), drawn);
+    p.maskWork =
+        MergeMask::build(settings.mask, side, landmarks, input.face.size, toMat(pred.predictedMask),
+                         toMat(pred.dstMask), drawn, input.segmentation);
     MergeMask::erodeAndFeather(p.maskWork, settings.erode, settings.blur);
     cv::resize(p.maskWork, p.maskModel, cv::Size(res, res), 0, 0,
                side == res ? cv::INTER_NEAREST : cv::INTER_AREA);

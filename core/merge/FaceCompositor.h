@@ -27,6 +27,7 @@ struct FaceMergeInput {
     cv::Mat alignedDst;         ///< CV_8UC3, R x R: the destination face (warpToAligned)
     SwapPrediction prediction;  ///< the swapper's output for alignedDst
     cv::Vec2d motion{0, 0};     ///< landmark centroid motion in frame px per frame (motion blur)
+    cv::Mat segmentation;       ///< CV_8UC1: the face's XSeg mask (xseg-apply), or empty
 };
 
 struct PreparedFace {

@@ -47,8 +47,8 @@ cv::Mat MergeMask::hull(int side, const std::vector<std::array<float, 2>>& lm, i
 
 cv::Mat MergeMask::build(MaskSource source, int side,
                          const std::vector<std::array<float, 2>>& landmarks, int landmarkSpace,
-                         const cv::Mat& predictedMask, const cv::Mat& dstMask,
-                         const cv::Mat& drawn) {
+                         const cv::Mat& predictedMask, const cv::Mat& dstMask, const cv::Mat& drawn,
+                         const cv::Mat& segmentation) {
     cv::Mat drawnFloat;
     if (!drawn.empty()) {
         if (drawn.type() != CV_8UC1 || drawn.rows != side || drawn.cols != side)
@@ -57,6 +57,16 @@ cv::Mat MergeMask::build(MaskSource source, int side,
     }
     auto hullOrDrawn = [&] {
         return drawnFloat.empty() ? hull(side, landmarks, landmarkSpace) : drawnFloat;
+    };
+    // The face's own mask for the xseg sources: drawn beats predicted beats the hull.
+    auto xsegOrHull = [&]() -> cv::Mat {
+        if (!drawnFloat.empty() || segmentation.empty()) return hullOrDrawn();
+        if (segmentation.type() != CV_8UC1)
+            throw Error(ErrorCode::Internal, "xseg mask must be CV_8UC1");
+        cv::Mat resized, out;
+        cv::resize(segmentation, resized, cv::Size(side, side), 0, 0, cv::INTER_LINEAR);
+        resized.convertTo(out, CV_32F, 1.0 / 255.0);
+        return out;
     };
     auto limited = [&](cv::Mat learned) {
         return drawnFloat.empty() ? learned : cv::Mat(learned.mul(drawnFloat));
@@ -75,6 +85,10 @@ cv::Mat MergeMask::build(MaskSource source, int side,
             return hullOrDrawn()
                 .mul(resizedLearnedMask(predictedMask, side, "predicted"))
                 .mul(resizedLearnedMask(dstMask, side, "dst"));
+        case MaskSource::XSeg:
+            return xsegOrHull();
+        case MaskSource::XSegTimesPredicted:
+            return xsegOrHull().mul(resizedLearnedMask(predictedMask, side, "predicted"));
     }
     throw Error(ErrorCode::Internal, "unknown mask source");
 }

@@ -27,11 +27,12 @@ class MergeMask {
     /// CV_32FC1 at the model resolution (may be empty when the source does not need them).
     /// `drawn` (the face's drawn mask, CV_8U 0/255 at `side`, or empty) stands in for the hull
     /// in the sources that use it, and limits the learned-only sources: what the user drew off
-    /// the face (a hand) is never swapped.
+    /// the face (a hand) is never swapped. `segmentation` (the face's XSeg mask, CV_8U at any
+    /// size, or empty) is the xseg sources' mask; where a face has none they use the hull.
     static cv::Mat build(MaskSource source, int side,
                          const std::vector<std::array<float, 2>>& alignedLandmarks,
                          int landmarkSpace, const cv::Mat& predictedMask, const cv::Mat& dstMask,
-                         const cv::Mat& drawn = cv::Mat());
+                         const cv::Mat& drawn = cv::Mat(), const cv::Mat& segmentation = cv::Mat());
 
     /// Landmark hull (face, brows raised as in DFL) filled with 1 at `side` px.
     static cv::Mat hull(int side, const std::vector<std::array<float, 2>>& alignedLandmarks,

@@ -49,7 +49,8 @@ const MergePreviewer::CachedFrame& MergePreviewer::cachedFrame(const MergeFrame&
     }
     for (size_t i = 0; i < frame.faces.size(); ++i)
         entry.faces.push_back({frame.faces[i], aligned[i], std::move(predictions[i]),
-                               source_.motionOf(frame, frame.faces[i])});
+                               source_.motionOf(frame, frame.faces[i]),
+                               source_.segmentationOf(frame.faces[i])});
     while (cache_.size() >= capacity_ && !recent_.empty()) {
         cache_.erase(recent_.back());
         recent_.pop_back();

@@ -20,6 +20,8 @@ constexpr NameTable<MaskSource> kMaskNames[] = {
     {MaskSource::Dst, "dst"},
     {MaskSource::PredictedTimesDst, "predicted*dst"},
     {MaskSource::HullTimesLearned, "hull*predicted*dst"},
+    {MaskSource::XSeg, "xseg"},
+    {MaskSource::XSegTimesPredicted, "xseg*predicted"},
 };
 constexpr NameTable<ColorMode> kColorNames[] = {
     {ColorMode::None, "none"},      {ColorMode::Rct, "rct"}, {ColorMode::Lct, "lct"},
@@ -57,7 +59,8 @@ OptionSchema buildSchema() {
     OptionSchema s;
     MergeSettings d;
     s.addChoice("mask", "hull", namesOf(kMaskNames),
-                "mask source: landmark hull, learned masks (predicted, dst), or their product")
+                "mask source: landmark hull, learned masks (predicted, dst), their product, or "
+                "the face-mask model's (xseg: run doppel xseg-apply --side dst first)")
         .inGroup("Mask");
     s.addInt("erode", d.erode, -200, 200,
              "shrink (>0) or grow (<0) the mask, in pixels of a 256 px aligned face")

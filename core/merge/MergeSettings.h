@@ -17,11 +17,13 @@
 namespace doppel {
 
 enum class MaskSource {
-    Hull,               ///< landmark hull (from the aligned face's landmarks)
-    Predicted,          ///< learned mask of the swapped face (src decoder)
-    Dst,                ///< learned mask of the destination face (dst decoder)
-    PredictedTimesDst,  ///< product of the two learned masks
-    HullTimesLearned,   ///< hull * predicted * dst: the most conservative
+    Hull,                ///< landmark hull (from the aligned face's landmarks)
+    Predicted,           ///< learned mask of the swapped face (src decoder)
+    Dst,                 ///< learned mask of the destination face (dst decoder)
+    PredictedTimesDst,   ///< product of the two learned masks
+    HullTimesLearned,    ///< hull * predicted * dst: the most conservative
+    XSeg,                ///< the destination face's XSeg mask (xseg-apply); hull where it has none
+    XSegTimesPredicted,  ///< xseg * predicted: also keeps out what the swap's own mask leaves out
 };
 
 enum class ColorMode { None, Rct, Lct, Mkl, Idt, Sot, HistMatch };

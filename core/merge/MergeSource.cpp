@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <map>
 
+#include <opencv2/imgcodecs.hpp>
+
 #include "common/AtomicFile.h"
 #include "common/Error.h"
+#include "common/Log.h"
 #include "media/ImageIO.h"
 #include "merge/FaceCompositor.h"
 
@@ -57,6 +60,7 @@ MergeSource::MergeSource(const Workspace& workspace) {
         throw Error(ErrorCode::NotFound, "no destination frames in " + framesDir.string() +
                                              " (run `doppel extract --side dst` first)");
     fs::path alignedDir = workspace.alignedDir(Side::Dst);
+    alignedDir_ = alignedDir;
     std::vector<AlignedFace> faces =
         fs::is_directory(alignedDir) ? listAlignedFaces(alignedDir) : std::vector<AlignedFace>{};
     if (faces.empty())
@@ -105,6 +109,16 @@ const AlignedFace* MergeSource::sameTrack(int64_t frameIndex, const AlignedFace&
         if (same) return &f;
     }
     return nullptr;
+}
+
+cv::Mat MergeSource::segmentationOf(const AlignedFace& face) const {
+    if (alignedDir_.empty()) return {};
+    const fs::path path = alignedDir_ / face.xsegMaskName();
+    std::error_code ec;
+    if (!fs::exists(path, ec)) return {};
+    cv::Mat mask = cv::imread(path.string(), cv::IMREAD_GRAYSCALE);
+    if (mask.empty()) logWarning(path.string() + ": unreadable xseg mask, the hull is used");
+    return mask;
 }
 
 cv::Vec2d MergeSource::motionOf(const MergeFrame& frame, const AlignedFace& face) const {

@@ -38,12 +38,15 @@ class MergeSource {
 
     /// Reads a frame as BGR 8-bit; throws Error(InvalidInput) naming the file when unreadable.
     static cv::Mat loadFrame(const MergeFrame& frame);
+    /// The face's XSeg mask (aligned/NNNNNN_K_xseg.png, CV_8UC1), empty when it has none.
+    cv::Mat segmentationOf(const AlignedFace& face) const;
     /// Per-frame motion of `face` (same track in the previous / next frame), frame px.
     cv::Vec2d motionOf(const MergeFrame& frame, const AlignedFace& face) const;
 
   private:
     const AlignedFace* sameTrack(int64_t frameIndex, const AlignedFace& face) const;
     std::vector<MergeFrame> frames_;
+    std::filesystem::path alignedDir_;  ///< empty for sources built from frames directly
 };
 
 }  // namespace doppel

@@ -118,7 +118,8 @@ StageResult runMerge(const Workspace& ws, const nlohmann::json& options, FaceSwa
                 w.faces.push_back({face,
                                    FaceCompositor::warpToAligned(w.image, face, res),
                                    {},
-                                   source.motionOf(*w.frame, face)});
+                                   source.motionOf(*w.frame, face),
+                                   source.segmentationOf(face)});
         });
 
         // 2. The network, batched over the faces of the whole chunk (one thread: not thread-safe).

@@ -17,6 +17,23 @@
 namespace doppel {
 namespace fs = std::filesystem;
 
+namespace {
+
+/// A face's XSeg mask (xseg-apply) at `size`, thresholded to 0/255; empty when there is none.
+cv::Mat readPredictedMask(const fs::path& path, int size) {
+    if (!fs::exists(path)) return {};
+    cv::Mat mask = cv::imread(path.string(), cv::IMREAD_GRAYSCALE);
+    if (mask.empty()) {
+        logWarning(path.string() + ": unreadable mask, the landmark hull is used");
+        return {};
+    }
+    if (mask.cols != size) cv::resize(mask, mask, cv::Size(size, size), 0, 0, cv::INTER_LINEAR);
+    cv::threshold(mask, mask, 127, 255, cv::THRESH_BINARY);
+    return mask;
+}
+
+}  // namespace
+
 const OptionSchema& PackStage::optionSchema() {
     static const OptionSchema schema = [] {
         OptionSchema s;
@@ -69,7 +86,7 @@ StageResult PackStage::run(const Workspace& workspace, Side side,
         std::vector<uint8_t> facesData(n * facePixels), masksData(n * maskPixels);
         std::vector<float> landmarksData(n * 68 * 2);
         std::vector<char> usable(n, 0);
-        std::atomic<int64_t> done{0};
+        std::atomic<int64_t> done{0}, predicted{0};
         std::mutex progressMutex;
         ProgressEvent event;
         event.stage = "pack";
@@ -95,10 +112,16 @@ StageResult PackStage::run(const Workspace& workspace, Side side,
                     landmarksData[size_t(i) * 136 + 2 * k] = points[k][0];
                     landmarksData[size_t(i) * 136 + 2 * k + 1] = points[k][1];
                 }
-                // A drawn mask (mask editor) is the face's mask where there is one.
-                cv::Mat hull = face.hasDrawnMask()
-                                   ? drawnFaceMask(face.maskPolygons, face.size, resolution)
-                                   : landmarkHullMask(points, resolution);
+                // The face's mask: drawn (mask editor), else predicted (xseg-apply), else the
+                // landmark hull.
+                cv::Mat hull;
+                if (face.hasDrawnMask()) {
+                    hull = drawnFaceMask(face.maskPolygons, face.size, resolution);
+                } else {
+                    hull = readPredictedMask(alignedDir / face.xsegMaskName(), resolution);
+                    if (!hull.empty()) ++predicted;
+                }
+                if (hull.empty()) hull = landmarkHullMask(points, resolution);
                 cv::Mat eyesMouth = eyesMouthMask(points, resolution);
                 cv::Mat both;
                 cv::merge(std::vector<cv::Mat>{hull, eyesMouth}, both);
@@ -143,15 +166,18 @@ StageResult PackStage::run(const Workspace& workspace, Side side,
         set.extra = {{"aligned_size", faces.front().size},
                      {"mask_channels", {"hull", "eyes_mouth"}},
                      {"drawn_masks", drawn},
+                     {"xseg_masks", predicted.load()},
                      {"created", utcTimestamp()}};
         writePackedFaceset(workspace.packedDir(side), set);
 
         StageResult ok = StageResult::succeeded(
             "packed " + std::to_string(set.count()) + " faces at " + std::to_string(resolution) +
                 " px into " + workspace.packedDir(side).string() +
-                (drawn ? " (" + std::to_string(drawn) + " with drawn masks)" : ""),
+                (drawn ? " (" + std::to_string(drawn) + " with drawn masks)" : "") +
+                (predicted ? " (" + std::to_string(predicted.load()) + " with xseg masks)" : ""),
             {{"faces", set.count()},
              {"drawn_masks", drawn},
+             {"xseg_masks", predicted.load()},
              {"left_out", int64_t(n) - set.count()},
              {"resolution", resolution},
              {"face_type", set.faceType}});

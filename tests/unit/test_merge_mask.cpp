@@ -132,3 +132,24 @@ TEST(MergeMask, ADrawnMaskReplacesTheHullAndLimitsLearnedMasks) {
                                   cv::Mat::zeros(10, 10, CV_8UC1)),
                  Error);
 }
+
+TEST(MergeMask, XSegSourcesUseTheFacesSegmentationThenDrawnThenHull) {
+    const int side = 256;
+    std::vector<std::array<float, 2>> noLandmarks;
+    cv::Mat segmentation = cv::Mat::zeros(64, 64, CV_8UC1);  // the model's resolution
+    segmentation(cv::Rect(0, 0, 64, 32)).setTo(255);         // the top half is face
+    cv::Mat xseg =
+        MergeMask::build(MaskSource::XSeg, side, noLandmarks, 256, {}, {}, {}, segmentation);
+    EXPECT_NEAR(area(xseg), 256.0 * 128, 256.0);
+    cv::Mat learned(64, 64, CV_32FC1, cv::Scalar(0.0f));
+    learned(cv::Rect(0, 0, 32, 64)).setTo(1.0f);  // the swap's own mask: the left half
+    cv::Mat both = MergeMask::build(MaskSource::XSegTimesPredicted, side, noLandmarks, 256, learned,
+                                    learned, {}, segmentation);
+    EXPECT_NEAR(area(both), 128.0 * 128, 256.0);
+    // A drawn mask wins over the predicted one.
+    cv::Mat drawn = cv::Mat::zeros(side, side, CV_8UC1);
+    drawn(cv::Rect(0, 0, 64, 64)).setTo(255);
+    EXPECT_EQ(area(MergeMask::build(MaskSource::XSeg, side, noLandmarks, 256, {}, {}, drawn,
+                                    segmentation)),
+              64.0 * 64);
+}
