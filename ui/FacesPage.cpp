@@ -2,6 +2,7 @@
 
 #include <QAction>
 #include <QFutureWatcher>
+#include <QGroupBox>
 #include <QHBoxLayout>
 #include <QPainter>
 #include <QSplitter>
@@ -14,9 +15,11 @@
 
 #include <opencv2/imgcodecs.hpp>
 
+#include "common/AtomicFile.h"
 #include "common/Log.h"
 #include "faces/FaceSortKeys.h"
 #include "pipeline/PackStage.h"
+#include "pipeline/XSegStage.h"
 #include "ui/FaceGridModel.h"
 #include "ui/MaskEditorDialog.h"
 #include "ui/OptionForm.h"
@@ -28,6 +31,8 @@ namespace doppel::ui {
 namespace {
 
 const QString kPackJob = QStringLiteral("Pack faces");
+const QString kMaskTrainJob = QStringLiteral("Train mask model");
+const QString kMaskApplyJob = QStringLiteral("Apply mask model");
 enum SortKey { ByFrame, ByBlur, ByYaw, ByPitch, BySize, ByHistogram };
 
 std::vector<FaceEntry> loadFaces(const fs::path& alignedDir) {
@@ -156,6 +161,38 @@ FacesPage::FacesPage(StudioSession* session, QWidget* parent) : QWidget(parent),
     sideLayout->addWidget(packForm_);
     sideLayout->addWidget(packButton);
     sideLayout->addWidget(packProgress_);
+
+    // The face-mask model learns the drawn masks and masks every face with them.
+    auto* maskBox = new QGroupBox(tr("Mask model (XSeg)"), side);
+    auto* maskLayout = new QVBoxLayout(maskBox);
+    auto* maskHelp = new QLabel(tr("Learns the masks you drew (both sides) and masks every face "
+                                   "with them: pack and merge (mask \"xseg\") then use them."),
+                                maskBox);
+    maskHelp->setWordWrap(true);
+    auto* maskRow = new QHBoxLayout;
+    maskMinutes_ = new QSpinBox(maskBox);
+    maskMinutes_->setRange(0, 1440);
+    maskMinutes_->setValue(10);
+    maskMinutes_->setSuffix(tr(" min"));
+    maskMinutes_->setSpecialValueText(tr("until Stop"));
+    maskMinutes_->setObjectName(QStringLiteral("maskMinutes"));
+    auto* maskTrainButton = new QPushButton(tr("Train"), maskBox);
+    maskTrainButton->setObjectName(QStringLiteral("maskTrainButton"));
+    auto* maskApplyButton = new QPushButton(tr("Apply to all faces"), maskBox);
+    maskApplyButton->setObjectName(QStringLiteral("maskApplyButton"));
+    auto* maskStopButton = new QPushButton(tr("Stop"), maskBox);
+    maskRow->addWidget(maskMinutes_);
+    maskRow->addWidget(maskTrainButton);
+    maskRow->addWidget(maskApplyButton);
+    maskRow->addWidget(maskStopButton);
+    maskProgress_ = new SideProgress(tr("Mask model"), maskBox);
+    maskLayout->addWidget(maskHelp);
+    maskLayout->addLayout(maskRow);
+    maskLayout->addWidget(maskProgress_);
+    sideLayout->addWidget(maskBox);
+    connect(maskTrainButton, &QPushButton::clicked, this, &FacesPage::trainMaskModel);
+    connect(maskApplyButton, &QPushButton::clicked, this, &FacesPage::applyMaskModel);
+    connect(maskStopButton, &QPushButton::clicked, session_, &StudioSession::cancelJob);
     split->addWidget(grid_);
     split->addWidget(side);
     split->setStretchFactor(0, 3);
@@ -179,6 +216,14 @@ FacesPage::FacesPage(StudioSession* session, QWidget* parent) : QWidget(parent),
     connect(session_, &StudioSession::jobFinished, this,
             [this](const QString& name, const JobOutcome& outcome) {
                 if (name == kPackJob) packProgress_->showText(outcome.message);
+                if (name == kMaskTrainJob || name == kMaskApplyJob)
+                    maskProgress_->showText(outcome.message);
+                if (name == kMaskTrainJob) showLatestMaskPreview();
+                if (name == kMaskApplyJob) {
+                    markPackStale(Side::Src);
+                    markPackStale(Side::Dst);
+                    reload();
+                }
                 if (name == QLatin1String("Extract")) reload();
             });
 }
@@ -241,9 +286,13 @@ void FacesPage::deleteSelected() {
 }
 
 void FacesPage::markPackStale() {
+    markPackStale(currentSide());
+}
+
+void FacesPage::markPackStale(Side side) {
     // The packed faceset still holds the faces as they were: training packs again first.
     const Workspace& ws = session_->workspace();
-    std::string key = std::string("pack.") + sideName(currentSide());
+    std::string key = std::string("pack.") + sideName(side);
     if (!ws.stageStatus(key).empty()) {
         ws.setStageStatus(key, "stale", "faces changed in review since packing");
         session_->notifyProjectChanged();
@@ -310,6 +359,79 @@ void FacesPage::showFrameOf(const QModelIndex& index) {
                             .arg(meta.faceIndex)
                             .arg(meta.detectorScore, 0, 'f', 2)
                             .arg(meta.rollDegrees, 0, 'f', 0));
+}
+
+void FacesPage::trainMaskModel() {
+    if (!session_->hasWorkspace()) return;
+    SegmentationEngine* engine = session_->maskEngine();
+    if (!engine) {
+        maskProgress_->showText(tr("the mask model is not available in this build"));
+        return;
+    }
+    Workspace ws = session_->workspace();
+    SegmentationTrainRequest request;
+    request.modelDir = ws.xsegDir();
+    request.labelledFaceset = ws.xsegDir() / "labelled";
+    request.maxMinutes = maskMinutes_->value();
+    try {
+        // An existing model's options, else the last ones used (CLI), else the defaults.
+        const fs::path latest = ws.xsegDir() / "latest.json";
+        nlohmann::json saved = fs::exists(latest)
+                                   ? readJsonFile(latest).value("options", nlohmann::json())
+                                   : ws.stageOptions("xseg");
+        request.options =
+            engine->optionSchema().resolve(saved.is_object() ? saved : nlohmann::json::object());
+    } catch (const std::exception& e) {
+        maskProgress_->showText(QString::fromStdString(e.what()));
+        return;
+    }
+    auto job = session_->startJob(
+        kMaskTrainJob, [ws, engine, request](ProgressSink& sink, const CancelToken& cancel) {
+            StageResult labelled = XSegStage::prepareLabelled(
+                ws, request.options["resolution"].get<int>(), sink, cancel);
+            if (!labelled.ok()) return labelled;
+            ws.setStageOptions("xseg", request.options);
+            return engine->train(request, sink, cancel);
+        });
+    if (job) connect(job, &JobRunner::progress, maskProgress_, &SideProgress::showProgress);
+}
+
+void FacesPage::applyMaskModel() {
+    if (!session_->hasWorkspace()) return;
+    SegmentationEngine* engine = session_->maskEngine();
+    if (!engine) {
+        maskProgress_->showText(tr("the mask model is not available in this build"));
+        return;
+    }
+    Workspace ws = session_->workspace();
+    auto job = session_->startJob(
+        kMaskApplyJob, [ws, engine](ProgressSink& sink, const CancelToken& cancel) {
+            std::unique_ptr<MaskPredictor> predictor = engine->loadPredictor(ws.xsegDir());
+            StageResult result = StageResult::succeeded("");
+            for (Side side : {Side::Src, Side::Dst}) {
+                result = XSegStage::apply(ws, side, *predictor, sink, cancel);
+                if (!result.ok()) return result;
+            }
+            result.message = "masked every face of both sides (" + predictor->describe() + ")";
+            return result;
+        });
+    if (job) connect(job, &JobRunner::progress, maskProgress_, &SideProgress::showProgress);
+}
+
+void FacesPage::showLatestMaskPreview() {
+    // The newest preview (face | drawn | predicted): names sort by iteration.
+    const fs::path dir = session_->workspace().xsegDir() / "previews";
+    std::error_code ec;
+    fs::path newest;
+    for (const auto& entry : fs::directory_iterator(dir, ec))
+        if (entry.path().extension() == ".png" && entry.path() > newest) newest = entry.path();
+    if (newest.empty()) return;
+    QImage preview(QString::fromStdString(newest.string()));
+    if (preview.isNull()) return;
+    frameView_->setPixmap(QPixmap::fromImage(preview).scaled(
+        frameView_->size(), Qt::KeepAspectRatio, Qt::SmoothTransformation));
+    frameInfo_->setText(tr("Mask model preview %1: face | drawn mask | predicted mask")
+                            .arg(QString::fromStdString(newest.filename().string())));
 }
 
 void FacesPage::pack() {

@@ -8,6 +8,7 @@
 #include <QLabel>
 #include <QListView>
 #include <QPushButton>
+#include <QSpinBox>
 #include <QWidget>
 
 #include "common/Workspace.h"
@@ -31,9 +32,14 @@ class FacesPage : public QWidget {
     /// Moves every face in trash/ back to aligned/.
     void restoreDeleted();
     void markPackStale();
+    void markPackStale(Side side);
     /// Opens the mask editor on the face at `row` (walking the faces in grid order); after it
     /// closes, a changed mask marks the side's pack stale and the grid reloads.
     void editMasks(int row);
+    /// The face-mask model (XSeg): trains on the faces with drawn masks for the minutes set, or
+    /// masks every face of both sides with it (then both packs are stale). Jobs, like packing.
+    void trainMaskModel();
+    void applyMaskModel();
 
   Q_SIGNALS:
     void facesLoaded(int count);
@@ -43,6 +49,7 @@ class FacesPage : public QWidget {
     void sortFaces();
     void showFrameOf(const QModelIndex& index);
     void pack();
+    void showLatestMaskPreview();
 
     StudioSession* session_;
     QComboBox* sideCombo_;
@@ -54,6 +61,8 @@ class FacesPage : public QWidget {
     QLabel* frameInfo_;
     OptionForm* packForm_;
     SideProgress* packProgress_;
+    SideProgress* maskProgress_;
+    QSpinBox* maskMinutes_;
     int loadGeneration_ = 0;
 };
 

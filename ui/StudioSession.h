@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 
+#include "common/SegmentationEngine.h"
 #include "common/TrainingEngine.h"
 #include "common/Workspace.h"
 #include "ui/JobRunner.h"
@@ -32,6 +33,9 @@ class StudioSession : public QObject {
     QString existingModelName(const QString& name) const;
 
     TrainingEngine* engine() const { return engine_; }
+    /// The face-mask (XSeg) engine, injected by the app like the training engine; may be null.
+    SegmentationEngine* maskEngine() const { return maskEngine_; }
+    void setMaskEngine(SegmentationEngine* engine) { maskEngine_ = engine; }
 
     bool isJobRunning() const { return !job_.isNull(); }
     QPointer<JobRunner> currentJob() const { return job_; }
@@ -51,6 +55,7 @@ class StudioSession : public QObject {
 
   private:
     TrainingEngine* engine_;
+    SegmentationEngine* maskEngine_ = nullptr;
     std::optional<Workspace> workspace_;
     QPointer<JobRunner> job_;
 };

@@ -136,7 +136,15 @@ int main(int argc, char** argv) {
         doppel::logError(std::string("training engine unavailable: ") + e.what());
     }
 
+    std::unique_ptr<doppel::SegmentationEngine> maskEngine;
+    try {
+        maskEngine = doppel::models::createSegmentationEngine();
+    } catch (const std::exception& e) {
+        doppel::logError(std::string("mask model unavailable: ") + e.what());
+    }
+
     doppel::ui::MainWindow window(engine.get());
+    window.session()->setMaskEngine(maskEngine.get());
     window.show();
     if (parser.isSet(workspace)) window.openWorkspace(parser.value(workspace));
     if (parser.isSet(screenshots))
