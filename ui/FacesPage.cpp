@@ -361,13 +361,16 @@ void FacesPage::showFrameOf(const QModelIndex& index) {
                             .arg(meta.rollDegrees, 0, 'f', 0));
 }
 
-void FacesPage::trainMaskModel() {
-    if (!session_->hasWorkspace()) return;
+SegmentationEngine* FacesPage::maskEngineForJob() {
+    if (!session_->hasWorkspace()) return nullptr;
     SegmentationEngine* engine = session_->maskEngine();
-    if (!engine) {
-        maskProgress_->showText(tr("the mask model is not available in this build"));
-        return;
-    }
+    if (!engine) maskProgress_->showText(tr("the mask model is not available in this build"));
+    return engine;
+}
+
+void FacesPage::trainMaskModel() {
+    SegmentationEngine* engine = maskEngineForJob();
+    if (!engine) return;
     Workspace ws = session_->workspace();
     SegmentationTrainRequest request;
     request.modelDir = ws.xsegDir();
@@ -397,12 +400,8 @@ void FacesPage::trainMaskModel() {
 }
 
 void FacesPage::applyMaskModel() {
-    if (!session_->hasWorkspace()) return;
-    SegmentationEngine* engine = session_->maskEngine();
-    if (!engine) {
-        maskProgress_->showText(tr("the mask model is not available in this build"));
-        return;
-    }
+    SegmentationEngine* engine = maskEngineForJob();
+    if (!engine) return;
     Workspace ws = session_->workspace();
     auto job = session_->startJob(
         kMaskApplyJob, [ws, engine](ProgressSink& sink, const CancelToken& cancel) {

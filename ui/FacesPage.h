@@ -50,6 +50,8 @@ class FacesPage : public QWidget {
     void showFrameOf(const QModelIndex& index);
     void pack();
     void showLatestMaskPreview();
+    /// The mask engine when a workspace is open and the app injected one; else says why, null.
+    SegmentationEngine* maskEngineForJob();
 
     StudioSession* session_;
     QComboBox* sideCombo_;

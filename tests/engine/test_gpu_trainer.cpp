@@ -19,6 +19,21 @@
 using namespace doppel;
 using namespace doppel::models;
 
+namespace {
+
+/// A request for model/NAME on a synthetic pair of `count` faces at `resolution` under `root`.
+TrainRequest syntheticRequest(const std::filesystem::path& root, const std::string& name,
+                              int resolution, int count) {
+    auto [src, dst] = test::writeSyntheticPair(root, resolution, count);
+    TrainRequest r;
+    r.modelDir = root / "model" / name;
+    r.srcFaceset = src;
+    r.dstFaceset = dst;
+    return r;
+}
+
+}  // namespace
+
 TEST(GpuTrainer, MixedPrecisionTrainsOnCuda) {
     if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
     auto root = test::scratchDir("gpu_trainer");
@@ -61,13 +76,8 @@ TEST(GpuTrainer, MixedPrecisionTrainsOnCuda) {
 // multinomial with the CUDA generator.
 TEST(GpuTrainer, GanColourTransferAndUniformYawRunOnCuda) {
     if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
-    auto root = test::scratchDir("gpu_trainer_extras");
-    auto [src, dst] = test::writeSyntheticPair(root, 128, 64);
     Trainer trainer;
-    TrainRequest r;
-    r.modelDir = root / "model" / "extras";
-    r.srcFaceset = src;
-    r.dstFaceset = dst;
+    TrainRequest r = syntheticRequest(test::scratchDir("gpu_trainer_extras"), "extras", 128, 64);
     r.options = {{"archi", "df-ud"},    {"resolution", 128},      {"batch", 8},
                  {"precision", "bf16"}, {"gan_power", 0.1},       {"ct_mode", "lct"},
                  {"uniform_yaw", true}, {"true_face_power", 0.1}, {"preview_every", 50}};
@@ -92,13 +102,8 @@ TEST(GpuTrainer, GanColourTransferAndUniformYawRunOnCuda) {
 // loads onto the CPU with the same weights, and training resumes there (device=cpu).
 TEST(GpuTrainer, ACudaCheckpointLoadsAndResumesOnTheCpu) {
     if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
-    auto root = test::scratchDir("gpu_trainer_to_cpu");
-    auto [src, dst] = test::writeSyntheticPair(root, 64, 32);
     Trainer trainer;
-    TrainRequest r;
-    r.modelDir = root / "model" / "moved";
-    r.srcFaceset = src;
-    r.dstFaceset = dst;
+    TrainRequest r = syntheticRequest(test::scratchDir("gpu_trainer_to_cpu"), "moved", 64, 32);
     r.options = {{"archi", "df-ud"}, {"resolution", 64},    {"batch", 4},
                  {"ae_dims", 64},    {"e_dims", 16},        {"d_dims", 16},
                  {"d_mask_dims", 8}, {"precision", "bf16"}, {"preview_every", 10}};
