@@ -148,8 +148,9 @@ void removeAlignedOutputs(const fs::path& alignedDir, const fs::path& debugDir) 
     for (const fs::path& dir : {alignedDir, debugDir}) {
         if (!fs::is_directory(dir)) continue;
         for (const auto& entry : fs::directory_iterator(dir)) {
+            // Predicted xseg masks (.png) go too: they fit the old crops only (xseg-apply again).
             std::string ext = entry.path().extension().string();
-            if (entry.is_regular_file() && (ext == ".jpg" || ext == ".json"))
+            if (entry.is_regular_file() && (ext == ".jpg" || ext == ".json" || ext == ".png"))
                 fs::remove(entry.path());
         }
     }

@@ -84,4 +84,12 @@ TEST(XSegCli, TrainsOnDrawnMasksAndAppliesToEveryFace) {
     ASSERT_EQ(removed.exitCode, 0) << removed.err;
     EXPECT_NE(removed.out.find("removed 20"), std::string::npos) << removed.out;
     EXPECT_FALSE(fs::exists(aligned / faces[1].xsegMaskName()));
+
+    // Aligning again (another crop) drops predicted masks, which fit the old crops only, and
+    // keeps the drawn ones.
+    ASSERT_EQ(runCli(scratch, "xseg-apply" + at + " --side src").exitCode, 0);
+    CliRun realigned = runCli(scratch, "align" + at + " --side src --set size=128");
+    ASSERT_EQ(realigned.exitCode, 0) << realigned.err;
+    EXPECT_FALSE(fs::exists(aligned / faces[1].xsegMaskName()));
+    EXPECT_TRUE(readAlignedFace(aligned / faces[0].metaName()).hasDrawnMask());
 }
