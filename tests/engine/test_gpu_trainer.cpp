@@ -1,6 +1,7 @@
 // The trainer on CUDA: bf16 autocast and channels-last train a small model whose loss falls, the
-// checkpoint loads into a swapper, a model trained on the GPU loads and resumes on the CPU, and
-// the memory estimate is within 15 % of torch's peak.
+// checkpoint loads into a swapper, a model trained on the GPU loads and resumes on the CPU, the
+// face-mask model trains and predicts there, and the memory estimate is within 15 % of torch's
+// peak.
 // Skipped (reported as skipped) without a CUDA device.
 #include <gtest/gtest.h>
 
@@ -14,6 +15,7 @@
 #include "models/TensorImages.h"
 #include "models/TrainOptions.h"
 #include "models/Trainer.h"
+#include "models/XSegTrainer.h"
 #include "support/TestSupport.h"
 
 using namespace doppel;
@@ -129,4 +131,28 @@ TEST(GpuTrainer, ACudaCheckpointLoadsAndResumesOnTheCpu) {
     StageResult resumed = trainer.train(r, progress, cancel, nullptr, nullptr);
     ASSERT_TRUE(resumed.ok()) << resumed.message;
     EXPECT_EQ(Checkpoint::readState(r.modelDir).iteration, 23);
+}
+
+// The face-mask model on CUDA: trains on the device, its predictor runs there.
+TEST(GpuTrainer, XSegTrainsAndPredictsOnCuda) {
+    if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+    const auto root = test::scratchDir("gpu_xseg");
+    writePackedFaceset(root / "labelled",
+                       test::makeSyntheticFaceset("src", test::identityA(), 32, 128, 3));
+    XSegTrainer trainer;
+    SegmentationTrainRequest request;
+    request.modelDir = root / "xseg";
+    request.labelledFaceset = root / "labelled";
+    request.options = {{"resolution", 128}, {"batch", 16}};
+    request.maxIterations = 100;
+    NullProgressSink progress;
+    CancelToken cancel;
+    StageResult r = trainer.train(request, progress, cancel);
+    ASSERT_TRUE(r.ok()) << r.message;
+    EXPECT_NE(r.summary["device"].get<std::string>().find("CUDA"), std::string::npos);
+    std::printf("[ gpu ] xseg res 128 b16: %.1f ms/iter\n",
+                r.summary["ms_per_iteration"].get<double>());
+    auto predictor = trainer.loadPredictor(root / "xseg");
+    EXPECT_NE(predictor->describe().find("CUDA"), std::string::npos);
+    EXPECT_EQ(predictor->predict({ImageU8(128, 128, 3)}).size(), 1u);
 }
