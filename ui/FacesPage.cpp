@@ -290,6 +290,7 @@ void FacesPage::markPackStale() {
 }
 
 void FacesPage::markPackStale(Side side) {
+    session_->notifyFacesChanged(side);
     // The packed faceset still holds the faces as they were: training packs again first.
     const Workspace& ws = session_->workspace();
     std::string key = std::string("pack.") + sideName(side);

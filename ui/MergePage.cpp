@@ -104,6 +104,11 @@ MergePage::MergePage(StudioSession* session, QWidget* parent)
         // one, or else the one trained last.
         loadModelNamed(session_->existingModelName(modelName_->text()));
     });
+    // The preview holds the destination faces as they were loaded: deleted faces, drawn or
+    // applied masks reach it by loading again.
+    connect(session_, &StudioSession::facesChanged, this, [this](Side side) {
+        if (side == Side::Dst) loadModelNamed(modelName_->text());
+    });
     connect(session_, &StudioSession::jobFinished, this,
             [this](const QString& name, const JobOutcome& outcome) {
                 // Training saves the model when it ends (also on Stop): preview what it learnt.

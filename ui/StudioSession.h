@@ -45,10 +45,14 @@ class StudioSession : public QObject {
 
     /// Call after anything wrote project.json from outside a job (e.g. a delete in review).
     void notifyProjectChanged() { Q_EMIT projectChanged(); }
+    /// Call after a side's aligned faces changed (deleted, restored, masks drawn or applied):
+    /// pages holding them (the merge preview) read them again.
+    void notifyFacesChanged(Side side) { Q_EMIT facesChanged(side); }
 
   Q_SIGNALS:
     void workspaceChanged();
     void projectChanged();
+    void facesChanged(doppel::Side side);
     void jobStarted(const QString& name);
     void jobProgress(const doppel::ui::JobProgress& progress);
     void jobFinished(const QString& name, const doppel::ui::JobOutcome& outcome);

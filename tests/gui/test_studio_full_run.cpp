@@ -187,6 +187,26 @@ class StudioFullRunTest : public QObject {
         QVERIFY2(merge->lastRender().error.isEmpty(), qPrintable(merge->lastRender().error));
         QVERIFY(merge->lastRender().faces > 0);
         QVERIFY(merge->lastRender().before != merge->lastRender().after);
+
+        // The preview follows the faces: a destination face deleted in review (here moved by
+        // hand, then announced as the Faces page does) leaves it; restored, it is back.
+        const int64_t shown = merge->lastRender().frameIndex;
+        const fs::path faceImage =
+            ws.alignedDir(Side::Dst) /
+            QString::asprintf("%06lld_0.jpg", (long long)shown).toStdString();
+        const fs::path aside = scratch / "aside.jpg";
+        fs::rename(faceImage, aside);
+        int renders = merge->renderCount();
+        window.session()->notifyFacesChanged(Side::Dst);
+        QVERIFY(QTest::qWaitFor(
+            [&] { return merge->renderCount() > renders && merge->lastRender().faces == 0; },
+            60000));
+        fs::rename(aside, faceImage);
+        renders = merge->renderCount();
+        window.session()->notifyFacesChanged(Side::Dst);
+        QVERIFY(QTest::qWaitFor(
+            [&] { return merge->renderCount() > renders && merge->lastRender().faces > 0; },
+            60000));
         button(merge, "mergeAllButton")->click();
         QVERIFY2(jobs.waitFor("Merge", 300000, &why), qPrintable(why));
         int merged = 0;
