@@ -33,6 +33,16 @@ torch::Tensor toFloatNchw(const torch::Tensor& nhwcU8, int resolution) {
     return x.contiguous();
 }
 
+void requireFaces(const std::vector<ImageU8>& faces, int resolution, const std::string& who) {
+    for (const auto& f : faces)
+        if (f.width != resolution || f.height != resolution || f.channels != 3)
+            throw Error(ErrorCode::Incompatible, who + " expects " + std::to_string(resolution) +
+                                                     "x" + std::to_string(resolution) +
+                                                     " BGR faces, got " + std::to_string(f.width) +
+                                                     "x" + std::to_string(f.height) + "x" +
+                                                     std::to_string(f.channels));
+}
+
 torch::Tensor stackImages(const std::vector<ImageU8>& images, const torch::Device& device) {
     if (images.empty()) return torch::empty({0, 0, 0, 3}, torch::kUInt8);
     const int w = images[0].width, h = images[0].height, c = images[0].channels;

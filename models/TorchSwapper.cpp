@@ -56,12 +56,7 @@ std::string TorchSwapper::describe() const {
 std::vector<SwapPrediction> TorchSwapper::predict(const std::vector<ImageU8>& faces) {
     State& s = *state_;
     const int r = s.options.resolution;
-    for (const auto& f : faces)
-        if (f.width != r || f.height != r || f.channels != 3)
-            throw Error(ErrorCode::Incompatible,
-                        "swapper expects " + std::to_string(r) + "x" + std::to_string(r) +
-                            " BGR faces, got " + std::to_string(f.width) + "x" +
-                            std::to_string(f.height) + "x" + std::to_string(f.channels));
+    requireFaces(faces, r, "swapper");
     std::vector<SwapPrediction> out;
     out.reserve(faces.size());
     torch::NoGradGuard noGrad;

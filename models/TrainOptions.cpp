@@ -2,6 +2,15 @@
 
 namespace doppel::models {
 
+void addDeviceOptions(OptionSchema& s) {
+    s.addInt("seed", 0, 0, 2147483647, "random seed: the same seed gives the same run on CPU")
+        .inGroup("Device");
+    s.addChoice("device", "auto", {"auto", "cpu", "cuda"},
+                "where to train: auto = the CUDA GPU when there is one, else the CPU")
+        .inGroup("Device");
+    s.addInt("threads", 0, 0, 256, "CPU threads for training; 0 = all cores").inGroup("Device");
+}
+
 const OptionSchema& trainOptionSchema() {
     static const OptionSchema schema = [] {
         OptionSchema s;
@@ -91,12 +100,7 @@ const OptionSchema& trainOptionSchema() {
         s.addInt("backups", 2, 0, 50, "older checkpoints kept besides the latest (rotating)")
             .inGroup("Saving");
 
-        s.addInt("seed", 0, 0, 2147483647, "random seed: the same seed gives the same run on CPU")
-            .inGroup("Device");
-        s.addChoice("device", "auto", {"auto", "cpu", "cuda"},
-                    "where to train: auto = the CUDA GPU when there is one, else the CPU")
-            .inGroup("Device");
-        s.addInt("threads", 0, 0, 256, "CPU threads for training; 0 = all cores").inGroup("Device");
+        addDeviceOptions(s);
         s.addChoice("precision", "fp32", {"fp32", "bf16", "fp16"},
                     "CUDA only: bf16 or fp16 autocast (weights, loss and optimiser state stay "
                     "fp32; fp16 uses "

@@ -11,6 +11,8 @@
 
 namespace doppel::models {
 
+/// seed, device and threads (group "Device"), as both trainers (face swap, face mask) take them.
+void addDeviceOptions(OptionSchema& schema);
 /// The schema of `doppel train --set key=value` and of the GUI's training form.
 const OptionSchema& trainOptionSchema();
 

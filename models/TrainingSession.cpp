@@ -58,6 +58,18 @@ std::string TrainingSession::describeDevice(const std::string& wanted, torch::De
            (cudaBuilt ? "no CUDA device found" : "this LibTorch build has no CUDA support");
 }
 
+std::string TrainingSession::useDevice(const std::string& wanted, int threads,
+                                       torch::Device* chosen) {
+    std::string line = describeDevice(wanted, chosen);
+    if (chosen && !chosen->is_cuda()) {
+        const int n =
+            threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()));
+        torch::set_num_threads(n);
+        line += " (" + std::to_string(n) + " threads)";
+    }
+    return line;
+}
+
 TrainingSession::TrainingSession(const TrainRequest& request, ProgressSink& progress,
                                  const CancelToken& cancel, LatestMailbox<TrainingUpdate>* previews,
                                  CommandQueue<TrainerCommand>* commands,
@@ -351,15 +363,9 @@ void TrainingSession::makePreview() {
 StageResult TrainingSession::run() {
     resolvedOptions_ = trainOptionSchema().resolve(request_.options);
     options_ = TrainOptions::fromJson(resolvedOptions_);
-    deviceLine_ = describeDevice(options_.device, &device_);
-    if (!device_.is_cuda()) {
-        int threads = options_.threads > 0 ? options_.threads
-                                           : int(std::max(1u, std::thread::hardware_concurrency()));
-        torch::set_num_threads(threads);
-        deviceLine_ += " (" + std::to_string(threads) + " threads)";
-        if (options_.precision != "fp32")
-            logWarning("precision " + options_.precision + " is CUDA only; the CPU trains in fp32");
-    }
+    deviceLine_ = useDevice(options_.device, options_.threads, &device_);
+    if (!device_.is_cuda() && options_.precision != "fp32")
+        logWarning("precision " + options_.precision + " is CUDA only; the CPU trains in fp32");
     logInfo("training on " + deviceLine_);
     src_ = loadFaceset(request_.srcFaceset, "src");
     dst_ = loadFaceset(request_.dstFaceset, "dst");

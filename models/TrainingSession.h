@@ -31,6 +31,9 @@ class TrainingSession {
     /// "CUDA: ..." or "CPU: ..." with the reason.
     static std::string describeDevice(const std::string& wanted = "auto",
                                       torch::Device* chosen = nullptr);
+    /// describeDevice, and on the CPU sets LibTorch's thread count (`threads`, 0 = all cores)
+    /// and appends it to the line. Shared by the face-swap and the face-mask trainers.
+    static std::string useDevice(const std::string& wanted, int threads, torch::Device* chosen);
 
   private:
     struct DeviceFaceset {

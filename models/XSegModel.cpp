@@ -113,12 +113,7 @@ std::string XSegPredictor::describe() const {
 std::vector<ImageF32> XSegPredictor::predict(const std::vector<ImageU8>& faces) {
     State& s = *state_;
     const int r = s.config.resolution;
-    for (const auto& f : faces)
-        if (f.width != r || f.height != r || f.channels != 3)
-            throw Error(ErrorCode::Incompatible,
-                        "xseg takes " + std::to_string(r) + " px BGR faces, got " +
-                            std::to_string(f.width) + "x" + std::to_string(f.height) + "x" +
-                            std::to_string(f.channels));
+    requireFaces(faces, r, "xseg");
     std::vector<ImageF32> out;
     if (faces.empty()) return out;
     torch::NoGradGuard noGrad;

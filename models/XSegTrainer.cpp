@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <thread>
 
 #include "common/Error.h"
 #include "common/Log.h"
@@ -14,6 +13,7 @@
 #include "models/Checkpoint.h"
 #include "models/PngWriter.h"
 #include "models/TensorImages.h"
+#include "models/TrainOptions.h"
 #include "models/TrainingSession.h"
 #include "models/WarpAugment.h"
 #include "models/XSegModel.h"
@@ -97,14 +97,8 @@ class XSegSession {
     StageResult run() {
         resolved_ = xsegOptionSchema().resolve(request_.options);
         options_ = parse(resolved_);
-        std::string deviceLine = TrainingSession::describeDevice(options_.device, &device_);
-        if (!device_.is_cuda()) {
-            const int threads = options_.threads > 0
-                                    ? options_.threads
-                                    : int(std::max(1u, std::thread::hardware_concurrency()));
-            torch::set_num_threads(threads);
-            deviceLine += " (" + std::to_string(threads) + " threads)";
-        }
+        const std::string deviceLine =
+            TrainingSession::useDevice(options_.device, options_.threads, &device_);
         logInfo("xseg: training on " + deviceLine);
         loadData();
         fs::create_directories(request_.modelDir);
@@ -151,7 +145,7 @@ class XSegSession {
             if (iteration_ % 50 == 0) lossSum = 0, lossCount = 0;
         }
         save();
-        writePreview();
+        if (iteration_ % options_.previewEvery != 0) writePreview();  // else written just now
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
         nlohmann::json summary = {
@@ -300,11 +294,7 @@ const OptionSchema& xsegOptionSchema() {
             .inGroup("Saving");
         s.addInt("backups", 1, 0, 20, "older checkpoints kept besides the latest")
             .inGroup("Saving");
-        s.addInt("seed", 0, 0, 2147483647, "random seed").inGroup("Device");
-        s.addChoice("device", "auto", {"auto", "cpu", "cuda"},
-                    "where to train: auto = the CUDA GPU when there is one, else the CPU")
-            .inGroup("Device");
-        s.addInt("threads", 0, 0, 256, "CPU threads (0 = all cores)").inGroup("Device");
+        addDeviceOptions(s);
         return s;
     }();
     return schema;
