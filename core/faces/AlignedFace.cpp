@@ -1,6 +1,7 @@
 #include "faces/AlignedFace.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 
@@ -185,6 +186,33 @@ std::vector<AlignedFace> listAlignedFaces(const std::filesystem::path& alignedDi
                                             : a.faceIndex < b.faceIndex;
     });
     return faces;
+}
+
+std::map<int64_t, std::vector<std::filesystem::path>> sidecarsByFrame(
+    const std::filesystem::path& dir) {
+    namespace fs = std::filesystem;
+    std::map<int64_t, std::vector<std::pair<int, fs::path>>> found;
+    if (!fs::is_directory(dir)) return {};
+    auto allDigits = [](const std::string& text) {
+        return !text.empty() && text.size() <= 12 &&
+               std::all_of(text.begin(), text.end(),
+                           [](unsigned char c) { return std::isdigit(c); });
+    };
+    for (const auto& entry : fs::directory_iterator(dir)) {
+        if (!entry.is_regular_file() || entry.path().extension() != ".json") continue;
+        const std::string stem = entry.path().stem().string();
+        const size_t cut = stem.rfind('_');
+        if (cut == std::string::npos) continue;
+        const std::string frame = stem.substr(0, cut), face = stem.substr(cut + 1);
+        if (!allDigits(frame) || !allDigits(face) || face.size() > 6) continue;
+        found[std::stoll(frame)].emplace_back(std::stoi(face), entry.path());
+    }
+    std::map<int64_t, std::vector<fs::path>> byFrame;
+    for (auto& [frame, faces] : found) {
+        std::sort(faces.begin(), faces.end());
+        for (auto& face : faces) byFrame[frame].push_back(std::move(face.second));
+    }
+    return byFrame;
 }
 
 }  // namespace doppel

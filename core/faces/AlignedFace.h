@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -30,8 +31,9 @@ struct AlignedFace {
     int trackId = -1;            ///< face followed across frames (video), -1 for stills
     std::array<float, 4> box{};  ///< detector box in frame pixels: x, y, width, height
     double detectorScore = 0;
-    /// "detected", or "interpolated" for a face the detector lost for a few video frames and
-    /// align's fill_gaps placed between its neighbours.
+    /// "detected"; "interpolated" for a face the detector lost for a few video frames and
+    /// align's fill_gaps placed between its neighbours; "manual" for a face the user placed
+    /// (`doppel place-face`, the studio's Place faces), which align's redo keeps.
     std::string placement = "detected";
     double rollDegrees = 0;  ///< rotation the detector needed (0, 90, 270, 180, +-25)
     std::vector<std::array<float, 2>> landmarks;  ///< 68 points (iBUG order) in frame pixels
@@ -69,5 +71,9 @@ AlignedFace readAlignedFace(const std::filesystem::path& path);
 /// Every face of an aligned folder whose image still exists (deleted faces drop out), sorted
 /// by frame then face index.
 std::vector<AlignedFace> listAlignedFaces(const std::filesystem::path& alignedDir);
+/// The face sidecars of a folder (aligned/ or trash/) by frame number: "000042_1.json" is a face
+/// of frame 42. Paths sorted by face index; other files are ignored.
+std::map<int64_t, std::vector<std::filesystem::path>> sidecarsByFrame(
+    const std::filesystem::path& dir);
 
 }  // namespace doppel

@@ -79,6 +79,20 @@ cv::Rect2f boundingBoxOf(const std::vector<cv::Point2f>& points) {
     return {x0, y0, x1 - x0, y1 - y0};
 }
 
+/// The box dlib's HOG detector puts around a face with these landmarks: measured on the 288
+/// upright GRID faces of the test data, the square's side is 1.135 times the landmarks' width
+/// (sd 0.075) and its centre 0.104 widths above theirs (sd 0.019).
+cv::Rect2f detectorBoxOf(const std::vector<std::array<float, 2>>& landmarks) {
+    float x0 = landmarks[0][0], y0 = landmarks[0][1], x1 = x0, y1 = y0;
+    for (const auto& p : landmarks) {
+        x0 = std::min(x0, p[0]), y0 = std::min(y0, p[1]);
+        x1 = std::max(x1, p[0]), y1 = std::max(y1, p[1]);
+    }
+    const float width = x1 - x0, side = 1.135f * width;
+    const float cx = 0.5f * (x0 + x1), cy = 0.5f * (y0 + y1) - 0.104f * width;
+    return {cx - 0.5f * side, cy - 0.5f * side, side, side};
+}
+
 }  // namespace
 
 std::string landmarkModelPath() {
@@ -283,6 +297,75 @@ std::vector<DetectedFace> FaceDetector::detectNear(const cv::Mat& frame,
     }
     if (!best) return {};
     return {*best};
+}
+
+BoxFit FaceDetector::fitInBox(const cv::Mat& frame, const cv::Rect2f& box) {
+    const cv::Rect2f inFrame = box & cv::Rect2f(0, 0, float(frame.cols), float(frame.rows));
+    if (inFrame.width < 8 || inFrame.height < 8)
+        throw Error(ErrorCode::InvalidInput,
+                    "the face box must be at least 8 pixels wide and high and inside the " +
+                        std::to_string(frame.cols) + "x" + std::to_string(frame.rows) + " frame");
+    cv::Mat grey = toGrey(frame);
+    const double side = std::max(box.width, box.height);
+    const cv::Point2f centre(box.x + 0.5f * box.width, box.y + 0.5f * box.height);
+
+    // 1. The detector, on the region around the box scaled as tracking scales it.
+    const int regionSide = int(std::lround(side * 2.2));
+    cv::Rect region(int(std::lround(centre.x - regionSide * 0.5)),
+                    int(std::lround(centre.y - regionSide * 0.5)), regionSide, regionSide);
+    region &= cv::Rect(0, 0, grey.cols, grey.rows);
+    if (region.width >= 40 && region.height >= 40) {
+        View view;
+        view.size = region.size();
+        view.cropRect = region;
+        view.detectScale = std::min(2.0, kTrackedFaceSide / side);
+        const int minFaceSize = settings_.minFaceSize;
+        settings_.minFaceSize = std::min(minFaceSize, int(side * 0.5));  // the user chose the size
+        std::vector<DetectedFace> faces = detectInView(grey, view);
+        settings_.minFaceSize = minFaceSize;
+        const DetectedFace* best = nullptr;
+        double bestIoU = 0.25;
+        for (const auto& face : faces) {
+            double iou = boxIoU(face.box, box);
+            if (iou >= bestIoU) best = &face, bestIoU = iou;
+        }
+        if (best) return {*best, true};
+    }
+
+    // 2. The landmark model alone. On a face it can see, its landmarks imply a box close to the
+    // one it ran in, and running it again there corrects a loosely drawn box. On a face it
+    // cannot see (heavy blur) it puts its mean shape into whatever box it gets, so the implied
+    // box only grows or drifts: then the user's box stands (the studio shows the landmarks as
+    // the box is moved, so a user lines them up by eye).
+    BoxFit fit;
+    cv::Rect2f current = inFrame;
+    for (int pass = 0; pass < 3; ++pass) {
+        const dlib::rectangle rect(long(std::lround(current.x)), long(std::lround(current.y)),
+                                   long(std::lround(current.x + current.width)) - 1,
+                                   long(std::lround(current.y + current.height)) - 1);
+        auto start = std::chrono::steady_clock::now();
+        dlib::full_object_detection shape =
+            sharedPredictor()(dlib::cv_image<unsigned char>(grey), rect);
+        landmarkMs_ += millisecondsSince(start);
+        if (shape.num_parts() != 68) break;
+        std::vector<std::array<float, 2>> landmarks;
+        for (unsigned long i = 0; i < shape.num_parts(); ++i)
+            landmarks.push_back({float(shape.part(i).x()), float(shape.part(i).y())});
+        if (pass > 0) {
+            const cv::Rect2f implied = detectorBoxOf(landmarks);
+            const float moved = float(cv::norm((implied.tl() + implied.br()) * 0.5f -
+                                               (current.tl() + current.br()) * 0.5f));
+            if (std::abs(implied.width - current.width) > 0.1f * current.width ||
+                moved > 0.1f * current.width)
+                break;  // not settling: keep the previous pass
+        }
+        fit.face.landmarks = std::move(landmarks);
+        fit.face.box = current;
+        current = detectorBoxOf(fit.face.landmarks);
+    }
+    if (fit.face.landmarks.size() != 68)
+        throw Error(ErrorCode::Internal, "the landmark model gave no landmarks in the box");
+    return fit;
 }
 
 }  // namespace doppel

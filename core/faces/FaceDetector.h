@@ -27,6 +27,13 @@ struct DetectedFace {
     std::vector<std::array<float, 2>> landmarks;  ///< 68 points, frame pixels
 };
 
+/// A face the user pointed at with a box (manual placement), see FaceDetector::fitInBox.
+struct BoxFit {
+    DetectedFace face;
+    bool byDetector =
+        false;  ///< the detector found it near the box (else the landmark model alone)
+};
+
 /// Where the landmark model is looked for: $DOPPEL_LANDMARK_MODEL, else libdlib-data's file.
 std::string landmarkModelPath();
 /// Loads the shared landmark model now; throws Error(MissingDependency) naming the package.
@@ -50,6 +57,15 @@ class FaceDetector {
     /// is scanned, scaled so the face is just above HOG's window. Returns the face overlapping
     /// `previous` best (IoU >= 0.3), or nothing when tracking is lost.
     std::vector<DetectedFace> detectNear(const cv::Mat& frame, const DetectedFace& previous);
+
+    /// The face inside `box` (frame pixels, drawn around the face as loosely as a user draws):
+    /// for DeepFaceLab's manual extraction, where the detector missed a face or got it wrong.
+    /// First the detector searches the region around the box and the face overlapping the box
+    /// most (IoU >= 0.25) is taken; if there is none (blur, a hand, a profile) the landmark
+    /// model runs in the box and is run again twice in the box its own landmarks imply, so a
+    /// box drawn off-centre or too large settles where the detector would have put it. Throws
+    /// Error(InvalidInput) for a box under 8 px or outside the frame.
+    BoxFit fitInBox(const cv::Mat& frame, const cv::Rect2f& box);
 
     /// Milliseconds spent in HOG and in the landmark model since construction.
     double detectMilliseconds() const { return detectMs_; }

@@ -18,7 +18,8 @@ struct TrackedFace {
     DetectedFace face;
     int trackId = -1;
     bool keep = false;
-    bool gapFilled = false;  ///< placed by fillGaps between its neighbours, not detected
+    bool gapFilled = false;     ///< placed by fillGaps between its neighbours, not detected
+    bool placedByHand = false;  ///< placed by the user (kept by align's redo), not detected
 };
 using FaceTimeline = std::vector<std::vector<TrackedFace>>;  ///< [frame position][face]
 

@@ -18,6 +18,8 @@
 #include "faces/FaceDetector.h"
 #include "faces/FaceGeometry.h"
 #include "faces/FaceTracking.h"
+#include "media/ImageIO.h"
+#include "pipeline/FrameFiles.h"
 
 namespace doppel {
 namespace fs = std::filesystem;
@@ -63,65 +65,6 @@ AlignOptions parseOptions(const nlohmann::json& o) {
     return a;
 }
 
-struct FrameFile {
-    fs::path path;
-    int64_t index = 0;  ///< 1-based frame number, from the file name when it is numeric
-};
-
-bool isImageFile(const fs::path& p) {
-    std::string ext = p.extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(),
-                   [](unsigned char c) { return char(std::tolower(c)); });
-    return ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp" || ext == ".webp" ||
-           ext == ".tif" || ext == ".tiff";
-}
-
-std::vector<FrameFile> listFrames(const fs::path& dir) {
-    std::vector<FrameFile> frames;
-    if (!fs::is_directory(dir)) return frames;
-    for (const auto& entry : fs::directory_iterator(dir))
-        if (entry.is_regular_file() && isImageFile(entry.path()))
-            frames.push_back({entry.path(), 0});
-    std::sort(frames.begin(), frames.end(), [](const FrameFile& a, const FrameFile& b) {
-        return a.path.filename() < b.path.filename();
-    });
-    // Extracted frames are "000001.png"...; any other name (a photo dropped in) is numbered by
-    // position, for every frame, so indices never collide.
-    bool numeric = true;
-    for (const auto& f : frames) {
-        std::string stem = f.path.stem().string();
-        numeric =
-            numeric && !stem.empty() && stem.size() <= 12 &&
-            std::all_of(stem.begin(), stem.end(), [](unsigned char c) { return std::isdigit(c); });
-    }
-    for (size_t i = 0; i < frames.size(); ++i)
-        frames[i].index = numeric ? std::stoll(frames[i].path.stem().string()) : int64_t(i + 1);
-    return frames;
-}
-
-/// Stills (a photo or a folder of unrelated photos) must not be tracked or smoothed across.
-bool framesAreVideo(const fs::path& framesDir, size_t frameCount) {
-    if (frameCount < 2) return false;
-    fs::path index = framesDir / "index.json";
-    if (fs::exists(index)) {
-        try {
-            nlohmann::json j = readJsonFile(index);
-            for (const char* key : {"kind", "source_kind"})
-                if (j.contains(key) && j[key].is_string())
-                    return j[key].get<std::string>() == "video";
-        } catch (const std::exception&) {
-            // An unreadable index only loses the hint; the frames themselves are what matter.
-        }
-    }
-    return true;
-}
-
-std::string frameStem(int64_t index) {
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%06lld", static_cast<long long>(index));
-    return buffer;
-}
-
 double msSince(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
         .count();
@@ -144,6 +87,34 @@ struct FrameState {
     int fullDetections = 0;  ///< 0 or 1: whether the frame needed a full-frame search
 };
 
+/// A redo keeps each face the user placed by hand (`doppel place-face`, the studio's Place faces)
+/// where the detector still finds nothing: detected > placed by hand > interpolated.
+void keepFacesPlacedByHand(FaceTimeline& timeline, const std::vector<FrameFile>& frames,
+                           const std::vector<FrameState>& states,
+                           const std::map<int64_t, std::vector<AlignedFace>>& placedByHand) {
+    if (placedByHand.empty()) return;
+    for (size_t i = 0; i < frames.size(); ++i) {
+        auto placed = placedByHand.find(frames[i].index);
+        if (placed == placedByHand.end() || states[i].unreadable || states[i].resumed) continue;
+        for (const AlignedFace& face : placed->second) {
+            TrackedFace byHand;
+            byHand.face.box = cv::Rect2f(face.box[0], face.box[1], face.box[2], face.box[3]);
+            byHand.face.landmarks = face.landmarks;
+            byHand.face.rollDegrees = face.rollDegrees;
+            byHand.keep = true;
+            byHand.placedByHand = true;
+            auto& faces = timeline[i];
+            auto overlapping = std::find_if(faces.begin(), faces.end(), [&](const TrackedFace& f) {
+                return f.keep && boxIoU(f.face.box, byHand.face.box) >= 0.5;
+            });
+            if (overlapping == faces.end())
+                faces.push_back(std::move(byHand));
+            else if (overlapping->gapFilled)
+                *overlapping = std::move(byHand);
+        }
+    }
+}
+
 void removeAlignedOutputs(const fs::path& alignedDir, const fs::path& debugDir) {
     for (const fs::path& dir : {alignedDir, debugDir}) {
         if (!fs::is_directory(dir)) continue;
@@ -154,14 +125,6 @@ void removeAlignedOutputs(const fs::path& alignedDir, const fs::path& debugDir) 
                 fs::remove(entry.path());
         }
     }
-}
-
-void writeJpeg(const fs::path& path, const cv::Mat& image, int quality) {
-    std::vector<uchar> bytes;
-    if (!cv::imencode(".jpg", image, bytes, {cv::IMWRITE_JPEG_QUALITY, quality}))
-        throw Error(ErrorCode::Io, path.string() + ": JPEG encoding failed");
-    writeFileAtomic(path,
-                    std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
 void drawDebug(cv::Mat& canvas, const AlignedFace& face, const cv::Matx23d& matrix) {
@@ -264,13 +227,15 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
                                                  "` first");
         fs::create_directories(alignedDir);
         if (opt.debug) fs::create_directories(debugDir);
-        // Drawn masks are the user's work: a redo carries each onto the same face aligned again.
-        std::map<int64_t, std::vector<AlignedFace>> drawnMasks;
+        // Drawn masks and faces placed by hand are the user's work: a redo carries drawn masks onto
+        // the same face aligned again, and keeps each placed face the detector does not find.
+        std::map<int64_t, std::vector<AlignedFace>> drawnMasks, placedByHand;
         if (opt.redo && fs::is_directory(alignedDir))
             for (const auto& entry : fs::directory_iterator(alignedDir)) {
                 if (entry.path().extension() != ".json") continue;
                 try {
                     AlignedFace face = readAlignedFace(entry.path());
+                    if (face.placement == "manual") placedByHand[face.frameIndex].push_back(face);
                     if (face.hasDrawnMask()) drawnMasks[face.frameIndex].push_back(std::move(face));
                 } catch (const Error& e) {
                     warnings.push_back(std::string(e.what()) + " (not carried over)");
@@ -285,15 +250,18 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
         std::vector<FrameState> states(frames.size());
         std::vector<std::vector<AlignedFace>> resumedFaces(frames.size());
         int64_t resumedFrames = 0;
+        // A frame is done once it has a face sidecar, in aligned/ or (deleted in review) in
+        // trash/: deleted faces must not come back when align runs again.
+        const auto keptSidecars = sidecarsByFrame(alignedDir);
+        const auto deletedSidecars = sidecarsByFrame(workspace.trashDir(side));
         for (size_t i = 0; i < frames.size(); ++i) {
-            if (opt.redo || !fs::exists(alignedDir / (frameStem(frames[i].index) + "_0.json")))
-                continue;
+            if (opt.redo) break;
+            auto kept = keptSidecars.find(frames[i].index);
+            if (kept == keptSidecars.end() && !deletedSidecars.count(frames[i].index)) continue;
             states[i].resumed = true;
             ++resumedFrames;
-            for (int k = 0;; ++k) {
-                fs::path meta =
-                    alignedDir / (frameStem(frames[i].index) + "_" + std::to_string(k) + ".json");
-                if (!fs::exists(meta)) break;
+            if (kept == keptSidecars.end()) continue;
+            for (const fs::path& meta : kept->second) {
                 AlignedFace f = readAlignedFace(meta);
                 DetectedFace d;
                 d.box = cv::Rect2f(f.box[0], f.box[1], f.box[2], f.box[3]);
@@ -403,9 +371,11 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
         int64_t gapFilledFrames = 0;
         if (video && opt.fillGaps > 0) {
             std::vector<bool> fillable(frames.size());
-            for (size_t i = 0; i < frames.size(); ++i) fillable[i] = !states[i].unreadable;
+            for (size_t i = 0; i < frames.size(); ++i)
+                fillable[i] = !states[i].unreadable && !states[i].resumed;
             gapFilledFrames = fillGaps(timeline, fillable, opt.fillGaps);
         }
+        keepFacesPlacedByHand(timeline, frames, states, placedByHand);
 
         // Phase 3: warp, encode, write; each frame is independent.
         std::atomic<int64_t> facesWritten{0};
@@ -443,7 +413,9 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
                 const DetectedFace& d = faces[k].face;
                 out.box = {d.box.x, d.box.y, d.box.width, d.box.height};
                 out.detectorScore = d.score;
-                out.placement = faces[k].gapFilled ? "interpolated" : "detected";
+                out.placement = faces[k].placedByHand ? "manual"
+                                : faces[k].gapFilled  ? "interpolated"
+                                                      : "detected";
                 out.rollDegrees = d.rollDegrees;
                 // Stored landmarks stay the detected ones (exact per frame, for masks); only the
                 // crop is fitted on smoothed landmarks, which is what removes the jitter.
@@ -468,15 +440,15 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
 
                 start = std::chrono::steady_clock::now();
                 // Image first, sidecar last: a sidecar is the mark of a finished face on resume.
-                writeJpeg(alignedDir / out.imageName(), aligned, opt.jpegQuality);
+                writeImageAtomic(alignedDir / out.imageName(), aligned, opt.jpegQuality);
                 writeAlignedFace(alignedDir / out.metaName(), out);
                 times.add(times.write, msSince(start));
                 if (opt.debug) drawDebug(debugCanvas, out, matrix);
                 ++facesWritten;
             }
             if (opt.debug)
-                writeJpeg(debugDir / (frameStem(frames[size_t(i)].index) + ".jpg"), debugCanvas,
-                          90);
+                writeImageAtomic(debugDir / (frameStem(frames[size_t(i)].index) + ".jpg"),
+                                 debugCanvas, 90);
             reportOne(frames[size_t(i)].path.filename().string());
         });
         if (cancel.isCancelled())
