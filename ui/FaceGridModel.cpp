@@ -43,19 +43,22 @@ QVariant FaceGridModel::data(const QModelIndex& index, int role) const {
     switch (role) {
         case Qt::DisplayRole: {
             // Faces align's fill_gaps placed (the detector lost them) are marked for review, and
-            // faces with a drawn mask, so it is clear which ones were done.
-            const bool filled = entry.meta.placement != "detected";
-            if (!filled && !entry.meta.hasDrawnMask())
+            // faces placed by hand or with a drawn mask, so it is clear which ones were done.
+            const bool filled = entry.meta.placement == "interpolated";
+            const bool manual = entry.meta.placement == "manual";
+            if (!filled && !manual && !entry.meta.hasDrawnMask())
                 return QString::fromStdString(entry.meta.imageName());
             QString label = QStringLiteral("%1_%2")
                                 .arg(entry.meta.frameIndex, 6, 10, QChar('0'))
                                 .arg(entry.meta.faceIndex);
             if (filled) label += tr(" filled");
+            if (manual) label += tr(" placed");
             if (entry.meta.hasDrawnMask()) label += tr(" mask");
             return label;
         }
         case Qt::ForegroundRole:
-            if (entry.meta.placement != "detected") return QColor(200, 90, 0);
+            if (entry.meta.placement == "interpolated") return QColor(200, 90, 0);
+            if (entry.meta.placement == "manual") return QColor(40, 90, 200);
             if (entry.meta.hasDrawnMask()) return QColor(20, 140, 60);
             return {};
         case Qt::ToolTipRole: {
@@ -64,10 +67,11 @@ QVariant FaceGridModel::data(const QModelIndex& index, int role) const {
                               .arg(entry.meta.frameIndex)
                               .arg(entry.meta.faceIndex)
                               .arg(entry.meta.detectorScore, 0, 'f', 2);
-            if (entry.meta.placement != "detected")
-                tip += tr("\nthe detector lost this face: placed between the frames before and "
-                          "after (%1)")
-                           .arg(QString::fromStdString(entry.meta.placement));
+            if (entry.meta.placement == "interpolated")
+                tip +=
+                    tr("\nthe detector lost this face: placed between the frames before and "
+                       "after (interpolated)");
+            if (entry.meta.placement == "manual") tip += tr("\nplaced by hand (Place faces...)");
             if (entry.meta.hasDrawnMask())
                 tip += tr("\ndrawn mask: %n polygon(s) (double click to edit)", "",
                           int(entry.meta.maskPolygons.size()));

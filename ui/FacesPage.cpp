@@ -4,6 +4,7 @@
 #include <QFutureWatcher>
 #include <QGroupBox>
 #include <QHBoxLayout>
+#include <QMessageBox>
 #include <QPainter>
 #include <QSplitter>
 #include <QVBoxLayout>
@@ -21,6 +22,7 @@
 #include "pipeline/PackStage.h"
 #include "pipeline/XSegStage.h"
 #include "ui/FaceGridModel.h"
+#include "ui/FacePlacementDialog.h"
 #include "ui/MaskEditorDialog.h"
 #include "ui/OptionForm.h"
 #include "ui/SideProgress.h"
@@ -118,12 +120,19 @@ FacesPage::FacesPage(StudioSession* session, QWidget* parent) : QWidget(parent),
     maskButton->setToolTip(
         tr("Draw which part of a face is face (and what covers it): the "
            "selected face first, then the others in grid order"));
+    auto* placeButton = new QPushButton(tr("Place faces..."), this);
+    placeButton->setObjectName(QStringLiteral("placeFaces"));
+    placeButton->setToolTip(
+        tr("Draw a box around a face the detector missed (frames without a face stay "
+           "unswapped) or got wrong (a box over it replaces it): the selected face's frame "
+           "first, else the first frame without a face"));
     countLabel_ = new QLabel(this);
     bar->addWidget(sideCombo_);
     bar->addWidget(sortCombo_);
     bar->addWidget(deleteButton);
     bar->addWidget(restoreButton);
     bar->addWidget(maskButton);
+    bar->addWidget(placeButton);
     bar->addStretch(1);
     bar->addWidget(countLabel_);
     layout->addLayout(bar);
@@ -210,6 +219,11 @@ FacesPage::FacesPage(StudioSession* session, QWidget* parent) : QWidget(parent),
     connect(maskButton, &QPushButton::clicked, this, [this] {
         const QModelIndex current = grid_->currentIndex();
         editMasks(current.isValid() ? current.row() : 0);
+    });
+    connect(placeButton, &QPushButton::clicked, this, [this] {
+        const QModelIndex current = grid_->currentIndex();
+        const bool selected = current.isValid() && grid_->selectionModel()->isSelected(current);
+        placeFaces(selected ? model_->face(current.row()).meta.frameIndex : 0);
     });
     connect(packButton, &QPushButton::clicked, this, &FacesPage::pack);
     connect(session_, &StudioSession::workspaceChanged, this, &FacesPage::reload);
@@ -313,6 +327,24 @@ void FacesPage::editMasks(int row) {
         markPackStale();
         reload();
     }
+}
+
+void FacesPage::placeFaces(int64_t startFrame) {
+    if (!session_->hasWorkspace()) return;
+    int placed = 0;
+    try {
+        FacePlacementDialog dialog(session_->workspace(), currentSide(), startFrame, this);
+        dialog.exec();
+        placed = dialog.placedCount();
+    } catch (const std::exception& e) {
+        QMessageBox::warning(this, tr("Place faces"), QString::fromStdString(e.what()));
+        return;
+    }
+    if (placed == 0) return;
+    logInfo("placed " + std::to_string(placed) + " face(s) by hand");
+    markPackStale();
+    session_->notifyProjectChanged();  // merge, too, is stale after a destination face
+    reload();
 }
 
 void FacesPage::restoreDeleted() {

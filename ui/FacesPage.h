@@ -3,7 +3,7 @@
 // asynchronously), sorting by blur, yaw, pitch, size or histogram similarity (computed on the
 // thread pool), multi-select delete into data_<side>/trash/ (restorable), a frame view with the
 // detector box and landmarks of the clicked face, the mask editor (double click, "Edit masks..."),
-// and "Pack for training" (PackStage).
+// placing faces by hand ("Place faces..."), and "Pack for training" (PackStage).
 #include <QComboBox>
 #include <QLabel>
 #include <QListView>
@@ -39,6 +39,9 @@ class FacesPage : public QWidget {
     /// The face-mask model (XSeg): trains on the faces with drawn masks for the minutes set, or
     /// masks every face of both sides with it (then both packs are stale). Jobs, like packing.
     void trainMaskModel();
+    /// Opens the face placement dialog on `startFrame` (0: the first frame without a face);
+    /// after it closes, placed faces mark the side's pack stale and the grid reloads.
+    void placeFaces(int64_t startFrame);
     void applyMaskModel();
 
   Q_SIGNALS:
