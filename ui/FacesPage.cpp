@@ -19,6 +19,7 @@
 #include "common/AtomicFile.h"
 #include "common/Log.h"
 #include "faces/FaceSortKeys.h"
+#include "pipeline/FrameFiles.h"
 #include "pipeline/PackStage.h"
 #include "pipeline/XSegStage.h"
 #include "ui/FaceGridModel.h"
@@ -227,6 +228,10 @@ FacesPage::FacesPage(StudioSession* session, QWidget* parent) : QWidget(parent),
     });
     connect(packButton, &QPushButton::clicked, this, &FacesPage::pack);
     connect(session_, &StudioSession::workspaceChanged, this, &FacesPage::reload);
+    // Faces placed from the merge page.
+    connect(session_, &StudioSession::facesChanged, this, [this](Side side) {
+        if (side == currentSide()) reload();
+    });
     connect(session_, &StudioSession::jobFinished, this,
             [this](const QString& name, const JobOutcome& outcome) {
                 if (name == kPackJob) packProgress_->showText(outcome.message);
@@ -257,11 +262,24 @@ void FacesPage::reload() {
                 watcher->deleteLater();
                 if (generation != loadGeneration_) return;
                 model_->setFaces(watcher->result());
-                countLabel_->setText(tr("%1 faces").arg(model_->rowCount()));
+                countLabel_->setText(countText());
                 if (sortCombo_->currentIndex() != ByFrame) sortFaces();
                 Q_EMIT facesLoaded(model_->rowCount());
             });
     watcher->setFuture(QtConcurrent::run(loadFaces, dir));
+}
+
+QString FacesPage::countText() const {
+    QString text = tr("%1 faces").arg(model_->rowCount());
+    if (!session_->hasWorkspace()) return text;
+    // Frames without a face stay unswapped (destination) or unused (source): worth a glance.
+    const Workspace& ws = session_->workspace();
+    const auto withFaces = sidecarsByFrame(ws.alignedDir(currentSide()));
+    int without = 0;
+    for (const FrameFile& frame : listFrames(ws.framesDir(currentSide())))
+        without += withFaces.count(frame.index) ? 0 : 1;
+    if (without > 0) text += tr(", %n frame(s) without a face", "", without);
+    return text;
 }
 
 void FacesPage::sortFaces() {
@@ -276,7 +294,7 @@ void FacesPage::sortFaces() {
             if (generation != loadGeneration_ || watcher->result().size() != model_->faces().size())
                 return;
             model_->applyOrder(watcher->result());
-            countLabel_->setText(tr("%1 faces").arg(model_->rowCount()));
+            countLabel_->setText(countText());
         });
     watcher->setFuture(
         QtConcurrent::run([faces = std::move(faces), key] { return sortOrder(faces, key); }));

@@ -50,6 +50,8 @@ class FacesPage : public QWidget {
   private:
     Side currentSide() const;
     void sortFaces();
+    /// "N faces, M frames without a face" for the side shown.
+    QString countText() const;
     void showFrameOf(const QModelIndex& index);
     void pack();
     void showLatestMaskPreview();

@@ -4,6 +4,7 @@
 #include <QFutureWatcher>
 #include <QGroupBox>
 #include <QHBoxLayout>
+#include <QMessageBox>
 #include <QPainter>
 #include <QScrollArea>
 #include <QVBoxLayout>
@@ -15,6 +16,7 @@
 #include "merge/MergePreviewer.h"
 #include "merge/MergeSettings.h"
 #include "pipeline/MergeStage.h"
+#include "ui/FacePlacementDialog.h"
 #include "ui/ImageConvert.h"
 #include "ui/SideProgress.h"
 
@@ -71,8 +73,14 @@ MergePage::MergePage(StudioSession* session, QWidget* parent)
     showBefore_->setToolTip(tr("Show the original frame (B)"));
     showBefore_->setShortcut(QKeySequence(Qt::Key_B));
     split_ = new QCheckBox(tr("Split view"), this);
+    placeFaceButton_ = new QPushButton(tr("Place face..."), this);
+    placeFaceButton_->setObjectName(QStringLiteral("placeFaceHere"));
+    placeFaceButton_->setToolTip(
+        tr("No face was found in this frame, so it is not swapped: place one by hand"));
+    placeFaceButton_->hide();
     scrub->addWidget(frameSlider_, 1);
     scrub->addWidget(frameLabel_);
+    scrub->addWidget(placeFaceButton_);
     scrub->addWidget(showBefore_);
     scrub->addWidget(split_);
     left->addLayout(scrub);
@@ -85,6 +93,7 @@ MergePage::MergePage(StudioSession* session, QWidget* parent)
     layout->addWidget(scroll, 1);
 
     connect(loadButton, &QPushButton::clicked, this, &MergePage::loadModel);
+    connect(placeFaceButton_, &QPushButton::clicked, this, &MergePage::placeFaceInFrame);
     connect(frameSlider_, &QSlider::valueChanged, this, &MergePage::requestRender);
     connect(showBefore_, &QCheckBox::toggled, this, &MergePage::showRender);
     connect(split_, &QCheckBox::toggled, this, &MergePage::showRender);
@@ -317,10 +326,14 @@ void MergePage::launchRender(int64_t frameIndex, nlohmann::json options) {
 }
 
 void MergePage::showRender() {
+    placeFaceButton_->setVisible(last_.error.isEmpty() && last_.faces == 0);
     if (!last_.error.isEmpty()) {
         view_->setText(last_.error);
         return;
     }
+    frameLabel_->setText(last_.faces == 0
+                             ? tr("frame %1: no face, not swapped").arg(last_.frameIndex)
+                             : tr("frame %1").arg(last_.frameIndex));
     QImage image = showBefore_->isChecked() ? last_.before : last_.after;
     if (split_->isChecked() && !last_.before.isNull() && !last_.after.isNull()) {
         // Left half before, right half after, with a thin divider.
@@ -334,6 +347,23 @@ void MergePage::showRender() {
     if (image.isNull()) return;
     view_->setPixmap(QPixmap::fromImage(image).scaled(view_->size(), Qt::KeepAspectRatio,
                                                       Qt::SmoothTransformation));
+}
+
+void MergePage::placeFaceInFrame() {
+    if (!session_->hasWorkspace() || last_.frameIndex <= 0) return;
+    int placed = 0;
+    try {
+        FacePlacementDialog dialog(session_->workspace(), Side::Dst, last_.frameIndex, this);
+        dialog.exec();
+        placed = dialog.placedCount();
+    } catch (const std::exception& e) {
+        QMessageBox::warning(this, tr("Place face"), QString::fromStdString(e.what()));
+        return;
+    }
+    if (placed == 0) return;
+    // The preview reloads the destination faces; the step list shows pack and merge stale.
+    session_->notifyFacesChanged(Side::Dst);
+    session_->notifyProjectChanged();
 }
 
 void MergePage::applyToRange() {

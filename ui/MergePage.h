@@ -68,12 +68,15 @@ class MergePage : public QWidget {
     void showRender();
     void applyToRange();
     void mergeAll();
+    /// A frame without a face passes through unswapped: opens the face placement dialog on it.
+    void placeFaceInFrame();
 
     StudioSession* session_;
     QLineEdit* modelName_;
     QLabel* modelState_;
     QSlider* frameSlider_;
     QLabel* frameLabel_;
+    QPushButton* placeFaceButton_;  ///< shown on a frame without a face
     QLabel* view_;
     QCheckBox* showBefore_;
     QCheckBox* split_;

@@ -309,28 +309,41 @@ BoxFit FaceDetector::fitInBox(const cv::Mat& frame, const cv::Rect2f& box) {
     const double side = std::max(box.width, box.height);
     const cv::Point2f centre(box.x + 0.5f * box.width, box.y + 0.5f * box.height);
 
-    // 1. The detector, on the region around the box scaled as tracking scales it.
+    // 1. The detector, on the region around the box scaled as tracking scales it: upright,
+    // then turned +-25 degrees for a tilted head (as detect() retries).
     const int regionSide = int(std::lround(side * 2.2));
-    cv::Rect region(int(std::lround(centre.x - regionSide * 0.5)),
-                    int(std::lround(centre.y - regionSide * 0.5)), regionSide, regionSide);
-    region &= cv::Rect(0, 0, grey.cols, grey.rows);
-    if (region.width >= 40 && region.height >= 40) {
+    const int minFaceSize = settings_.minFaceSize;
+    settings_.minFaceSize = std::min(minFaceSize, int(side * 0.5));  // the user chose the size
+    const DetectedFace* best = nullptr;
+    std::vector<DetectedFace> faces;
+    for (double roll : {0.0, 25.0, -25.0}) {
         View view;
-        view.size = region.size();
-        view.cropRect = region;
+        view.size = cv::Size(regionSide, regionSide);
         view.detectScale = std::min(2.0, kTrackedFaceSide / side);
-        const int minFaceSize = settings_.minFaceSize;
-        settings_.minFaceSize = std::min(minFaceSize, int(side * 0.5));  // the user chose the size
-        std::vector<DetectedFace> faces = detectInView(grey, view);
-        settings_.minFaceSize = minFaceSize;
-        const DetectedFace* best = nullptr;
+        view.rollDegrees = roll;
+        if (roll == 0) {
+            cv::Rect crop(int(std::lround(centre.x - regionSide * 0.5)),
+                          int(std::lround(centre.y - regionSide * 0.5)), regionSide, regionSide);
+            crop &= cv::Rect(0, 0, grey.cols, grey.rows);
+            if (crop.width < 40 || crop.height < 40) continue;
+            view.cropRect = crop;
+        } else {
+            cv::Matx23d m(cv::getRotationMatrix2D(centre, roll, 1.0));
+            m(0, 2) += regionSide * 0.5 - centre.x;
+            m(1, 2) += regionSide * 0.5 - centre.y;
+            view.frameToView = m;
+            view.identity = false;
+        }
+        faces = detectInView(grey, view);
         double bestIoU = 0.25;
         for (const auto& face : faces) {
             double iou = boxIoU(face.box, box);
             if (iou >= bestIoU) best = &face, bestIoU = iou;
         }
-        if (best) return {*best, true};
+        if (best) break;
     }
+    settings_.minFaceSize = minFaceSize;
+    if (best) return {*best, true};
 
     // 2. The landmark model alone. On a face it can see, its landmarks imply a box close to the
     // one it ran in, and running it again there corrects a loosely drawn box. On a face it

@@ -1,6 +1,8 @@
 // The merge page re-renders the current frame when a slider moves, on a worker thread, with the
-// new value in the options; a burst of changes ends with a render of the newest settings.
+// new value in the options; a burst of changes ends with a render of the newest settings; a frame
+// without a face says so and offers to place one.
 #include <QLabel>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QSlider>
 #include <QTest>
@@ -85,6 +87,40 @@ class MergePageTest : public QObject {
         // Scrubbing renders another frame.
         page.frameSlider()->setValue(3);
         QVERIFY(QTest::qWaitFor([&] { return page.lastRender().frameIndex == 4; }, 5000));
+    }
+
+    void offersToPlaceAFaceInAFrameWithoutOne() {
+        StudioSession session(nullptr);
+        MergePage page(&session);
+        page.resize(900, 600);
+        page.show();
+        QSignalSpy rendered(&page, &MergePage::rendered);
+        // Frames 1 and 3 have a face, frame 2 passes through.
+        page.setRenderer(
+            [](int64_t frame, const nlohmann::json&) {
+                MergeRender out;
+                out.frameIndex = frame;
+                out.before = QImage(64, 48, QImage::Format_RGB32);
+                out.before.fill(Qt::gray);
+                out.after = out.before.copy();
+                out.faces = frame % 2;
+                return out;
+            },
+            {1, 2, 3});
+        QVERIFY(rendered.wait(5000));
+        auto* place = page.findChild<QPushButton*>(QStringLiteral("placeFaceHere"));
+        QVERIFY(place);
+        QVERIFY(place->isHidden());
+        page.frameSlider()->setValue(1);
+        QVERIFY(QTest::qWaitFor([&] { return page.lastRender().frameIndex == 2; }, 5000));
+        QVERIFY(!place->isHidden());
+        bool said = false;
+        for (QLabel* label : page.findChildren<QLabel*>())
+            said = said || label->text() == QStringLiteral("frame 2: no face, not swapped");
+        QVERIFY(said);
+        page.frameSlider()->setValue(2);
+        QVERIFY(QTest::qWaitFor([&] { return page.lastRender().frameIndex == 3; }, 5000));
+        QVERIFY(place->isHidden());
     }
 
     void aBurstOfChangesEndsWithTheNewestSettings() {

@@ -198,3 +198,33 @@ TEST(PlaceFaceApi, ADestinationFacePlacedMakesItsFrameMergeAgain) {
     EXPECT_EQ(workspace.stageStatus("pack.dst"), "stale");
     EXPECT_THROW(placer.fit(frame, cv::Rect2f(-50, -50, 20, 20)), Error);
 }
+
+TEST(PlaceFaceApi, ATiltedHeadIsFoundByTheDetectorTurnedWithIt) {
+    const fs::path ws = alignedWorkspace("place_tilted");
+    const Workspace workspace = Workspace::open(ws);
+    const AlignedFace upright =
+        readAlignedFace(workspace.alignedDir(Side::Src) / (stem(6) + ".json"));
+    FacePlacer placer(workspace, Side::Src);
+    // The frame turned 50 degrees about the face: the detector's upright pass misses such a roll.
+    const cv::Point2f centre(upright.box[0] + upright.box[2] / 2,
+                             upright.box[1] + upright.box[3] / 2);
+    const cv::Mat turn = cv::getRotationMatrix2D(centre, 50, 1.0);
+    cv::Mat tilted;
+    cv::warpAffine(placer.loadFrame(6), tilted, turn, placer.loadFrame(6).size(), cv::INTER_CUBIC,
+                   cv::BORDER_REPLICATE);
+    std::vector<std::array<float, 2>> expected;
+    for (const auto& p : upright.landmarks)
+        expected.push_back({float(turn.at<double>(0, 0) * p[0] + turn.at<double>(0, 1) * p[1] +
+                                  turn.at<double>(0, 2)),
+                            float(turn.at<double>(1, 0) * p[0] + turn.at<double>(1, 1) * p[1] +
+                                  turn.at<double>(1, 2))});
+    const float side = upright.box[2] * 1.2f;
+    BoxFit fit =
+        placer.fit(tilted, cv::Rect2f(centre.x - side / 2, centre.y - side / 2, side, side));
+    EXPECT_TRUE(fit.byDetector);
+    const double error = meanLandmarkDistance(fit.face.landmarks, expected);
+    std::printf("box around a head tilted 50 degrees: mean landmark distance %.2f px (%s)\n", error,
+                fit.byDetector ? "detector" : "landmark model alone");
+    EXPECT_LT(error, 3.0);
+    EXPECT_NE(fit.face.rollDegrees, 0.0);
+}
