@@ -205,6 +205,38 @@ fs::path Checkpoint::currentDir(const fs::path& modelDir) {
     return dirs.back();
 }
 
+void Checkpoint::copyCurrent(const fs::path& from, const fs::path& to) {
+    if (!exists(from)) throw Error(ErrorCode::NotFound, "no trained model in " + from.string());
+    std::error_code ec;
+    if (fs::exists(to, ec))
+        throw Error(ErrorCode::InvalidInput,
+                    to.string() + " already exists: choose another model name to start from " +
+                        from.string());
+    const fs::path checkpoint = currentDir(from);
+    const fs::path partial = to.parent_path() / (to.filename().string() + ".copying");
+    removeTree(partial);  // left by an interrupted copy
+    const fs::path target = checkpointsDir(partial) / checkpoint.filename();
+    try {
+        fs::create_directories(target);
+        for (const auto& entry : fs::directory_iterator(checkpoint))
+            if (entry.is_regular_file())
+                fs::copy_file(entry.path(), target / entry.path().filename());
+        // latest.json names this checkpoint; the rest of it (options, iteration) is the model's.
+        nlohmann::json latest = fs::exists(from / kLatestFile) ? readJsonFile(from / kLatestFile)
+                                                               : nlohmann::json::object();
+        latest["checkpoint"] = checkpoint.filename().string();
+        writeJsonAtomic(partial / kLatestFile, latest);
+        fs::rename(partial, to);
+    } catch (const fs::filesystem_error& e) {
+        removeTree(partial);
+        throw Error(ErrorCode::Io, "cannot copy the model " + from.string() + " to " + to.string() +
+                                       ": " + e.code().message());
+    } catch (...) {
+        removeTree(partial);
+        throw;
+    }
+}
+
 CheckpointState Checkpoint::readState(const fs::path& modelDir) {
     return parseState(currentDir(modelDir));
 }

@@ -51,6 +51,12 @@ class Checkpoint {
     static std::filesystem::path currentDir(const std::filesystem::path& modelDir);
     /// state.json and the loss history of the current checkpoint (no tensors read).
     static CheckpointState readState(const std::filesystem::path& modelDir);
+    /// A new model folder `to` holding a copy of `from`'s current checkpoint (weights, optimiser
+    /// state, options, iteration, loss history; no backups or previews), made complete under a
+    /// temporary name and then renamed, so an interrupted copy leaves no model behind. Throws
+    /// Error(NotFound) when `from` holds no model, Error(InvalidInput) when `to` already exists,
+    /// Error(Io) when copying fails.
+    static void copyCurrent(const std::filesystem::path& from, const std::filesystem::path& to);
 
     /// Saves atomically and prunes to `backups` older checkpoints. `optimizer` may be null.
     /// `model` is any network (the SAEHD model, the XSeg net): its parameters go to model.pt.

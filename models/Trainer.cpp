@@ -9,6 +9,7 @@
 #include "models/TrainOptions.h"
 #include "models/TrainingSession.h"
 #include "models/WinogradConv.h"
+#include "models/models.h"
 
 namespace doppel::models {
 
@@ -58,6 +59,13 @@ std::unique_ptr<FaceSwapper> Trainer::loadSwapper(const std::filesystem::path& m
 std::vector<LossPoint> Trainer::savedLossHistory(const std::filesystem::path& modelDir) const {
     if (!Checkpoint::exists(modelDir)) return {};
     return thinLossHistory(Checkpoint::readState(modelDir).lossHistory, kMaxDisplayedLossPoints);
+}
+
+std::filesystem::path Trainer::startModelFrom(const std::filesystem::path& from,
+                                              const std::filesystem::path& modelDir) const {
+    const std::filesystem::path trained = trainedModelIn(from);
+    copyModel(trained, modelDir);
+    return trained;
 }
 
 }  // namespace doppel::models

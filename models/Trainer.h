@@ -26,6 +26,8 @@ class Trainer : public TrainingEngine {
                       CommandQueue<TrainerCommand>* commands) override;
     std::unique_ptr<FaceSwapper> loadSwapper(const std::filesystem::path& modelDir) const override;
     std::vector<LossPoint> savedLossHistory(const std::filesystem::path& modelDir) const override;
+    std::filesystem::path startModelFrom(const std::filesystem::path& from,
+                                         const std::filesystem::path& modelDir) const override;
 
     /// The breakdown behind estimatePeakMemoryBytes, with the facesets' real sizes.
     MemoryEstimate estimateMemory(const nlohmann::json& options, int64_t srcFaces, int64_t dstFaces,

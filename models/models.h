@@ -29,4 +29,13 @@ MemoryEstimate estimateTrainingMemory(const nlohmann::json& options, int64_t src
 /// or null when it has no checkpoint yet. Reads JSON only (fast).
 nlohmann::json readModelInfo(const std::filesystem::path& modelDir);
 
+/// The model folder a path names for reuse: a model folder itself, or a workspace's model saved
+/// last. Throws Error(NotFound) when there is no trained model there.
+std::filesystem::path trainedModelIn(const std::filesystem::path& modelOrWorkspace);
+
+/// Starts model folder `to` from a copy of the trained model in `from` (DeepFaceLab's reuse of a
+/// model for a new video: the source person is already learnt, so a new destination takes far
+/// fewer iterations). See Checkpoint::copyCurrent for what is copied and the errors.
+void copyModel(const std::filesystem::path& from, const std::filesystem::path& to);
+
 }  // namespace doppel::models

@@ -2,13 +2,16 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileDialog>
 #include <QFileInfo>
 #include <QGridLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
+#include <QMessageBox>
 #include <QScrollArea>
 #include <QVBoxLayout>
 
+#include "common/AtomicFile.h"
 #include "common/Log.h"
 #include "pipeline/PackStage.h"
 #include "ui/ImageConvert.h"
@@ -67,6 +70,12 @@ TrainPage::TrainPage(StudioSession* session, QWidget* parent)
     settingsLayout->addWidget(modelName_, 0, 1);
     settingsLayout->addWidget(new QLabel(tr("Stop at iteration"), settings), 1, 0);
     settingsLayout->addWidget(maxIterations_, 1, 1);
+    reuseButton_ = new QPushButton(tr("Start from a trained model..."), settings);
+    reuseButton_->setObjectName(QStringLiteral("reuseModel"));
+    reuseButton_->setToolTip(
+        tr("A new model that starts as a copy of one trained before (another workspace with "
+           "the same source person): a new destination then needs far fewer iterations."));
+    settingsLayout->addWidget(reuseButton_, 2, 0, 1, 2);
     left->addWidget(settings);
     device_ = new QLabel(this);
     device_->setWordWrap(true);
@@ -134,23 +143,14 @@ TrainPage::TrainPage(StudioSession* session, QWidget* parent)
         // Open on the model trained last when the named one does not exist (a DFL user opening
         // a workspace expects to see where training stands).
         modelName_->setText(session_->existingModelName(modelName_->text()));
-        if (session_->engine() && session_->hasWorkspace()) {
-            std::vector<LossPoint> saved = session_->engine()->savedLossHistory(modelDir());
-            chart_->setHistory(saved);
-            if (!saved.empty())
-                stats_->setText(tr("saved model: iteration %1, src loss %2, dst loss %3")
-                                    .arg(saved.back().iteration)
-                                    .arg(saved.back().srcLoss, 0, 'f', 4)
-                                    .arg(saved.back().dstLoss, 0, 'f', 4));
-        }
-        refreshHistory();
-        showPreviewImage();
-        if (form_ && session_->hasWorkspace()) {
-            form_->setValues(session_->workspace().stageOptions("train"));
-            // A model that exists keeps its architecture: those options are fixed on resume.
-            form_->setResumeLocked(std::filesystem::exists(modelDir()));
-        }
-        updateMemoryEstimate();
+        showModelState();
+    });
+    connect(reuseButton_, &QPushButton::clicked, this, [this] {
+        const QString from = QFileDialog::getExistingDirectory(
+            this, tr("Start from a trained model: a model folder, or a workspace"));
+        if (from.isEmpty()) return;
+        const QString error = startFromTrainedModel(from.toStdString());
+        if (!error.isEmpty()) QMessageBox::warning(this, tr("Start from a trained model"), error);
     });
     connect(
         session_, &StudioSession::jobFinished, this,
@@ -172,6 +172,57 @@ TrainPage::TrainPage(StudioSession* session, QWidget* parent)
             tr("Device: %1").arg(QString::fromStdString(session_->engine()->deviceDescription())));
     updateMemoryEstimate();
     updateButtons();
+}
+
+void TrainPage::showModelState() {
+    if (session_->engine() && session_->hasWorkspace()) {
+        std::vector<LossPoint> saved = session_->engine()->savedLossHistory(modelDir());
+        chart_->setHistory(saved);
+        if (!saved.empty())
+            stats_->setText(tr("saved model: iteration %1, src loss %2, dst loss %3")
+                                .arg(saved.back().iteration)
+                                .arg(saved.back().srcLoss, 0, 'f', 4)
+                                .arg(saved.back().dstLoss, 0, 'f', 4));
+    }
+    refreshHistory();
+    showPreviewImage();
+    if (form_ && session_->hasWorkspace()) {
+        form_->setValues(session_->workspace().stageOptions("train"));
+        // A model that exists keeps its architecture: those options are fixed on resume.
+        form_->setResumeLocked(std::filesystem::exists(modelDir()));
+    }
+    updateMemoryEstimate();
+}
+
+QString TrainPage::startFromTrainedModel(const std::filesystem::path& from) {
+    TrainingEngine* engine = session_->engine();
+    if (!engine || !session_->hasWorkspace() || isTraining())
+        return tr("Open a workspace and stop training first.");
+    // The copy becomes a model of its own: a new name when the one shown is taken.
+    QString name = modelName_->text().trimmed();
+    const Workspace& ws = session_->workspace();
+    for (int n = 2; std::filesystem::exists(ws.modelDir(name.toStdString())); ++n)
+        name = QStringLiteral("reused") + (n > 2 ? QStringLiteral("-%1").arg(n - 1) : QString());
+    std::filesystem::path copied;
+    try {
+        copied = engine->startModelFrom(from, ws.modelDir(name.toStdString()));
+    } catch (const std::exception& e) {
+        logError(std::string("cannot start from a trained model: ") + e.what());
+        return QString::fromStdString(e.what());
+    }
+    modelName_->setText(name);
+    // The copied model's options are the ones training resumes with: show them in the form.
+    try {
+        nlohmann::json state = readJsonFile(ws.modelDir(name.toStdString()) / "latest.json")
+                                   .value("options", nlohmann::json());
+        if (state.is_object()) ws.setStageOptions("train", state);
+    } catch (const std::exception& e) {
+        logWarning(e.what());
+    }
+    logInfo("model '" + name.toStdString() + "' starts from a copy of " + copied.string() +
+            ": Start trains it on this workspace's faces");
+    showModelState();
+    return {};
 }
 
 std::filesystem::path TrainPage::modelDir() const {
@@ -199,6 +250,7 @@ void TrainPage::updateButtons() {
     stopButton_->setEnabled(running);
     saveButton_->setEnabled(running);
     modelName_->setEnabled(!running);
+    reuseButton_->setEnabled(!running && session_->engine());
 }
 
 void TrainPage::start() {

@@ -42,6 +42,11 @@ class TrainPage : public QWidget {
     LossChart* lossChart() const { return chart_; }
     /// Takes the newest update from the mailbox and shows it (the timer calls this).
     void pollMailbox();
+    /// "Start from a trained model...": the model shown (or "reused" when that name is taken)
+    /// starts as a copy of the trained model in `from` (a model folder or a workspace), and
+    /// the page shows it. Returns the error, empty on success.
+    QString startFromTrainedModel(const std::filesystem::path& from);
+    QString modelName() const { return modelName_->text(); }
 
   private:
     void start();
@@ -51,12 +56,15 @@ class TrainPage : public QWidget {
     void refreshHistory();
     void updateMemoryEstimate();
     void updateButtons();
+    /// The model named on the page: its loss curve, previews and options, as saved.
+    void showModelState();
     std::filesystem::path modelDir() const;
 
     StudioSession* session_;
     OptionForm* form_ = nullptr;
     QLineEdit* modelName_;
     QSpinBox* maxIterations_;
+    QPushButton* reuseButton_;
     QLabel* device_;
     QPushButton* startButton_;
     QPushButton* pauseButton_;

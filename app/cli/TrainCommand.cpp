@@ -1,5 +1,5 @@
-// doppel train --workspace DIR [--model NAME] [--archi A] [--res N] [--batch N]
-//              [--iters N | --minutes M] [--set key=value ...] [--estimate]
+// doppel train --workspace DIR [--model NAME] [--from MODEL_OR_WORKSPACE] [--archi A] [--res N]
+//              [--batch N] [--iters N | --minutes M] [--set key=value ...] [--estimate]
 #include <cstdio>
 #include <iostream>
 
@@ -34,9 +34,19 @@ int runTrain(const CliArgs& args) {
     std::unique_ptr<TrainingEngine> engine = models::createTrainingEngine();
     const OptionSchema& schema = engine->optionSchema();
     const std::filesystem::path modelDir = ws.modelDir(name);
+    // --from: the model starts as a copy of a trained one (made once the options are checked).
+    std::filesystem::path reused;
+    if (args.has("from")) {
+        reused = models::trainedModelIn(args.value("from"));
+        if (std::filesystem::exists(modelDir)) {
+            std::cerr << "error: model '" << name << "' already exists in " << modelDir.string()
+                      << ": give --model a new name to start from " << reused.string() << "\n";
+            return 2;
+        }
+    }
     // An existing model's own options are the base (so a resume keeps its resolution and dims);
     // a new model starts from the workspace's last training options.
-    nlohmann::json modelInfo = models::readModelInfo(modelDir);
+    nlohmann::json modelInfo = models::readModelInfo(reused.empty() ? modelDir : reused);
     nlohmann::json saved = modelInfo.is_null() ? ws.stageOptions("train") : modelInfo["options"];
     nlohmann::json options = resolveOptions(schema, saved, args);
     auto shortcut = [&](const char* flag, const char* key) {
@@ -78,6 +88,10 @@ int runTrain(const CliArgs& args) {
         throw Error(ErrorCode::NotFound,
                     "no packed faces in " + (srcCount == 0 ? srcDir : dstDir).string() +
                         " (run `doppel pack --workspace " + ws.root().string() + "` first)");
+    if (!reused.empty()) {
+        models::copyModel(reused, modelDir);
+        std::cout << "model '" << name << "' starts from a copy of " << reused.string() << "\n";
+    }
     if (!modelInfo.is_null())
         std::cout << "resuming at iteration " << modelInfo["iteration"].get<int64_t>() << "\n";
     std::cout << std::flush;
@@ -108,14 +122,19 @@ int runTrain(const CliArgs& args) {
 }
 
 std::string usage() {
-    return "usage: doppel train --workspace DIR [--model NAME] [--archi A] [--res N] [--batch N]\n"
-           "                    [--iters N | --minutes M] [--set key=value ...] [--estimate]\n\n"
+    return "usage: doppel train --workspace DIR [--model NAME] [--from MODEL_OR_WORKSPACE]\n"
+           "                    [--archi A] [--res N] [--batch N] [--iters N | --minutes M]\n"
+           "                    [--set key=value ...] [--estimate]\n\n"
            "Trains model/NAME (default \"default\") on data_src/packed and data_dst/packed, or "
            "resumes it.\n"
            "  --iters N     train N more iterations (default: until Ctrl-C, which saves and "
            "exits)\n"
            "  --minutes M   train for M minutes\n"
            "  --estimate    print the predicted peak memory for this configuration and exit\n"
+           "  --from PATH   start model NAME (which must not exist yet) from a copy of a trained\n"
+           "                model: a model folder or a workspace (its model saved last). Reuse a\n"
+           "                model trained on the same source person for a new destination video:\n"
+           "                it continues from that model's iteration and options.\n"
            "  --archi, --res, --batch are short for --set archi=, resolution=, batch=\n"
            "Options of an existing model are kept; those marked \"fixed on resume\" cannot "
            "change.\n\n"

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/Error.h"
 #include "common/FaceSwapper.h"
 #include "common/Image.h"
 #include "common/Mailbox.h"
@@ -71,6 +72,16 @@ class TrainingEngine {
     virtual std::vector<LossPoint> savedLossHistory(const std::filesystem::path& modelDir) const {
         (void)modelDir;
         return {};
+    }
+    /// Starts `modelDir` (which must not exist yet) from a copy of a trained model: `from` is a
+    /// model folder or a workspace (its model saved last). Returns the model folder copied.
+    /// Throws Error(NotFound) when `from` holds no model, Error(InvalidInput) when `modelDir`
+    /// exists, Error(Io) when the copy fails (nothing is left behind then).
+    virtual std::filesystem::path startModelFrom(const std::filesystem::path& from,
+                                                 const std::filesystem::path& modelDir) const {
+        (void)modelDir;
+        throw Error(ErrorCode::Internal,
+                    "this build's training engine cannot start a model from " + from.string());
     }
 };
 

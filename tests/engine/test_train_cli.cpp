@@ -99,3 +99,53 @@ TEST(TrainCli, TheEngineOnlyBuildSaysWhereTheOtherStagesRun) {
         EXPECT_EQ(merge.exitCode, 0) << merge.output();
     }
 }
+
+TEST(TrainCli, ANewModelStartsFromATrainedOneOfAnotherWorkspace) {
+    Workspace first = trainingOnlyWorkspace("reuse_first");
+    CliRun trained = runCli(
+        first.root(), "train --workspace " + quoted(first.root()) + kTinyModel + " --iters 4");
+    ASSERT_EQ(trained.exitCode, 0) << trained.output();
+    const std::string weights = test::readWholeFile(
+        first.modelDir("default") / "checkpoints" /
+        readJsonFile(first.modelDir("default") / "latest.json")["checkpoint"].get<std::string>() /
+        "model.pt");
+
+    // A second workspace (a new destination) starts from the first one's model, by workspace.
+    Workspace second = trainingOnlyWorkspace("reuse_second");
+    const std::string workspace = " --workspace " + quoted(second.root());
+    CliRun reused = runCli(second.root(), "train" + workspace + " --model reused --from " +
+                                              quoted(first.root()) + " --set threads=2 --iters 2");
+    ASSERT_EQ(reused.exitCode, 0) << reused.output();
+    EXPECT_NE(reused.out.find("starts from a copy of"), std::string::npos) << reused.out;
+    EXPECT_NE(reused.out.find("resuming at iteration 4"), std::string::npos) << reused.out;
+    nlohmann::json info = readJsonFile(second.modelDir("reused") / "latest.json");
+    EXPECT_EQ(info["iteration"].get<int64_t>(), 6);
+    EXPECT_EQ(info["options"]["ae_dims"].get<int>(), 32);  // the reused model's own options
+    EXPECT_FALSE(fs::exists(second.modelsDir() / "reused.copying"));
+    // The first model is untouched.
+    EXPECT_EQ(readJsonFile(first.modelDir("default") / "latest.json")["iteration"].get<int64_t>(),
+              4);
+    EXPECT_EQ(
+        test::readWholeFile(first.modelDir("default") / "checkpoints" /
+                            readJsonFile(first.modelDir("default") / "latest.json")["checkpoint"]
+                                .get<std::string>() /
+                            "model.pt"),
+        weights);
+
+    // Not over an existing model; not from a folder without one; a model folder works too.
+    CliRun again = runCli(second.root(), "train" + workspace + " --model reused --from " +
+                                             quoted(first.root()) + " --iters 1");
+    EXPECT_EQ(again.exitCode, 2) << again.output();
+    EXPECT_NE(again.err.find("already exists"), std::string::npos) << again.err;
+    CliRun nothing = runCli(second.root(), "train" + workspace + " --model other --from " +
+                                               quoted(second.packedDir(Side::Src)) + " --iters 1");
+    EXPECT_EQ(nothing.exitCode, 1) << nothing.output();
+    EXPECT_NE(nothing.err.find("no trained model in"), std::string::npos) << nothing.err;
+    EXPECT_FALSE(fs::exists(second.modelDir("other")));
+    CliRun byFolder =
+        runCli(second.root(), "train" + workspace + " --model direct --from " +
+                                  quoted(first.modelDir("default")) + " --set threads=2 --iters 1");
+    ASSERT_EQ(byFolder.exitCode, 0) << byFolder.output();
+    EXPECT_EQ(readJsonFile(second.modelDir("direct") / "latest.json")["iteration"].get<int64_t>(),
+              5);
+}
