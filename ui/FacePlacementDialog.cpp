@@ -1,6 +1,7 @@
 #include "ui/FacePlacementDialog.h"
 
 #include <QHBoxLayout>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QVBoxLayout>
 
@@ -103,6 +104,18 @@ FacePlacementDialog::FacePlacementDialog(const Workspace& workspace, Side side, 
 }
 
 FacePlacementDialog::~FacePlacementDialog() = default;
+
+int FacePlacementDialog::placeFaces(const Workspace& workspace, Side side, int64_t startFrame,
+                                    QWidget* parent) {
+    try {
+        FacePlacementDialog dialog(workspace, side, startFrame, parent);
+        dialog.exec();
+        return dialog.placedCount();
+    } catch (const std::exception& e) {
+        QMessageBox::warning(parent, tr("Place faces"), QString::fromStdString(e.what()));
+        return 0;
+    }
+}
 
 int64_t FacePlacementDialog::currentFrame() const {
     return position_ >= 0 ? placer_->frames()[size_t(position_)].index : 0;

@@ -33,6 +33,10 @@ class FacePlacementDialog : public QDialog {
     FacePlacementDialog(const Workspace& workspace, Side side, int64_t startFrame,
                         QWidget* parent = nullptr);
     ~FacePlacementDialog() override;
+    /// Opens the dialog modally (a warning box instead when the side has no frames) and returns
+    /// how many faces were placed: what the Faces and Merge pages do.
+    static int placeFaces(const Workspace& workspace, Side side, int64_t startFrame,
+                          QWidget* parent);
 
     PlacementCanvas* canvas() const { return canvas_; }
     int64_t currentFrame() const;

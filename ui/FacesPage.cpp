@@ -4,7 +4,6 @@
 #include <QFutureWatcher>
 #include <QGroupBox>
 #include <QHBoxLayout>
-#include <QMessageBox>
 #include <QPainter>
 #include <QSplitter>
 #include <QVBoxLayout>
@@ -349,15 +348,8 @@ void FacesPage::editMasks(int row) {
 
 void FacesPage::placeFaces(int64_t startFrame) {
     if (!session_->hasWorkspace()) return;
-    int placed = 0;
-    try {
-        FacePlacementDialog dialog(session_->workspace(), currentSide(), startFrame, this);
-        dialog.exec();
-        placed = dialog.placedCount();
-    } catch (const std::exception& e) {
-        QMessageBox::warning(this, tr("Place faces"), QString::fromStdString(e.what()));
-        return;
-    }
+    const int placed =
+        FacePlacementDialog::placeFaces(session_->workspace(), currentSide(), startFrame, this);
     if (placed == 0) return;
     logInfo("placed " + std::to_string(placed) + " face(s) by hand");
     markPackStale();

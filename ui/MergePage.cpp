@@ -4,7 +4,6 @@
 #include <QFutureWatcher>
 #include <QGroupBox>
 #include <QHBoxLayout>
-#include <QMessageBox>
 #include <QPainter>
 #include <QScrollArea>
 #include <QVBoxLayout>
@@ -351,15 +350,8 @@ void MergePage::showRender() {
 
 void MergePage::placeFaceInFrame() {
     if (!session_->hasWorkspace() || last_.frameIndex <= 0) return;
-    int placed = 0;
-    try {
-        FacePlacementDialog dialog(session_->workspace(), Side::Dst, last_.frameIndex, this);
-        dialog.exec();
-        placed = dialog.placedCount();
-    } catch (const std::exception& e) {
-        QMessageBox::warning(this, tr("Place face"), QString::fromStdString(e.what()));
-        return;
-    }
+    const int placed =
+        FacePlacementDialog::placeFaces(session_->workspace(), Side::Dst, last_.frameIndex, this);
     if (placed == 0) return;
     // The preview reloads the destination faces; the step list shows pack and merge stale.
     session_->notifyFacesChanged(Side::Dst);

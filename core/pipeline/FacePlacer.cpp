@@ -85,13 +85,19 @@ BoxFit FacePlacer::fit(const cv::Mat& frameImage, const cv::Rect2f& box) {
     return detector_->fitInBox(frameImage, box);
 }
 
-int FacePlacer::trackIdNear(int64_t frameIndex, const cv::Rect2f& box) const {
+int FacePlacer::trackIdNear(int64_t frameIndex, const cv::Rect2f& box,
+                            const std::map<int64_t, std::vector<fs::path>>& aligned) const {
     if (!video_) return -1;
     // The same person in the frames around it: merge follows a track for colour and motion.
     for (int64_t distance = 1; distance <= 3; ++distance)
-        for (int64_t neighbour : {frameIndex - distance, frameIndex + distance})
-            for (const AlignedFace& face : facesOf(neighbour))
+        for (int64_t neighbour : {frameIndex - distance, frameIndex + distance}) {
+            auto it = aligned.find(neighbour);
+            if (it == aligned.end()) continue;
+            for (const fs::path& meta : it->second) {
+                const AlignedFace face = readAlignedFace(meta);
                 if (face.trackId >= 0 && boxIoU(boxOf(face), box) >= 0.3) return face.trackId;
+            }
+        }
     return -1;
 }
 
@@ -122,9 +128,9 @@ AlignedFace FacePlacer::place(int64_t frameIndex, const cv::Mat& frameImage,
         out.trackId = replaced->trackId;
     } else {
         // A new index, also past deleted faces, so that restoring those never overwrites it.
+        const auto aligned = sidecarsByFrame(alignedDir);
         int next = 0;
-        for (const fs::path& dir : {alignedDir, workspace_.trashDir(side_)}) {
-            const auto byFrame = sidecarsByFrame(dir);
+        for (const auto& byFrame : {aligned, sidecarsByFrame(workspace_.trashDir(side_))}) {
             auto it = byFrame.find(frameIndex);
             if (it == byFrame.end()) continue;
             for (const fs::path& meta : it->second) {
@@ -133,7 +139,7 @@ AlignedFace FacePlacer::place(int64_t frameIndex, const cv::Mat& frameImage,
             }
         }
         out.faceIndex = next;
-        out.trackId = trackIdNear(frameIndex, face.box);
+        out.trackId = trackIdNear(frameIndex, face.box, aligned);
     }
     out.box = {face.box.x, face.box.y, face.box.width, face.box.height};
     out.detectorScore = face.score;

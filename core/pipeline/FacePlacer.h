@@ -6,6 +6,7 @@
 // detector looks near it, else the landmark model runs in it (FaceDetector::fitInBox); the face
 // is aligned with the side's align options and written like any aligned face, marked
 // `placement: "manual"` so that align's redo keeps it.
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -51,7 +52,9 @@ class FacePlacer {
     int faceSize() const { return size_; }
 
   private:
-    int trackIdNear(int64_t frameIndex, const cv::Rect2f& box) const;
+    /// The track of the face overlapping `box` within 3 frames (video), else -1.
+    int trackIdNear(int64_t frameIndex, const cv::Rect2f& box,
+                    const std::map<int64_t, std::vector<std::filesystem::path>>& aligned) const;
     void markLaterWorkStale(const FrameFile& frame) const;
 
     Workspace workspace_;
