@@ -20,6 +20,8 @@
 namespace doppel::ui {
 namespace {
 
+const QString kAddInputJob = QStringLiteral("Add source input");
+
 struct ProbeResult {
     QString text;
     QImage thumbnail;
@@ -103,6 +105,10 @@ ProjectPage::ProjectPage(StudioSession* session, QWidget* parent)
                     Q_EMIT workspaceRequested(pendingWorkspace_);
                 else if (name == tr("Align faces") || name == tr("Extract"))
                     refreshFromWorkspace();
+                else if (name == kAddInputJob) {
+                    refreshFromWorkspace();
+                    session_->notifyProjectChanged();  // extract and align are stale now
+                }
             });
     refreshFromWorkspace();
     updateCreateButton();
@@ -126,6 +132,26 @@ QWidget* ProjectPage::buildCard(Side side) {
     layout->addWidget(card.info);
     layout->addWidget(card.choose, 0, Qt::AlignLeft);
     connect(card.choose, &QPushButton::clicked, this, [this, side] { chooseInput(side); });
+    if (side == Side::Src) {
+        // A varied source faceset (other clips, light, angles) makes a better swap.
+        card.moreInputs = new QLabel(box);
+        card.moreInputs->setWordWrap(true);
+        card.addInput = new QPushButton(tr("Add more of this person..."), box);
+        card.addInput->setObjectName(QStringLiteral("addSourceInput"));
+        card.addInput->setToolTip(
+            tr("Another video or photo of the source person, for a more varied faceset: its "
+               "frames are extracted in a block of their own (run Extract again)"));
+        card.addInput->setEnabled(false);
+        layout->addWidget(card.moreInputs);
+        layout->addWidget(card.addInput, 0, Qt::AlignLeft);
+        connect(card.addInput, &QPushButton::clicked, this, [this] {
+            const QString path = QFileDialog::getOpenFileName(
+                this, tr("More of the source person"), QString(),
+                tr("Videos and images (*.mp4 *.mkv *.mov *.avi *.webm *.m4v *.png *.jpg "
+                   "*.jpeg);;All files (*)"));
+            if (!path.isEmpty()) addSourceInput(path);
+        });
+    }
     return box;
 }
 
@@ -213,7 +239,22 @@ void ProjectPage::createProjectIn(const QString& dir) {
     });
 }
 
+void ProjectPage::addSourceInput(const QString& path) {
+    if (!session_->hasWorkspace()) return;
+    const Workspace ws = session_->workspace();
+    const std::string input = path.toStdString();
+    session_->startJob(kAddInputJob, [ws, input](ProgressSink&, const CancelToken&) {
+        return runStageSafely("add source", [&] {
+            return StageResult::succeeded("added " + ws.addInput(Side::Src, input).string() +
+                                          ": run Extract to add its frames");
+        });
+    });
+}
+
 void ProjectPage::refreshFromWorkspace() {
+    SideCard& source = cards_[size_t(Side::Src)];
+    source.addInput->setEnabled(session_->hasWorkspace());
+    source.moreInputs->clear();
     if (!session_->hasWorkspace()) {
         header_->setText(tr(
             "<b>No project open.</b> Create a new project from two videos, or open a workspace."));
@@ -224,6 +265,17 @@ void ProjectPage::refreshFromWorkspace() {
     updateCreateButton();
     header_->setText(
         tr("<b>Workspace</b> %1").arg(QString::fromStdString(ws.root().string()).toHtmlEscaped()));
+    try {
+        const auto inputs = ws.inputPaths(Side::Src);
+        QStringList more;
+        for (size_t k = 1; k < inputs.size(); ++k)
+            more << QString::fromStdString(inputs[k].filename().string());
+        if (!more.isEmpty())
+            source.moreInputs->setText(tr("and %n more input(s): %1", "", int(more.size()))
+                                           .arg(more.join(QStringLiteral(", "))));
+    } catch (const std::exception& e) {
+        source.moreInputs->setText(QString::fromStdString(e.what()));
+    }
     for (Side side : {Side::Src, Side::Dst}) {
         try {
             probe(side, QString::fromStdString(ws.inputPath(side).string()),

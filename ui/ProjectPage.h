@@ -26,6 +26,9 @@ class ProjectPage : public QWidget {
     /// Creates the project from the chosen inputs in `dir` (an empty or new folder) as a job;
     /// the workspace opens when it succeeds. The Create button asks for `dir` and calls this.
     void createProjectIn(const QString& dir);
+    /// Copies another video, image or image folder of the source person into the open
+    /// workspace (a job: videos are large); Extract then adds its frames.
+    void addSourceInput(const QString& path);
 
   Q_SIGNALS:
     void workspaceRequested(const QString& dir);
@@ -36,6 +39,8 @@ class ProjectPage : public QWidget {
         QLabel* thumbnail = nullptr;
         QLabel* info = nullptr;
         QPushButton* choose = nullptr;
+        QLabel* moreInputs = nullptr;     ///< source only: the inputs after the first
+        QPushButton* addInput = nullptr;  ///< source only: "Add more of this person..."
     };
     QWidget* buildCard(Side side);
     void chooseInput(Side side);

@@ -1,4 +1,5 @@
-// doppel new --workspace DIR --src VIDEO --dst VIDEO
+// doppel new --workspace DIR --src VIDEO [--src MORE ...] --dst VIDEO
+// doppel add-source --workspace DIR VIDEO_OR_IMAGES [...]
 #include <iostream>
 
 #include "cli/CommandRegistry.h"
@@ -9,25 +10,55 @@ namespace {
 
 int runNew(const CliArgs& args) {
     std::string dir = args.required("workspace");
-    std::string src = args.required("src");
+    std::vector<std::string> sources = args.all("src");
     std::string dst = args.required("dst");
     args.rejectUnused();
-    Workspace ws = Workspace::create(dir, src, dst);
-    std::cout << "new workspace " << ws.root().string() << "\n"
-              << "  src: " << ws.inputPath(Side::Src).string() << "\n"
-              << "  dst: " << ws.inputPath(Side::Dst).string() << "\n"
+    if (sources.empty()) throw UsageError("--src is required");
+    Workspace ws = Workspace::create(dir, sources.front(), dst);
+    for (size_t k = 1; k < sources.size(); ++k) ws.addInput(Side::Src, sources[k]);
+    std::cout << "new workspace " << ws.root().string() << "\n";
+    for (const auto& input : ws.inputPaths(Side::Src))
+        std::cout << "  src: " << input.string() << "\n";
+    std::cout << "  dst: " << ws.inputPath(Side::Dst).string() << "\n"
               << "next: doppel extract --workspace " << dir << " --side src\n";
+    return 0;
+}
+
+int runAddSource(const CliArgs& args) {
+    Workspace ws = Workspace::open(args.required("workspace"));
+    const std::vector<std::string>& inputs = args.positional();
+    args.rejectUnused();
+    if (inputs.empty()) throw UsageError("name one or more videos, images or image folders");
+    for (const std::string& input : inputs)
+        std::cout << "added " << ws.addInput(Side::Src, input).string() << "\n";
+    std::cout << "the source has " << ws.inputPaths(Side::Src).size()
+              << " inputs; next: doppel extract --workspace " << ws.root().string()
+              << " --side src (frames already extracted are kept)\n";
     return 0;
 }
 
 const bool registered = registerCommand({
     "new",
     "create a workspace from a source and a destination video (or image / image folder)",
-    "usage: doppel new --workspace DIR --src VIDEO --dst VIDEO\n\n"
+    "usage: doppel new --workspace DIR --src VIDEO [--src MORE ...] --dst VIDEO\n\n"
     "Creates DIR with project.json and copies the inputs in (data_src/, data_dst/).\n"
-    "The source is the face to put in; the destination is the scene.\n",
+    "The source is the face to put in; the destination is the scene. Give --src more than\n"
+    "once (videos, photos, image folders of the same person) for a more varied faceset.\n",
     {},
     runNew,
+});
+
+const bool addRegistered = registerCommand({
+    "add-source",
+    "add more videos or images of the source person to a workspace",
+    "usage: doppel add-source --workspace DIR VIDEO_OR_IMAGES [...]\n\n"
+    "Copies each video, image or image folder into DIR/data_src (input_2.mp4, input_3/, ...).\n"
+    "A varied source faceset (several clips: other light, angles, expressions) gives a better\n"
+    "swap. `doppel extract --side src` then adds the new frames in a numbered block of their\n"
+    "own (the second input's frames start at 1000001.png) and keeps the frames already there;\n"
+    "align tracks faces within each clip, never from one clip into the next.\n",
+    {},
+    runAddSource,
 });
 
 }  // namespace

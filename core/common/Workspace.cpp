@@ -17,12 +17,14 @@ std::mutex& projectMutex() {
     return mutex;
 }
 
-// Copies the user's input into the side folder. A folder of images is copied as input/.
-fs::path copyInput(const fs::path& input, const fs::path& sideDir) {
+// Copies the user's input into the side folder as `name`: a folder of images as name/, a file as
+// name.<ext>.
+fs::path copyInput(const fs::path& input, const fs::path& sideDir,
+                   const std::string& name = "input") {
     if (!fs::exists(input)) throw Error(ErrorCode::NotFound, "input not found: " + input.string());
     std::error_code ec;
     if (fs::is_directory(input)) {
-        fs::path target = sideDir / "input";
+        fs::path target = sideDir / name;
         fs::copy(input, target, fs::copy_options::recursive, ec);
         if (ec)
             throw Error(ErrorCode::Io,
@@ -31,7 +33,7 @@ fs::path copyInput(const fs::path& input, const fs::path& sideDir) {
     }
     std::string ext = input.extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
-    fs::path target = sideDir / ("input" + ext);
+    fs::path target = sideDir / (name + ext);
     fs::path tmp = target;
     tmp += ".tmp";
     fs::copy_file(input, tmp, fs::copy_options::overwrite_existing, ec);
@@ -127,6 +129,40 @@ std::string Workspace::latestModelName() const {
 
 fs::path Workspace::sideDir(Side side) const {
     return root_ / (side == Side::Src ? "data_src" : "data_dst");
+}
+
+std::vector<fs::path> Workspace::inputPaths(Side side) const {
+    std::vector<fs::path> paths = {inputPath(side)};
+    const nlohmann::json p = project().at(sideName(side));
+    if (p.contains("more_inputs") && p["more_inputs"].is_array())
+        for (const auto& more : p["more_inputs"])
+            paths.push_back(root_ / more.value("input", std::string()));
+    return paths;
+}
+
+fs::path Workspace::addInput(Side side, const fs::path& input) const {
+    if (side != Side::Src)
+        throw Error(ErrorCode::BadOption,
+                    "only the source takes more videos or images (a faceset from several clips); "
+                    "the destination is the one scene the swap is merged into");
+    const size_t count = inputPaths(side).size();
+    for (const fs::path& existing : inputPaths(side))
+        if (fs::exists(existing) && fs::exists(input) && fs::equivalent(existing, input))
+            throw Error(ErrorCode::BadOption,
+                        input.string() + " is already an input of this workspace");
+    fs::path copied = copyInput(input, sideDir(side), "input_" + std::to_string(count + 1));
+    updateProject([&](nlohmann::json& p) {
+        nlohmann::json& more = p[sideName(side)]["more_inputs"];
+        if (!more.is_array()) more = nlohmann::json::array();
+        more.push_back({{"input", fs::relative(copied, root_).string()},
+                        {"original", fs::absolute(input).lexically_normal().string()}});
+    });
+    // The new input's frames and faces are still to be made.
+    for (const std::string stage : {"extract.", "align."}) {
+        const std::string key = stage + sideName(side);
+        if (!stageStatus(key).empty()) setStageStatus(key, "stale", "a source input was added");
+    }
+    return copied;
 }
 
 fs::path Workspace::inputPath(Side side) const {

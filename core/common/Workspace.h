@@ -4,6 +4,7 @@
 //   project.json                  stage options and status (atomic writes, one .bak)
 //   data_src/ data_dst/           one folder per side:
 //       input.<ext> | input/      the copied source/destination video, image or image folder
+//       input_2.<ext> ...         more source inputs (`doppel add-source`; frames in blocks)
 //       frames/                   extracted frames, 000001.png ... (frame index, 1-based)
 //       aligned/                  aligned faces <frame>_<face>.jpg + <frame>_<face>.json metadata
 //       aligned_debug/            optional debug images (box, landmarks, crop outline)
@@ -15,6 +16,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -35,8 +37,16 @@ class Workspace {
     static Workspace open(const std::filesystem::path& dir);
 
     const std::filesystem::path& root() const { return root_; }
-    /// The copied input of a side (file or folder).
+    /// The copied input of a side (file or folder): the first one.
     std::filesystem::path inputPath(Side side) const;
+    /// Every input of a side, in the order they were given: the source may have several
+    /// (videos and image folders of the same person, for a varied faceset).
+    std::vector<std::filesystem::path> inputPaths(Side side) const;
+    /// Copies another video, image or image folder into the source side (data_src/input_2.mp4,
+    /// input_3/, ...) and records it; extract then adds its frames in a block of their own.
+    /// Throws Error(BadOption) for the destination or an input already there, Error(NotFound /
+    /// Io) as create does.
+    std::filesystem::path addInput(Side side, const std::filesystem::path& input) const;
     std::filesystem::path sideDir(Side side) const;
     std::filesystem::path framesDir(Side side) const { return sideDir(side) / "frames"; }
     std::filesystem::path alignedDir(Side side) const { return sideDir(side) / "aligned"; }

@@ -242,7 +242,10 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
                 }
             }
         if (opt.redo) removeAlignedOutputs(alignedDir, debugDir);
-        const bool video = framesAreVideo(framesDir, frames.size());
+        // Per frame: from a video input (tracked, smoothed) or stills; runs of one clip are
+        // never tracked into the next input's frames.
+        const std::vector<bool> videoAt = videoFrames(framesDir, frames);
+        const bool anyVideo = std::find(videoAt.begin(), videoAt.end(), true) != videoAt.end();
         preloadLandmarkModel();  // a missing model is one clear error, before any work
 
         const int64_t frameCount = int64_t(frames.size());
@@ -304,7 +307,7 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
         // Phase 1: detection + landmarks. Work is cut into fixed runs of `redetect_every` frames
         // (not per thread) and each run is walked in order, so ROI tracking from the previous
         // frame gives the same faces whatever the thread count.
-        const int64_t runLength = video && opt.trackRoi ? opt.redetectEvery : 1;
+        const int64_t runLength = anyVideo && opt.trackRoi ? opt.redetectEvery : 1;
         const int64_t runCount = (frameCount + runLength - 1) / runLength;
         parallelFor(runCount, opt.threads, [&](int64_t run, int) {
             FaceDetector detector(opt.detector);
@@ -326,7 +329,9 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
                 std::vector<DetectedFace> found;
                 bool tracked = false;
                 static const std::vector<TrackedFace> kNone;
-                const auto& previous = i > first ? timeline[size_t(i - 1)] : kNone;
+                const auto& previous = i > first && continuesVideo(frames, videoAt, size_t(i))
+                                           ? timeline[size_t(i - 1)]
+                                           : kNone;
                 if (!previous.empty()) {
                     tracked = true;
                     for (const auto& p : previous) {
@@ -356,24 +361,42 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
         });
         if (cancel.isCancelled()) return StageResult::cancelled("cancelled while detecting faces");
 
-        // Phase 2 (sequential, cheap): tracks, which faces to keep, smoothing.
-        if (video) assignTracks(timeline);
-        {
-            // Resumed frames keep their faces as they were; only new frames are selected.
-            FaceTimeline fresh = timeline;
-            selectFaces(fresh, opt.keep);
-            for (size_t i = 0; i < frames.size(); ++i)
-                if (!states[i].resumed) timeline[i] = fresh[i];
-        }
+        // Phase 2 (sequential, cheap): tracks, which faces to keep, gaps; per clip (one input's
+        // run of video frames) or per still, so nothing follows a face from one clip into the
+        // next. Track ids stay unique over the side, so smoothing never mixes clips either.
         // Frames where the detector lost the face for a moment get it placed by interpolation
         // (measured on GRID frames blurred until HOG misses them: 0.8-2.5 px mean landmark error
         // over 3-12 lost frames, where the landmark model run on the blurred face was 5.5 px).
         int64_t gapFilledFrames = 0;
-        if (video && opt.fillGaps > 0) {
-            std::vector<bool> fillable(frames.size());
-            for (size_t i = 0; i < frames.size(); ++i)
-                fillable[i] = !states[i].unreadable && !states[i].resumed;
-            gapFilledFrames = fillGaps(timeline, fillable, opt.fillGaps);
+        int nextTrackId = 0;
+        for (size_t begin = 0; begin < frames.size();) {
+            size_t end = begin + 1;
+            while (end < frames.size() && continuesVideo(frames, videoAt, end)) ++end;
+            FaceTimeline run(timeline.begin() + std::ptrdiff_t(begin),
+                             timeline.begin() + std::ptrdiff_t(end));
+            const bool clip = videoAt[begin];
+            if (clip) assignTracks(run);
+            // Resumed frames keep their faces as they were; only new frames are selected.
+            FaceTimeline fresh = run;
+            selectFaces(fresh, opt.keep);
+            for (size_t i = 0; i < run.size(); ++i)
+                if (!states[begin + i].resumed) run[i] = fresh[i];
+            if (clip && opt.fillGaps > 0) {
+                std::vector<bool> fillable(run.size());
+                for (size_t i = 0; i < run.size(); ++i)
+                    fillable[i] = !states[begin + i].unreadable && !states[begin + i].resumed;
+                gapFilledFrames += fillGaps(run, fillable, opt.fillGaps);
+            }
+            int highest = -1;
+            for (auto& faces : run)
+                for (auto& face : faces)
+                    if (face.trackId >= 0) {
+                        face.trackId += nextTrackId;
+                        highest = std::max(highest, face.trackId);
+                    }
+            nextTrackId = std::max(nextTrackId, highest + 1);
+            std::move(run.begin(), run.end(), timeline.begin() + std::ptrdiff_t(begin));
+            begin = end;
         }
         keepFacesPlacedByHand(timeline, frames, states, placedByHand);
 
@@ -409,7 +432,7 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
                 out.sourceFrame = frames[size_t(i)].path.filename().string();
                 out.frameIndex = frames[size_t(i)].index;
                 out.faceIndex = faceIndex++;
-                out.trackId = video ? faces[k].trackId : -1;
+                out.trackId = videoAt[size_t(i)] ? faces[k].trackId : -1;
                 const DetectedFace& d = faces[k].face;
                 out.box = {d.box.x, d.box.y, d.box.width, d.box.height};
                 out.detectorScore = d.score;
@@ -425,7 +448,8 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
                 out.frameWidth = image.cols;
                 out.frameHeight = image.rows;
                 cv::Matx23d matrix = alignmentMatrix(
-                    video ? smoothedLandmarks(timeline, size_t(i), k, opt.smooth) : d.landmarks,
+                    videoAt[size_t(i)] ? smoothedLandmarks(timeline, size_t(i), k, opt.smooth)
+                                       : d.landmarks,
                     opt.size, opt.faceType);
                 for (int r = 0; r < 6; ++r) out.frameToAligned[size_t(r)] = matrix.val[r];
                 if (auto it = drawnMasks.find(out.frameIndex); it != drawnMasks.end())
@@ -482,7 +506,7 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
             {"faces_total", facesWritten.load() + resumedFaceCount},
             {"full_detections", fullDetections},
             {"threads", opt.threads},
-            {"video", video},
+            {"video", anyVideo},
             {"step_ms",
              {{"decode", times.decode},
               {"detect", times.detect},

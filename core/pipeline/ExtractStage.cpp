@@ -13,6 +13,7 @@
 #include "common/Log.h"
 #include "media/FrameSource.h"
 #include "media/ImageIO.h"
+#include "pipeline/FrameFiles.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -53,14 +54,13 @@ ExtractOptions parseOptions(const json& resolved) {
     return o;
 }
 
-// The options that change what a frame file contains or which frames exist.
-json outputSettings(const ExtractOptions& o, const fs::path& input) {
-    json s = {{"source", input.filename().string()},
-              {"fps", o.fps},
-              {"start", o.start},
-              {"end", o.end},
-              {"format", o.format},
-              {"max_side", o.maxSide}};
+// The options that change what a frame file contains or which frames exist, and the inputs the
+// frames come from (each input's frames are a block of their own, see FrameFiles.h).
+json outputSettings(const ExtractOptions& o, const std::vector<fs::path>& inputs) {
+    json names = json::array();
+    for (const fs::path& input : inputs) names.push_back(input.filename().string());
+    json s = {{"inputs", names}, {"fps", o.fps},       {"start", o.start},
+              {"end", o.end},    {"format", o.format}, {"max_side", o.maxSide}};
     if (o.format == "jpg") s["jpeg_quality"] = o.jpegQuality;
     return s;
 }
@@ -79,19 +79,41 @@ std::string frameFileName(int64_t oneBasedIndex, const std::string& extension) {
     return name;
 }
 
-// Removes what a run with other settings left: frame files, the index, stray temporaries.
-int removeOldFrames(const fs::path& framesDir) {
-    static const std::regex frameName(R"(\d{6,}\.(png|jpg)(\.tmp)?|index\.json(\.tmp|\.bak)?)");
+// Removes what a run with other settings left: the index, and the frame files numbered from
+// `firstIndex` on (1: all of them; an input's block when only it and later ones changed).
+int removeOldFrames(const fs::path& framesDir, int64_t firstIndex = 1) {
+    static const std::regex frameName(R"((\d{6,})\.(png|jpg)(\.tmp)?)");
+    static const std::regex indexName(R"(index\.json(\.tmp|\.bak)?)");
     int removed = 0;
     std::error_code ec;
     for (fs::directory_iterator it(framesDir, ec), end; !ec && it != end; it.increment(ec)) {
         if (!it->is_regular_file()) continue;
-        if (std::regex_match(it->path().filename().string(), frameName)) {
+        const std::string name = it->path().filename().string();
+        std::smatch match;
+        if (std::regex_match(name, match, frameName)) {
+            if (std::stoll(match[1].str()) < firstIndex) continue;
             fs::remove(it->path(), ec);
             ++removed;
+        } else if (std::regex_match(name, indexName)) {
+            fs::remove(it->path(), ec);
         }
     }
     return removed;
+}
+
+/// Where the frames on disk stop being valid: 1 when the options changed (all frames), the
+/// first frame of the first input that changed, or 0 when everything still matches.
+int64_t firstStaleFrame(const json& saved, const json& wanted) {
+    if (!saved.is_object() || !saved.contains("inputs")) return 1;
+    json savedOptions = saved, wantedOptions = wanted;
+    savedOptions.erase("inputs");
+    wantedOptions.erase("inputs");
+    if (savedOptions != wantedOptions) return 1;
+    const json& before = saved["inputs"];
+    const json& now = wanted["inputs"];
+    for (size_t k = 0; k < before.size(); ++k)
+        if (k >= now.size() || before[k] != now[k]) return firstFrameOfInput(int(k));
+    return 0;
 }
 
 // Stray "*.tmp" files from a killed run are never valid frames.
@@ -134,22 +156,51 @@ struct Tally {
     int64_t decoded = 0;
 };
 
+/// One input of the side opened, with what its frames get: the first frame number of its block.
+struct OpenedInput {
+    fs::path path;
+    std::unique_ptr<FrameSource> source;
+    int64_t firstFrame = 1;
+};
+
+OpenedInput openInput(const Workspace& workspace, Side side, const fs::path& input, int k) {
+    OpenedInput opened{input, nullptr, firstFrameOfInput(k)};
+    try {
+        opened.source = std::make_unique<FrameSource>(input);
+    } catch (const Error& e) {
+        // The message names the workspace copy; add the file the user actually gave.
+        const json sideJson = workspace.project().at(sideName(side));
+        std::string original = k == 0 ? sideJson.value("original", "") : "";
+        if (k > 0 && sideJson.contains("more_inputs") && int(sideJson["more_inputs"].size()) >= k)
+            original = sideJson["more_inputs"][size_t(k - 1)].value("original", "");
+        throw Error(e.code(), std::string(e.what()) +
+                                  (original.empty() ? "" : " (copied from " + original + ")"));
+    }
+    return opened;
+}
+
+int64_t estimateFrames(const FrameSourceInfo& info, const ExtractOptions& o) {
+    int64_t estimate = info.frameCountEstimate;
+    if (info.durationSeconds > 0 && info.fps > 0) {
+        double rangeEnd = o.end > 0 ? std::min(o.end, info.durationSeconds) : info.durationSeconds;
+        double seconds = std::max(0.0, rangeEnd - o.start);
+        double rate = o.fps > 0 ? std::min(o.fps, info.fps) : info.fps;
+        estimate = std::max<int64_t>(1, int64_t(std::llround(seconds * rate)));
+        if (o.fps <= 0 && o.start <= 0 && o.end <= 0 && info.frameCountEstimate > 0)
+            estimate = info.frameCountEstimate;
+    }
+    return estimate;
+}
+
 StageResult extract(const Workspace& workspace, Side side, const json& resolved,
                     ProgressSink& progress, const CancelToken& cancel) {
     const std::string sideText = sideName(side);
     ExtractOptions o = parseOptions(resolved);
-    fs::path input = workspace.inputPath(side);
-    std::unique_ptr<FrameSource> opened;
-    try {
-        opened = std::make_unique<FrameSource>(input);
-    } catch (const Error& e) {
-        // The message names the workspace copy; add the file the user actually gave.
-        std::string original = workspace.project().at(sideText).value("original", "");
-        throw Error(e.code(), std::string(e.what()) +
-                                  (original.empty() ? "" : " (copied from " + original + ")"));
-    }
-    FrameSource& source = *opened;
-    const FrameSourceInfo& info = source.info();
+    // Every input opened first: a broken second clip is reported before any work is done.
+    const std::vector<fs::path> inputPaths = workspace.inputPaths(side);
+    std::vector<OpenedInput> inputs;
+    for (size_t k = 0; k < inputPaths.size(); ++k)
+        inputs.push_back(openInput(workspace, side, inputPaths[k], int(k)));
 
     fs::path framesDir = workspace.framesDir(side);
     std::error_code ec;
@@ -157,114 +208,137 @@ StageResult extract(const Workspace& workspace, Side side, const json& resolved,
     if (ec) throw Error(ErrorCode::Io, "cannot create " + framesDir.string() + ": " + ec.message());
     removeTemporaries(framesDir);
 
-    // Frames made with other settings would be silently mixed in: start over instead.
-    json settings = outputSettings(o, input);
+    // Frames made with other settings would be silently mixed in: start over instead (only from
+    // the first input that changed when the options are the same).
+    json settings = outputSettings(o, inputPaths);
     fs::path settingsPath = framesDir / kSettingsFile;
-    bool settingsMatch = false;
+    json saved;
     if (fs::exists(settingsPath)) {
         try {
-            settingsMatch = readJsonFile(settingsPath) == settings;
+            saved = readJsonFile(settingsPath);
         } catch (const Error&) {
         }
     }
-    if (!settingsMatch) {
-        int removed = removeOldFrames(framesDir);
+    if (const int64_t stale = firstStaleFrame(saved, settings); stale > 0) {
+        int removed = removeOldFrames(framesDir, stale);
         if (removed > 0)
             logInfo("extract " + sideText + ": settings changed, removed " +
                     std::to_string(removed) + " frames made with the old settings");
-        writeJsonAtomic(settingsPath, settings, false);
     }
+    writeJsonAtomic(settingsPath, settings, false);
 
     const std::string extension = o.extension();
-    // Video frames all have one size, known before decoding; images vary, so any size is fine.
-    const bool fixedSize = info.kind == FrameSourceKind::Video;
-    const cv::Size expectedSize = scaledSize(info.width, info.height, o.maxSide);
-
-    int64_t totalEstimate = info.frameCountEstimate;
-    if (info.durationSeconds > 0 && info.fps > 0) {
-        double rangeEnd = o.end > 0 ? std::min(o.end, info.durationSeconds) : info.durationSeconds;
-        double seconds = std::max(0.0, rangeEnd - o.start);
-        double rate = o.fps > 0 ? std::min(o.fps, info.fps) : info.fps;
-        totalEstimate = std::max<int64_t>(1, int64_t(std::llround(seconds * rate)));
-        if (o.fps <= 0 && o.start <= 0 && o.end <= 0 && info.frameCountEstimate > 0)
-            totalEstimate = info.frameCountEstimate;
-    }
-
     ProgressEvent event;
     event.stage = "extract";
     event.side = sideText;
-    event.total = totalEstimate;
+    for (const OpenedInput& input : inputs) event.total += estimateFrames(input.source->info(), o);
     event.started = std::chrono::steady_clock::now();
 
-    FramePicker picker(o, info.fps);
     Tally tally;
     json frames = json::array();
-    cv::Size outputSize(0, 0);
-    bool stoppedAtEnd = false;
+    json segments = json::array();
+    cv::Size firstOutputSize(0, 0);
     bool cancelled = false;
 
-    // Decides, once the frame's time is known, whether its pixels are needed.
-    bool selected = false;
-    fs::path target;
-    std::optional<cv::Size> existing;
-    auto wantPixels = [&](const SourceFrame& f) {
-        selected = false;
-        existing.reset();
-        if (picker.pastEnd(f.ptsSeconds)) {
-            stoppedAtEnd = true;
-            return false;
-        }
-        if (!picker.take(f.ptsSeconds)) return false;
-        selected = true;
-        target = framesDir / frameFileName(f.index + 1, extension);
-        existing = readImageHeader(target);
-        if (existing && fixedSize && *existing != expectedSize) existing.reset();
-        return !existing.has_value();
-    };
+    for (OpenedInput& input : inputs) {
+        FrameSource& source = *input.source;
+        const FrameSourceInfo& info = source.info();
+        // Video frames all have one size, known before decoding; images vary, so any size is fine.
+        const bool fixedSize = info.kind == FrameSourceKind::Video;
+        const cv::Size expectedSize = scaledSize(info.width, info.height, o.maxSide);
+        FramePicker picker(o, info.fps);
+        cv::Size outputSize(0, 0);
+        bool stoppedAtEnd = false;
+        const size_t firstRecord = frames.size();
 
-    SourceFrame frame;
-    while (source.next(frame, wantPixels)) {
-        ++tally.decoded;
-        if (cancel.isCancelled()) {
-            cancelled = true;
-            break;
-        }
-        if (stoppedAtEnd) break;
-        if (!selected) continue;
-        cv::Size size;
-        if (existing) {
-            size = *existing;
-            ++tally.kept;
-        } else {
-            cv::Mat image = frame.bgr;
-            cv::Size wanted = scaledSize(image.cols, image.rows, o.maxSide);
-            if (wanted != image.size()) cv::resize(image, image, wanted, 0, 0, cv::INTER_AREA);
-            writeImageAtomic(target, image, o.jpegQuality);
-            size = image.size();
-            ++tally.written;
-        }
-        if (outputSize.width == 0) outputSize = size;
-        json record = {{"index", frame.index + 1},
-                       {"file", target.filename().string()},
-                       {"pts", frame.ptsSeconds}};
-        if (!fixedSize) {
-            record["source_file"] = frame.file.filename().string();
-            record["width"] = size.width;
-            record["height"] = size.height;
-        }
-        frames.push_back(std::move(record));
+        // Decides, once the frame's time is known, whether its pixels are needed.
+        bool selected = false;
+        fs::path target;
+        std::optional<cv::Size> existing;
+        auto wantPixels = [&](const SourceFrame& f) {
+            selected = false;
+            existing.reset();
+            if (picker.pastEnd(f.ptsSeconds)) {
+                stoppedAtEnd = true;
+                return false;
+            }
+            if (!picker.take(f.ptsSeconds)) return false;
+            if (f.index + 1 >= kInputFrameBlock)
+                throw Error(ErrorCode::InvalidInput,
+                            input.path.string() + ": more than " +
+                                std::to_string(kInputFrameBlock - 1) +
+                                " frames; extract fewer (fps, start/end) or split it");
+            selected = true;
+            target = framesDir / frameFileName(input.firstFrame + f.index, extension);
+            existing = readImageHeader(target);
+            if (existing && fixedSize && *existing != expectedSize) existing.reset();
+            return !existing.has_value();
+        };
 
-        event.done = int64_t(frames.size());
-        event.total = std::max(event.total, event.done);
-        event.message = target.filename().string();
-        progress.report(event);
+        SourceFrame frame;
+        while (source.next(frame, wantPixels)) {
+            ++tally.decoded;
+            if (cancel.isCancelled()) {
+                cancelled = true;
+                break;
+            }
+            if (stoppedAtEnd) break;
+            if (!selected) continue;
+            cv::Size size;
+            if (existing) {
+                size = *existing;
+                ++tally.kept;
+            } else {
+                cv::Mat image = frame.bgr;
+                cv::Size wanted = scaledSize(image.cols, image.rows, o.maxSide);
+                if (wanted != image.size()) cv::resize(image, image, wanted, 0, 0, cv::INTER_AREA);
+                writeImageAtomic(target, image, o.jpegQuality);
+                size = image.size();
+                ++tally.written;
+            }
+            if (outputSize.width == 0) outputSize = size;
+            json record = {{"index", input.firstFrame + frame.index},
+                           {"file", target.filename().string()},
+                           {"pts", frame.ptsSeconds}};
+            if (!fixedSize) {
+                record["source_file"] = frame.file.filename().string();
+                record["width"] = size.width;
+                record["height"] = size.height;
+            }
+            frames.push_back(std::move(record));
+
+            event.done = int64_t(frames.size());
+            event.total = std::max(event.total, event.done);
+            event.message = target.filename().string();
+            progress.report(event);
+        }
+        if (cancelled) break;
+        if (frames.size() == firstRecord) {
+            std::string why = info.kind == FrameSourceKind::ImageFolder
+                                  ? "no image in " + input.path.string() + " could be decoded"
+                                  : input.path.string() + ": no frame in the chosen time range";
+            if (!source.warnings().empty()) why += " (" + source.warnings().front() + ")";
+            throw Error(ErrorCode::InvalidInput, why);
+        }
+        if (firstOutputSize.width == 0) firstOutputSize = outputSize;
+        // Align tracks faces within a video input only, never from one input into the next.
+        segments.push_back({{"first", frames[firstRecord]["index"]},
+                            {"last", frames.back()["index"]},
+                            {"kind", frameSourceKindName(info.kind)},
+                            {"source", input.path.filename().string()},
+                            {"fps", info.fps}});
     }
 
+    std::vector<std::string> warnings;
+    for (const OpenedInput& input : inputs)
+        for (const std::string& w : input.source->warnings()) warnings.push_back(w);
+    const FrameSourceInfo& info = inputs.front().source->info();
     StageResult result;
     json summary = {{"frames", frames.size()},
                     {"written", tally.written},
                     {"kept", tally.kept},
                     {"decoded", tally.decoded},
+                    {"inputs", inputs.size()},
                     {"seconds", event.elapsedSeconds()},
                     {"frames_per_second", event.rate()},
                     {"source_kind", frameSourceKindName(info.kind)}};
@@ -273,29 +347,23 @@ StageResult extract(const Workspace& workspace, Side side, const json& resolved,
         result = StageResult::cancelled("cancelled after " + std::to_string(frames.size()) +
                                         " frames; they are kept, run again to resume");
         result.summary = summary;
-        result.warnings = source.warnings();
+        result.warnings = warnings;
         return result;
     }
-    if (frames.empty()) {
-        std::string why = info.kind == FrameSourceKind::ImageFolder
-                              ? "no image in " + input.string() + " could be decoded"
-                              : input.string() + ": no frame in the chosen time range";
-        if (!source.warnings().empty()) why += " (" + source.warnings().front() + ")";
-        throw Error(ErrorCode::InvalidInput, why);
-    }
 
-    json index = {{"source", input.string()},
+    json index = {{"source", inputs.front().path.string()},
                   {"kind", frameSourceKindName(info.kind)},
                   {"fps", info.fps},
                   {"time_base", {info.timeBaseNum, info.timeBaseDen}},
-                  {"width", outputSize.width},
-                  {"height", outputSize.height},
+                  {"width", firstOutputSize.width},
+                  {"height", firstOutputSize.height},
                   {"source_width", info.width},
                   {"source_height", info.height},
                   {"has_audio", info.hasAudio},
                   {"codec", info.codecName},
                   {"duration", info.durationSeconds},
                   {"options", settings},
+                  {"segments", segments},
                   {"frames", frames}};
     writeJsonAtomic(framesDir / kIndexFile, index, false);
 
@@ -304,8 +372,11 @@ StageResult extract(const Workspace& workspace, Side side, const json& resolved,
                   "%zu frames in %s (%lld written, %lld kept), %.1f frames/s", frames.size(),
                   framesDir.string().c_str(), (long long)tally.written, (long long)tally.kept,
                   event.rate());
-    result = StageResult::succeeded(message, summary);
-    result.warnings = source.warnings();
+    result = StageResult::succeeded(
+        message + (inputs.size() > 1 ? " from " + std::to_string(inputs.size()) + " inputs"
+                                     : std::string()),
+        summary);
+    result.warnings = warnings;
     return result;
 }
 

@@ -39,7 +39,7 @@ FacePlacer::FacePlacer(const Workspace& workspace, Side side)
     faceType_ = options.at("face_type").get<std::string>();
     size_ = options.at("size").get<int>();
     jpegQuality_ = options.at("jpeg_quality").get<int>();
-    video_ = framesAreVideo(workspace.framesDir(side), frames_.size());
+    video_ = videoFrames(workspace.framesDir(side), frames_);
 }
 
 FacePlacer::~FacePlacer() = default;
@@ -87,10 +87,13 @@ BoxFit FacePlacer::fit(const cv::Mat& frameImage, const cv::Rect2f& box) {
 
 int FacePlacer::trackIdNear(int64_t frameIndex, const cv::Rect2f& box,
                             const std::map<int64_t, std::vector<fs::path>>& aligned) const {
-    if (!video_) return -1;
+    auto at = std::find_if(frames_.begin(), frames_.end(),
+                           [&](const FrameFile& f) { return f.index == frameIndex; });
+    if (at == frames_.end() || !video_[size_t(at - frames_.begin())]) return -1;
     // The same person in the frames around it: merge follows a track for colour and motion.
     for (int64_t distance = 1; distance <= 3; ++distance)
         for (int64_t neighbour : {frameIndex - distance, frameIndex + distance}) {
+            if (inputOfFrame(neighbour) != inputOfFrame(frameIndex)) continue;  // another clip
             auto it = aligned.find(neighbour);
             if (it == aligned.end()) continue;
             for (const fs::path& meta : it->second) {

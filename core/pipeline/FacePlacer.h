@@ -63,7 +63,7 @@ class FacePlacer {
     std::string faceType_ = "full";
     int size_ = 256;
     int jpegQuality_ = 95;
-    bool video_ = false;
+    std::vector<bool> video_;                 ///< per frame: from a video input (tracks) or a still
     std::unique_ptr<FaceDetector> detector_;  ///< made on first use (loads the landmark model)
 };
 

@@ -8,6 +8,18 @@
 
 namespace doppel {
 
+/// The frames of a side's inputs (the source may have several: clips and photos of one person)
+/// are numbered in blocks: input k (0-based) from k * kInputFrameBlock + 1, so the first input's
+/// frames keep their plain numbers (000001.png ...) and adding an input never renumbers frames
+/// that faces were already aligned from.
+constexpr int64_t kInputFrameBlock = 1000000;
+inline int64_t firstFrameOfInput(int input) {
+    return int64_t(input) * kInputFrameBlock + 1;
+}
+inline int inputOfFrame(int64_t index) {
+    return int((index - 1) / kInputFrameBlock);
+}
+
 struct FrameFile {
     std::filesystem::path path;
     int64_t index = 0;  ///< 1-based frame number, from the file name when it is numeric
@@ -18,9 +30,15 @@ struct FrameFile {
 /// so indices never collide. An absent folder gives no frames.
 std::vector<FrameFile> listFrames(const std::filesystem::path& dir);
 
-/// Whether the frames are a video's (tracked and smoothed across) rather than unrelated stills,
-/// from frames/index.json's kind; one frame is never a video.
-bool framesAreVideo(const std::filesystem::path& framesDir, size_t frameCount);
+/// For each of `frames` (listFrames of framesDir): whether it comes from a video input (faces
+/// tracked and smoothed across frames) rather than unrelated stills, from frames/index.json's
+/// segments (one per input; an older index has one kind for all). A lone frame is never video.
+std::vector<bool> videoFrames(const std::filesystem::path& framesDir,
+                              const std::vector<FrameFile>& frames);
+
+/// Whether frames[i] continues the video of frames[i - 1]: both video, from the same input. Align
+/// tracks, smooths and fills gaps only across such steps, never from one clip into the next.
+bool continuesVideo(const std::vector<FrameFile>& frames, const std::vector<bool>& video, size_t i);
 
 /// "000042": the stem aligned faces and merged frames of frame 42 are named with.
 std::string frameStem(int64_t index);

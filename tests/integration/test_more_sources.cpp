@@ -1,0 +1,111 @@
+// A source made of several inputs (clips and photos of one person): `new --src A --src B` and
+// `add-source` copy them in, extract numbers each input's frames in a block of its own and keeps
+// what is already extracted when an input is added, align follows faces within a clip but never
+// from one clip into the next, and the destination takes one input only.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "common/AtomicFile.h"
+#include "common/Error.h"
+#include "common/Workspace.h"
+#include "faces/AlignedFace.h"
+#include "support/TestSupport.h"
+
+namespace fs = std::filesystem;
+using namespace doppel;
+using doppel::test::CliRun;
+using doppel::test::dataFile;
+using doppel::test::runCli;
+
+namespace {
+
+std::string quoted(const fs::path& path) {
+    return "'" + path.string() + "'";
+}
+
+std::set<std::string> frameNames(const fs::path& dir) {
+    std::set<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir))
+        if (e.path().extension() == ".png") names.insert(e.path().filename().string());
+    return names;
+}
+
+}  // namespace
+
+TEST(MoreSources, ClipsAndPhotosOfOnePersonAreExtractedAndAlignedApart) {
+    const fs::path scratch = test::scratchDir("more_sources");
+    const fs::path ws = scratch / "ws";
+    const fs::path clipA = dataFile("video/grid_s2_150f.mp4");
+    const fs::path clipB = dataFile("video/grid_sbia1a_75f_audio.mp4");
+    const fs::path photos = dataFile("photos");
+    CliRun made = runCli(scratch, "new --workspace " + quoted(ws) + " --src " + quoted(clipA) +
+                                      " --src " + quoted(clipB) + " --dst " + quoted(clipB));
+    ASSERT_EQ(made.exitCode, 0) << made.output();
+    CliRun added = runCli(scratch, "add-source --workspace " + quoted(ws) + " " + quoted(photos));
+    ASSERT_EQ(added.exitCode, 0) << added.output();
+    EXPECT_NE(added.out.find("input_3"), std::string::npos) << added.out;
+    Workspace workspace = Workspace::open(ws);
+    ASSERT_EQ(workspace.inputPaths(Side::Src).size(), 3u);
+    EXPECT_THROW(workspace.addInput(Side::Dst, clipA), Error);  // the scene is one video
+    CliRun twice = runCli(scratch, "add-source --workspace " + quoted(ws) + " " +
+                                       quoted(workspace.inputPaths(Side::Src)[1]));
+    EXPECT_NE(twice.exitCode, 0);
+    EXPECT_NE(twice.err.find("already an input"), std::string::npos) << twice.err;
+
+    // Each input in a block of its own: clip A 1.., clip B 1000001.., the photos 2000001..
+    const std::string extract = "extract --workspace " + quoted(ws) + " --side src --set end=0.4";
+    CliRun first = runCli(scratch, extract);
+    ASSERT_EQ(first.exitCode, 0) << first.output();
+    const fs::path frames = workspace.framesDir(Side::Src);
+    const std::set<std::string> names = frameNames(frames);
+    EXPECT_EQ(names.size(), 23u);
+    for (const char* name :
+         {"000001.png", "000010.png", "1000001.png", "1000010.png", "2000001.png", "2000003.png"})
+        EXPECT_TRUE(names.count(name)) << name;
+    const nlohmann::json index = readJsonFile(frames / "index.json");
+    ASSERT_EQ(index["segments"].size(), 3u);
+    EXPECT_EQ(index["segments"][0]["kind"], "video");
+    EXPECT_EQ(index["segments"][1]["first"].get<int64_t>(), 1000001);
+    EXPECT_EQ(index["segments"][1]["last"].get<int64_t>(), 1000010);
+    EXPECT_NE(index["segments"][2]["kind"], "video");
+
+    // Another input later: the frames already there are kept, only its own are written.
+    ASSERT_EQ(runCli(scratch, "add-source --workspace " + quoted(ws) + " " +
+                                  quoted(dataFile("photos/grace_hopper.jpg")))
+                  .exitCode,
+              0);
+    EXPECT_EQ(workspace.stageStatus("extract.src"), "stale");
+    CliRun more = runCli(scratch, extract);
+    ASSERT_EQ(more.exitCode, 0) << more.output();
+    EXPECT_NE(more.out.find("24 frames"), std::string::npos) << more.out;
+    EXPECT_NE(more.out.find("(1 written, 23 kept)"), std::string::npos) << more.out;
+    EXPECT_TRUE(fs::exists(frames / "3000001.png"));
+
+    // Align: one track per clip, none carried from clip A's last frame into clip B's first (the
+    // two speakers sit at the same place in the frame, IoU 0.9: box overlap alone would join
+    // them), stills untracked.
+    CliRun aligned =
+        runCli(scratch, "align --workspace " + quoted(ws) + " --side src --set keep=all");
+    ASSERT_EQ(aligned.exitCode, 0) << aligned.output();
+    std::set<int> tracksA, tracksB;
+    int stills = 0;
+    for (const AlignedFace& face : listAlignedFaces(workspace.alignedDir(Side::Src))) {
+        if (face.frameIndex < 1000000) tracksA.insert(face.trackId);
+        if (face.frameIndex > 1000000 && face.frameIndex < 2000000) tracksB.insert(face.trackId);
+        if (face.frameIndex > 2000000) {
+            EXPECT_EQ(face.trackId, -1);
+            ++stills;
+        }
+    }
+    ASSERT_EQ(tracksA.size(), 1u);
+    ASSERT_EQ(tracksB.size(), 1u);
+    EXPECT_NE(*tracksA.begin(), *tracksB.begin());
+    EXPECT_GE(*tracksA.begin(), 0);
+    EXPECT_EQ(stills, 6);  // grace_hopper (twice), lisa3 and the 3 people of three_people.png
+
+    // Other extract options: every block is made again.
+    CliRun changed = runCli(scratch, extract + " --set max_side=256");
+    ASSERT_EQ(changed.exitCode, 0) << changed.output();
+    EXPECT_NE(changed.out.find("(24 written, 0 kept)"), std::string::npos) << changed.out;
+}
