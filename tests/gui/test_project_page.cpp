@@ -1,0 +1,49 @@
+// The Project page of an open workspace: "Add more of this person..." copies another input into
+// the source (as a job), lists it under the source card, and marks extract stale; the
+// destination card has no such button.
+#include <QLabel>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTest>
+
+#include "common/Workspace.h"
+#include "support/TestSupport.h"
+#include "ui/ProjectPage.h"
+#include "ui/StudioSession.h"
+
+using namespace doppel;
+using namespace doppel::ui;
+
+class ProjectPageTest : public QObject {
+    Q_OBJECT
+  private Q_SLOTS:
+    void addsMoreSourceInputsToAnOpenWorkspace() {
+        auto dir = test::scratchDir("gui_project_page");
+        auto video = test::dataFile("video/grid_s2_150f.mp4");
+        Workspace ws = Workspace::create(dir / "ws", video, video);
+        ws.setStageStatus("extract.src", "done");
+        StudioSession session(nullptr);
+        ProjectPage page(&session);
+        auto buttons = page.findChildren<QPushButton*>(QStringLiteral("addSourceInput"));
+        QCOMPARE(buttons.size(), 1);  // the source card only
+        QPushButton* add = buttons.front();
+        QVERIFY(!add->isEnabled());  // no workspace yet
+        session.setWorkspace(ws);
+        QVERIFY(add->isEnabled());
+
+        QSignalSpy finished(&session, &StudioSession::jobFinished);
+        page.addSourceInput(QString::fromStdString(test::dataFile("photos/lisa3.jpg").string()));
+        QVERIFY(finished.wait(10000));
+        QCOMPARE(ws.inputPaths(Side::Src).size(), size_t(2));
+        QCOMPARE(ws.inputPaths(Side::Src)[1].filename().string(), std::string("input_2.jpg"));
+        QCOMPARE(ws.stageStatus("extract.src"), std::string("stale"));
+        bool listed = false;
+        for (QLabel* label : page.findChildren<QLabel*>())
+            listed =
+                listed || label->text().contains(QStringLiteral("1 more input(s): input_2.jpg"));
+        QVERIFY(listed);
+    }
+};
+
+QTEST_MAIN(ProjectPageTest)
+#include "test_project_page.moc"
