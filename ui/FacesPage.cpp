@@ -4,6 +4,7 @@
 #include <QFutureWatcher>
 #include <QGroupBox>
 #include <QHBoxLayout>
+#include <QInputDialog>
 #include <QPainter>
 #include <QSplitter>
 #include <QVBoxLayout>
@@ -18,6 +19,7 @@
 #include "common/AtomicFile.h"
 #include "common/Log.h"
 #include "faces/FaceSortKeys.h"
+#include "pipeline/FacesetReview.h"
 #include "pipeline/FrameFiles.h"
 #include "pipeline/PackStage.h"
 #include "pipeline/XSegStage.h"
@@ -35,6 +37,7 @@ namespace {
 const QString kPackJob = QStringLiteral("Pack faces");
 const QString kMaskTrainJob = QStringLiteral("Train mask model");
 const QString kMaskApplyJob = QStringLiteral("Apply mask model");
+const QString kKeepBestJob = QStringLiteral("Keep best faces");
 enum SortKey { ByFrame, ByBlur, ByYaw, ByPitch, BySize, ByHistogram };
 
 std::vector<FaceEntry> loadFaces(const fs::path& alignedDir) {
@@ -95,14 +98,6 @@ std::vector<size_t> sortOrder(const std::vector<FaceEntry>& faces, int key) {
     return order;
 }
 
-bool moveFile(const fs::path& from, const fs::path& to) {
-    std::error_code ec;
-    fs::create_directories(to.parent_path(), ec);
-    fs::rename(from, to, ec);
-    if (ec) logWarning("cannot move " + from.string() + " to " + to.string() + ": " + ec.message());
-    return !ec;
-}
-
 }  // namespace
 
 FacesPage::FacesPage(StudioSession* session, QWidget* parent) : QWidget(parent), session_(session) {
@@ -120,6 +115,10 @@ FacesPage::FacesPage(StudioSession* session, QWidget* parent) : QWidget(parent),
     maskButton->setToolTip(
         tr("Draw which part of a face is face (and what covers it): the "
            "selected face first, then the others in grid order"));
+    auto* bestButton = new QPushButton(tr("Keep best..."), this);
+    bestButton->setToolTip(
+        tr("Thin a large faceset: keep the N best faces (head poses covered evenly, the "
+           "sharpest of each first) and move the others to the trash (restorable)"));
     auto* placeButton = new QPushButton(tr("Place faces..."), this);
     placeButton->setObjectName(QStringLiteral("placeFaces"));
     placeButton->setToolTip(
@@ -133,6 +132,7 @@ FacesPage::FacesPage(StudioSession* session, QWidget* parent) : QWidget(parent),
     bar->addWidget(restoreButton);
     bar->addWidget(maskButton);
     bar->addWidget(placeButton);
+    bar->addWidget(bestButton);
     bar->addStretch(1);
     bar->addWidget(countLabel_);
     layout->addLayout(bar);
@@ -225,6 +225,18 @@ FacesPage::FacesPage(StudioSession* session, QWidget* parent) : QWidget(parent),
         const bool selected = current.isValid() && grid_->selectionModel()->isSelected(current);
         placeFaces(selected ? model_->face(current.row()).meta.frameIndex : 0);
     });
+    connect(bestButton, &QPushButton::clicked, this, [this] {
+        const int total = model_->rowCount();
+        if (total < 2) return;
+        bool ok = false;
+        const int count = QInputDialog::getInt(
+            this, tr("Keep best faces"),
+            tr("Of these %1 faces, keep how many? The others go to the trash (Restore deleted "
+               "brings them back).")
+                .arg(total),
+            std::min(total - 1, 3000), 1, total - 1, 100, &ok);
+        if (ok) keepBest(count);
+    });
     connect(packButton, &QPushButton::clicked, this, &FacesPage::pack);
     connect(session_, &StudioSession::workspaceChanged, this, &FacesPage::reload);
     // Faces placed from the merge page.
@@ -243,6 +255,11 @@ FacesPage::FacesPage(StudioSession* session, QWidget* parent) : QWidget(parent),
                     reload();
                 }
                 if (name == QLatin1String("Extract")) reload();
+                if (name == kKeepBestJob) {
+                    packProgress_->showText(outcome.message);
+                    markPackStale();
+                    reload();
+                }
             });
 }
 
@@ -301,17 +318,12 @@ void FacesPage::sortFaces() {
 
 void FacesPage::deleteSelected() {
     if (!session_->hasWorkspace()) return;
-    fs::path trash = session_->workspace().trashDir(currentSide());
-    int moved = 0;
-    for (const QModelIndex& index : grid_->selectionModel()->selectedIndexes()) {
-        const FaceEntry& entry = model_->face(index.row());
-        fs::path image = entry.imagePath.toStdString();
-        fs::path meta = image.parent_path() / entry.meta.metaName();
-        // The sidecar goes first: a face without its image is ignored by listAlignedFaces.
-        if (fs::exists(meta)) moveFile(meta, trash / meta.filename());
-        if (moveFile(image, trash / image.filename())) ++moved;
-    }
-    logInfo("moved " + std::to_string(moved) + " faces to " + trash.string());
+    std::vector<AlignedFace> faces;
+    for (const QModelIndex& index : grid_->selectionModel()->selectedIndexes())
+        faces.push_back(model_->face(index.row()).meta);
+    const int moved = FacesetReview::trashFaces(session_->workspace(), currentSide(), faces);
+    logInfo("moved " + std::to_string(moved) + " faces to " +
+            session_->workspace().trashDir(currentSide()).string());
     if (moved > 0) markPackStale();
     reload();
 }
@@ -359,17 +371,9 @@ void FacesPage::placeFaces(int64_t startFrame) {
 
 void FacesPage::restoreDeleted() {
     if (!session_->hasWorkspace()) return;
-    fs::path trash = session_->workspace().trashDir(currentSide());
-    fs::path aligned = session_->workspace().alignedDir(currentSide());
-    int restored = 0;
-    std::error_code ec;
-    if (fs::exists(trash))
-        for (const auto& entry : fs::directory_iterator(trash, ec))
-            if (entry.is_regular_file() &&
-                moveFile(entry.path(), aligned / entry.path().filename()) &&
-                entry.path().extension() != ".json")
-                ++restored;
-    logInfo("restored " + std::to_string(restored) + " faces from " + trash.string());
+    const int restored = FacesetReview::restoreFaces(session_->workspace(), currentSide());
+    logInfo("restored " + std::to_string(restored) + " faces from " +
+            session_->workspace().trashDir(currentSide()).string());
     if (restored > 0) markPackStale();
     reload();
 }
@@ -474,6 +478,17 @@ void FacesPage::showLatestMaskPreview() {
         frameView_->size(), Qt::KeepAspectRatio, Qt::SmoothTransformation));
     frameInfo_->setText(tr("Mask model preview %1: face | drawn mask | predicted mask")
                             .arg(QString::fromStdString(newest.filename().string())));
+}
+
+void FacesPage::keepBest(int count) {
+    if (!session_->hasWorkspace() || count <= 0) return;
+    const Workspace ws = session_->workspace();
+    const Side side = currentSide();
+    auto job = session_->startJob(
+        kKeepBestJob, [ws, side, count](ProgressSink& sink, const CancelToken& cancel) {
+            return FacesetReview::keepBest(ws, side, size_t(count), sink, cancel);
+        });
+    if (job) connect(job, &JobRunner::progress, packProgress_, &SideProgress::showProgress);
 }
 
 void FacesPage::pack() {

@@ -39,6 +39,9 @@ class FacesPage : public QWidget {
     /// The face-mask model (XSeg): trains on the faces with drawn masks for the minutes set, or
     /// masks every face of both sides with it (then both packs are stale). Jobs, like packing.
     void trainMaskModel();
+    /// Keeps the `count` best faces of the side shown and moves the others to the trash (a
+    /// job: every face is measured); then the pack is stale and the grid reloads.
+    void keepBest(int count);
     /// Opens the face placement dialog on `startFrame` (0: the first frame without a face);
     /// after it closes, placed faces mark the side's pack stale and the grid reloads.
     void placeFaces(int64_t startFrame);

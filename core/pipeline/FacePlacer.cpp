@@ -9,6 +9,7 @@
 #include "faces/FaceGeometry.h"
 #include "media/ImageIO.h"
 #include "pipeline/AlignStage.h"
+#include "pipeline/FacesetReview.h"
 
 namespace doppel {
 namespace fs = std::filesystem;
@@ -165,23 +166,11 @@ AlignedFace FacePlacer::place(int64_t frameIndex, const cv::Mat& frameImage,
     removeIfPresent(alignedDir / out.xsegMaskName());
     writeImageAtomic(alignedDir / out.imageName(), aligned, jpegQuality_);
     writeAlignedFace(alignedDir / out.metaName(), out);
-    markLaterWorkStale(file);
+    FacesetReview::markFacesChanged(workspace_, side_, {frameIndex}, "faces placed by hand");
     logInfo(std::string("placed face ") + fs::path(out.imageName()).stem().string() + " of " +
             sideName(side_) + " frame " + std::to_string(frameIndex) +
             (replaced ? " (replacing the face there)" : ""));
     return out;
-}
-
-void FacePlacer::markLaterWorkStale(const FrameFile& frame) const {
-    const std::string packKey = std::string("pack.") + sideName(side_);
-    if (!workspace_.stageStatus(packKey).empty())
-        workspace_.setStageStatus(packKey, "stale", "faces placed by hand since packing");
-    if (side_ != Side::Dst) return;
-    const std::string merged = frame.path.stem().string() + ".png";
-    removeIfPresent(workspace_.mergedDir() / merged);
-    removeIfPresent(workspace_.mergedMaskDir() / merged);
-    if (!workspace_.stageStatus("merge").empty())
-        workspace_.setStageStatus("merge", "stale", "faces placed by hand since merging");
 }
 
 }  // namespace doppel

@@ -55,7 +55,6 @@ class FacePlacer {
     /// The track of the face overlapping `box` within 3 frames (video), else -1.
     int trackIdNear(int64_t frameIndex, const cv::Rect2f& box,
                     const std::map<int64_t, std::vector<std::filesystem::path>>& aligned) const;
-    void markLaterWorkStale(const FrameFile& frame) const;
 
     Workspace workspace_;
     Side side_;

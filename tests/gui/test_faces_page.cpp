@@ -1,7 +1,7 @@
 // The Faces page lists the aligned faces of a side (thumbnails load asynchronously), moves the
 // selected ones with their sidecars to trash/, restores them (either marks the side's packed
 // faceset stale, so training packs again), marks faces align's fill_gaps placed, and sorts by
-// blur.
+// blur; "Keep best" thins the faceset as a job.
 #include <QListView>
 #include <QSignalSpy>
 #include <QTest>
@@ -122,6 +122,21 @@ class FacesPageTest : public QObject {
         QVERIFY(sort->itemText(1).contains("blur"));
         sort->setCurrentIndex(1);
         QVERIFY(QTest::qWaitFor([&] { return page.model()->face(0).meta.frameIndex == 3; }, 10000));
+    }
+
+    void keepsTheBestFacesAsAJob() {
+        Workspace ws = makeWorkspace();
+        StudioSession session(nullptr);
+        FacesPage page(&session);
+        QSignalSpy loaded(&page, &FacesPage::facesLoaded);
+        session.setWorkspace(ws);
+        QVERIFY(loaded.wait(10000));
+        page.keepBest(2);
+        QVERIFY(loaded.wait(20000));
+        QCOMPARE(page.model()->rowCount(), 2);
+        // The blurred face is the one the blurriest fifth leaves out first.
+        QVERIFY(!fs::exists(ws.alignedDir(Side::Src) / "000003_0.jpg"));
+        QCOMPARE(int(listAlignedFaces(ws.trashDir(Side::Src)).size()), 2);
     }
 };
 

@@ -1,0 +1,156 @@
+#include "pipeline/FacesetReview.h"
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+
+#include "common/Error.h"
+#include "common/Log.h"
+#include "common/ParallelFor.h"
+#include "faces/BestFaces.h"
+#include "faces/FaceSortKeys.h"
+#include "media/ImageIO.h"
+#include "pipeline/FrameFiles.h"
+
+namespace doppel {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool moveFile(const fs::path& from, const fs::path& to) {
+    std::error_code ec;
+    fs::create_directories(to.parent_path(), ec);
+    fs::rename(from, to, ec);
+    if (ec) logWarning("cannot move " + from.string() + " to " + to.string() + ": " + ec.message());
+    return !ec;
+}
+
+}  // namespace
+
+int FacesetReview::trashFaces(const Workspace& workspace, Side side,
+                              const std::vector<AlignedFace>& faces) {
+    const fs::path aligned = workspace.alignedDir(side), trash = workspace.trashDir(side);
+    int moved = 0;
+    std::vector<int64_t> frames;
+    for (const AlignedFace& face : faces) {
+        // The sidecar goes first: a face without its image is ignored by listAlignedFaces.
+        if (fs::exists(aligned / face.metaName()))
+            moveFile(aligned / face.metaName(), trash / face.metaName());
+        if (fs::exists(aligned / face.xsegMaskName()))
+            moveFile(aligned / face.xsegMaskName(), trash / face.xsegMaskName());
+        if (moveFile(aligned / face.imageName(), trash / face.imageName())) {
+            ++moved;
+            frames.push_back(face.frameIndex);
+        }
+    }
+    if (moved > 0) markFacesChanged(workspace, side, frames, "faces deleted in review");
+    return moved;
+}
+
+int FacesetReview::restoreFaces(const Workspace& workspace, Side side) {
+    const fs::path aligned = workspace.alignedDir(side), trash = workspace.trashDir(side);
+    int restored = 0;
+    std::vector<int64_t> frames;
+    std::error_code ec;
+    if (!fs::exists(trash)) return 0;
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(trash, ec))
+        if (entry.is_regular_file()) files.push_back(entry.path());
+    for (const fs::path& file : files) {
+        if (!moveFile(file, aligned / file.filename()) || file.extension() != ".jpg") continue;
+        ++restored;
+        const std::string stem = file.stem().string();
+        try {
+            frames.push_back(std::stoll(stem.substr(0, stem.rfind('_'))));
+        } catch (const std::exception&) {
+        }
+    }
+    if (restored > 0) markFacesChanged(workspace, side, frames, "faces restored in review");
+    return restored;
+}
+
+StageResult FacesetReview::keepBest(const Workspace& workspace, Side side, size_t count,
+                                    ProgressSink& progress, const CancelToken& cancel) {
+    return runStageSafely("keep best faces", [&]() -> StageResult {
+        const fs::path aligned = workspace.alignedDir(side);
+        const std::vector<AlignedFace> faces = listAlignedFaces(aligned);
+        if (faces.empty())
+            throw Error(ErrorCode::NotFound, "no aligned faces in " + aligned.string() +
+                                                 " (run `doppel align --side " + sideName(side) +
+                                                 "` first)");
+        if (count >= faces.size())
+            return StageResult::succeeded("kept all " + std::to_string(faces.size()) +
+                                          " faces (asked to keep " + std::to_string(count) + ")");
+        ProgressEvent event;
+        event.stage = "best faces";
+        event.side = sideName(side);
+        event.total = int64_t(faces.size());
+        event.started = std::chrono::steady_clock::now();
+        std::vector<FaceSortKeys> keys(faces.size());
+        std::atomic<int64_t> done{0};
+        std::mutex progressMutex;
+        parallelFor(int64_t(faces.size()), defaultThreadCount(), [&](int64_t i, int) {
+            if (cancel.isCancelled()) return;
+            const AlignedFace& face = faces[size_t(i)];
+            keys[size_t(i)] =
+                computeFaceSortKeys(loadImage(aligned / face.imageName()), face.landmarks,
+                                    cv::Size(face.frameWidth, face.frameHeight));
+            std::lock_guard<std::mutex> lock(progressMutex);
+            ProgressEvent e = event;
+            e.done = ++done;
+            e.message = face.imageName();
+            progress.report(e);
+        });
+        if (cancel.isCancelled())
+            return StageResult::cancelled("cancelled while measuring faces; none was moved");
+
+        std::vector<bool> keep(faces.size(), false);
+        for (size_t i : pickBestFaces(keys, count)) keep[i] = true;
+        std::vector<AlignedFace> dropped;
+        double yawLow = 0, yawHigh = 0;
+        bool first = true;
+        for (size_t i = 0; i < faces.size(); ++i) {
+            if (!keep[i]) {
+                dropped.push_back(faces[i]);
+                continue;
+            }
+            yawLow = first ? keys[i].yawDegrees : std::min(yawLow, keys[i].yawDegrees);
+            yawHigh = first ? keys[i].yawDegrees : std::max(yawHigh, keys[i].yawDegrees);
+            first = false;
+        }
+        const int moved = trashFaces(workspace, side, dropped);
+        char message[256];
+        std::snprintf(message, sizeof message,
+                      "kept the %zu best of %zu faces (yaw %.0f..%.0f degrees); moved %d to %s "
+                      "(restorable)",
+                      faces.size() - dropped.size(), faces.size(), yawLow, yawHigh, moved,
+                      workspace.trashDir(side).string().c_str());
+        return StageResult::succeeded(
+            message,
+            {{"faces", faces.size()}, {"kept", faces.size() - dropped.size()}, {"moved", moved}});
+    });
+}
+
+void FacesetReview::markFacesChanged(const Workspace& workspace, Side side,
+                                     const std::vector<int64_t>& frameIndices,
+                                     const std::string& reason) {
+    const std::string packKey = std::string("pack.") + sideName(side);
+    if (!workspace.stageStatus(packKey).empty())
+        workspace.setStageStatus(packKey, "stale", reason + " since packing");
+    if (side != Side::Dst) return;
+    bool removed = false;
+    for (int64_t index : frameIndices)
+        for (const fs::path& dir : {workspace.mergedDir(), workspace.mergedMaskDir()}) {
+            std::error_code ec;
+            removed = fs::remove(dir / (frameStem(index) + ".png"), ec) || removed;
+            if (ec)
+                throw Error(ErrorCode::Io, "cannot remove " +
+                                               (dir / (frameStem(index) + ".png")).string() + ": " +
+                                               ec.message());
+        }
+    if (removed && !workspace.stageStatus("merge").empty())
+        workspace.setStageStatus("merge", "stale", reason + " since merging");
+}
+
+}  // namespace doppel

@@ -1,0 +1,38 @@
+#pragma once
+// Review operations on a side's aligned faces, shared by the CLI and the studio's Faces page:
+// deleting faces into data_<side>/trash/ (restorable), restoring them, thinning a large faceset
+// to its best faces, and what any change of faces makes stale: the side's pack, and on the
+// destination the merged images of the frames concerned (merge then redoes exactly those).
+#include <string>
+#include <vector>
+
+#include "common/Progress.h"
+#include "common/StageResult.h"
+#include "common/Workspace.h"
+#include "faces/AlignedFace.h"
+
+namespace doppel {
+
+class FacesetReview {
+  public:
+    /// Moves each face's sidecar (first: a face without one is ignored), image and predicted mask
+    /// into trash/. Returns how many faces moved; failures are logged and skipped.
+    static int trashFaces(const Workspace& workspace, Side side,
+                          const std::vector<AlignedFace>& faces);
+    /// Moves everything in trash/ back into aligned/. Returns how many faces came back.
+    static int restoreFaces(const Workspace& workspace, Side side);
+
+    /// Keeps the `count` best faces of the side (pickBestFaces: poses covered evenly, sharpest
+    /// first) and moves the others to trash/. Measures every face (progress per face; cancel
+    /// leaves every face in place).
+    static StageResult keepBest(const Workspace& workspace, Side side, size_t count,
+                                ProgressSink& progress, const CancelToken& cancel);
+
+    /// After faces of these frames changed (deleted, restored, placed): the side's pack becomes
+    /// stale; on the destination the frames' merged images are removed and merge becomes stale.
+    static void markFacesChanged(const Workspace& workspace, Side side,
+                                 const std::vector<int64_t>& frameIndices,
+                                 const std::string& reason);
+};
+
+}  // namespace doppel

@@ -1,0 +1,96 @@
+// Thinning a faceset (`doppel keep-best`, FacesetReview): the N kept faces are the sharp ones
+// and span the head turns of the whole set, the others go to trash/ and come back with
+// restoreFaces; deleting a destination face drops its frame's merged image so merge redoes it.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include "common/Progress.h"
+#include "common/Workspace.h"
+#include "faces/AlignedFace.h"
+#include "faces/FaceSortKeys.h"
+#include "media/ImageIO.h"
+#include "pipeline/FacesetReview.h"
+#include "support/TestSupport.h"
+
+namespace fs = std::filesystem;
+using namespace doppel;
+using doppel::test::CliRun;
+using doppel::test::dataFile;
+using doppel::test::runCli;
+
+namespace {
+
+std::string quoted(const fs::path& path) {
+    return "'" + path.string() + "'";
+}
+
+double yawOf(const Workspace& ws, const AlignedFace& face) {
+    return computeFaceSortKeys(loadImage(ws.alignedDir(Side::Src) / face.imageName()),
+                               face.landmarks, cv::Size(face.frameWidth, face.frameHeight))
+        .yawDegrees;
+}
+
+}  // namespace
+
+TEST(KeepBest, KeepsSharpFacesSpanningTheTurnsAndTrashesTheRest) {
+    const fs::path scratch = test::scratchDir("keep_best");
+    const fs::path ws = scratch / "ws";
+    const fs::path clip = dataFile("video/grid_s2_150f.mp4");
+    ASSERT_EQ(runCli(scratch, "new --workspace " + quoted(ws) + " --src " + quoted(clip) +
+                                  " --dst " + quoted(clip))
+                  .exitCode,
+              0);
+    for (const char* side : {"src", "dst"}) {
+        ASSERT_EQ(runCli(scratch,
+                         "extract --workspace " + quoted(ws) + " --side " + side + " --set end=2")
+                      .exitCode,
+                  0);
+        ASSERT_EQ(runCli(scratch, "align --workspace " + quoted(ws) + " --side " + side).exitCode,
+                  0);
+    }
+    Workspace workspace = Workspace::open(ws);
+    const std::vector<AlignedFace> before = listAlignedFaces(workspace.alignedDir(Side::Src));
+    ASSERT_EQ(before.size(), 50u);
+    double lowest = 1e9, highest = -1e9;
+    for (const AlignedFace& face : before) {
+        const double yaw = yawOf(workspace, face);
+        lowest = std::min(lowest, yaw), highest = std::max(highest, yaw);
+    }
+    workspace.setStageStatus("pack.src", "done");
+
+    CliRun kept = runCli(scratch, "keep-best --workspace " + quoted(ws) + " --count 10");
+    ASSERT_EQ(kept.exitCode, 0) << kept.output();
+    EXPECT_NE(kept.out.find("kept the 10 best of 50 faces"), std::string::npos) << kept.out;
+    const std::vector<AlignedFace> after = listAlignedFaces(workspace.alignedDir(Side::Src));
+    ASSERT_EQ(after.size(), 10u);
+    double keptLowest = 1e9, keptHighest = -1e9;
+    for (const AlignedFace& face : after) {
+        const double yaw = yawOf(workspace, face);
+        keptLowest = std::min(keptLowest, yaw), keptHighest = std::max(keptHighest, yaw);
+    }
+    std::printf("yaw of all faces %.1f..%.1f, of the 10 kept %.1f..%.1f\n", lowest, highest,
+                keptLowest, keptHighest);
+    EXPECT_GE(keptHighest - keptLowest, 0.7 * (highest - lowest));
+    EXPECT_EQ(workspace.stageStatus("pack.src"), "stale");
+    EXPECT_EQ(FacesetReview::restoreFaces(workspace, Side::Src), 40);
+    EXPECT_EQ(listAlignedFaces(workspace.alignedDir(Side::Src)).size(), 50u);
+
+    CliRun usage = runCli(scratch, "keep-best --workspace " + quoted(ws) + " --count 0");
+    EXPECT_EQ(usage.exitCode, 2);
+
+    // A destination face deleted after merging: its frame is merged again, the others are not.
+    fs::create_directories(workspace.mergedDir());
+    const cv::Mat grey(8, 8, CV_8UC3, cv::Scalar(90, 90, 90));
+    for (const char* name : {"000003.png", "000004.png"})
+        ASSERT_TRUE(cv::imwrite((workspace.mergedDir() / name).string(), grey));
+    workspace.setStageStatus("merge", "done");
+    const AlignedFace dst3 = readAlignedFace(workspace.alignedDir(Side::Dst) / "000003_0.json");
+    EXPECT_EQ(FacesetReview::trashFaces(workspace, Side::Dst, {dst3}), 1);
+    EXPECT_FALSE(fs::exists(workspace.mergedDir() / "000003.png"));
+    EXPECT_TRUE(fs::exists(workspace.mergedDir() / "000004.png"));
+    EXPECT_EQ(workspace.stageStatus("merge"), "stale");
+    EXPECT_TRUE(fs::exists(workspace.trashDir(Side::Dst) / "000003_0.jpg"));
+}
