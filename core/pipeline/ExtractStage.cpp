@@ -103,7 +103,11 @@ int removeOldFrames(const fs::path& framesDir, int64_t firstIndex = 1) {
 
 /// Where the frames on disk stop being valid: 1 when the options changed (all frames), the
 /// first frame of the first input that changed, or 0 when everything still matches.
-int64_t firstStaleFrame(const json& saved, const json& wanted) {
+int64_t firstStaleFrame(json saved, const json& wanted) {
+    if (saved.is_object() && saved.contains("source") && !saved.contains("inputs")) {
+        saved["inputs"] = json::array({saved["source"]});  // written before several inputs
+        saved.erase("source");
+    }
     if (!saved.is_object() || !saved.contains("inputs")) return 1;
     json savedOptions = saved, wantedOptions = wanted;
     savedOptions.erase("inputs");

@@ -13,6 +13,7 @@
 namespace fs = std::filesystem;
 using namespace doppel;
 using doppel::test::CliRun;
+using doppel::test::quoted;
 using doppel::test::runCli;
 
 namespace {
@@ -32,10 +33,6 @@ Workspace trainingOnlyWorkspace(const std::string& name) {
 const std::string kTinyModel =
     " --archi df-ud --res 64 --batch 2 --set ae_dims=32 --set e_dims=16 --set d_dims=16"
     " --set d_mask_dims=8 --set device=cpu --set threads=2 --set preview_every=5";
-
-std::string quoted(const fs::path& path) {
-    return "'" + path.string() + "'";
-}
 
 }  // namespace
 

@@ -19,18 +19,22 @@ namespace fs = std::filesystem;
 using namespace doppel;
 using doppel::test::CliRun;
 using doppel::test::dataFile;
+using doppel::test::quoted;
 using doppel::test::runCli;
 
 namespace {
 
-std::string quoted(const fs::path& path) {
-    return "'" + path.string() + "'";
-}
-
-double yawOf(const Workspace& ws, const AlignedFace& face) {
-    return computeFaceSortKeys(loadImage(ws.alignedDir(Side::Src) / face.imageName()),
-                               face.landmarks, cv::Size(face.frameWidth, face.frameHeight))
-        .yawDegrees;
+/// The lowest and highest head turn among the source's aligned faces.
+std::pair<double, double> yawSpan(const Workspace& ws) {
+    double lowest = 1e9, highest = -1e9;
+    for (const AlignedFace& face : listAlignedFaces(ws.alignedDir(Side::Src))) {
+        const double yaw =
+            computeFaceSortKeys(loadImage(ws.alignedDir(Side::Src) / face.imageName()),
+                                face.landmarks, cv::Size(face.frameWidth, face.frameHeight))
+                .yawDegrees;
+        lowest = std::min(lowest, yaw), highest = std::max(highest, yaw);
+    }
+    return {lowest, highest};
 }
 
 }  // namespace
@@ -52,25 +56,15 @@ TEST(KeepBest, KeepsSharpFacesSpanningTheTurnsAndTrashesTheRest) {
                   0);
     }
     Workspace workspace = Workspace::open(ws);
-    const std::vector<AlignedFace> before = listAlignedFaces(workspace.alignedDir(Side::Src));
-    ASSERT_EQ(before.size(), 50u);
-    double lowest = 1e9, highest = -1e9;
-    for (const AlignedFace& face : before) {
-        const double yaw = yawOf(workspace, face);
-        lowest = std::min(lowest, yaw), highest = std::max(highest, yaw);
-    }
+    ASSERT_EQ(listAlignedFaces(workspace.alignedDir(Side::Src)).size(), 50u);
+    const auto [lowest, highest] = yawSpan(workspace);
     workspace.setStageStatus("pack.src", "done");
 
     CliRun kept = runCli(scratch, "keep-best --workspace " + quoted(ws) + " --count 10");
     ASSERT_EQ(kept.exitCode, 0) << kept.output();
     EXPECT_NE(kept.out.find("kept the 10 best of 50 faces"), std::string::npos) << kept.out;
-    const std::vector<AlignedFace> after = listAlignedFaces(workspace.alignedDir(Side::Src));
-    ASSERT_EQ(after.size(), 10u);
-    double keptLowest = 1e9, keptHighest = -1e9;
-    for (const AlignedFace& face : after) {
-        const double yaw = yawOf(workspace, face);
-        keptLowest = std::min(keptLowest, yaw), keptHighest = std::max(keptHighest, yaw);
-    }
+    ASSERT_EQ(listAlignedFaces(workspace.alignedDir(Side::Src)).size(), 10u);
+    const auto [keptLowest, keptHighest] = yawSpan(workspace);
     std::printf("yaw of all faces %.1f..%.1f, of the 10 kept %.1f..%.1f\n", lowest, highest,
                 keptLowest, keptHighest);
     EXPECT_GE(keptHighest - keptLowest, 0.7 * (highest - lowest));

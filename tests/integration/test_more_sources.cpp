@@ -16,13 +16,10 @@ namespace fs = std::filesystem;
 using namespace doppel;
 using doppel::test::CliRun;
 using doppel::test::dataFile;
+using doppel::test::quoted;
 using doppel::test::runCli;
 
 namespace {
-
-std::string quoted(const fs::path& path) {
-    return "'" + path.string() + "'";
-}
 
 std::set<std::string> frameNames(const fs::path& dir) {
     std::set<std::string> names;

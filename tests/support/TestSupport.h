@@ -47,6 +47,11 @@ inline std::string readWholeFile(const std::filesystem::path& path) {
     return s.str();
 }
 
+/// A path in single quotes, for the shell command lines runCli takes.
+inline std::string quoted(const std::filesystem::path& path) {
+    return "'" + path.string() + "'";
+}
+
 /// What a run of the CLI printed, and how it ended.
 struct CliRun {
     int exitCode = -1;  ///< -1 when it did not exit normally (a crash)
