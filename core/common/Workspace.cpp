@@ -146,10 +146,20 @@ fs::path Workspace::addInput(Side side, const fs::path& input) const {
                     "only the source takes more videos or images (a faceset from several clips); "
                     "the destination is the one scene the swap is merged into");
     const size_t count = inputPaths(side).size();
+    // The same file again (its copy here, or the original it was copied from) adds nothing.
+    const nlohmann::json record = project().at(sideName(side));
+    std::vector<std::string> originals = {record.value("original", std::string())};
+    if (record.contains("more_inputs") && record["more_inputs"].is_array())
+        for (const auto& more : record["more_inputs"])
+            originals.push_back(more.value("original", std::string()));
+    const std::string given = fs::absolute(input).lexically_normal().string();
+    bool again = std::find(originals.begin(), originals.end(), given) != originals.end();
     for (const fs::path& existing : inputPaths(side))
-        if (fs::exists(existing) && fs::exists(input) && fs::equivalent(existing, input))
-            throw Error(ErrorCode::BadOption,
-                        input.string() + " is already an input of this workspace");
+        again =
+            again || (fs::exists(existing) && fs::exists(input) && fs::equivalent(existing, input));
+    if (again)
+        throw Error(ErrorCode::BadOption,
+                    input.string() + " is already an input of this workspace");
     fs::path copied = copyInput(input, sideDir(side), "input_" + std::to_string(count + 1));
     updateProject([&](nlohmann::json& p) {
         nlohmann::json& more = p[sideName(side)]["more_inputs"];

@@ -49,6 +49,9 @@ TEST(MoreSources, ClipsAndPhotosOfOnePersonAreExtractedAndAlignedApart) {
                                        quoted(workspace.inputPaths(Side::Src)[1]));
     EXPECT_NE(twice.exitCode, 0);
     EXPECT_NE(twice.err.find("already an input"), std::string::npos) << twice.err;
+    CliRun original = runCli(scratch, "add-source --workspace " + quoted(ws) + " " + quoted(clipA));
+    EXPECT_NE(original.exitCode, 0);
+    EXPECT_NE(original.err.find("already an input"), std::string::npos) << original.err;
 
     // Each input in a block of its own: clip A 1.., clip B 1000001.., the photos 2000001..
     const std::string extract = "extract --workspace " + quoted(ws) + " --side src --set end=0.4";
