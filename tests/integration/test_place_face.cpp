@@ -1,7 +1,8 @@
 // Faces placed by hand (`doppel place-face`, FacePlacer): frames without a face are listed, a
 // loosely drawn box gives the landmarks the detector would have given, a blurred face the
 // detector misses is still placed, align keeps placed faces and does not bring deleted ones
-// back, and placing a destination face makes its frame merge again.
+// back, and placing a destination face makes its frame merge again; `doppel status` reports such
+// a workspace and the next command.
 
 #include <cmath>
 #include <cstdio>
@@ -227,4 +228,26 @@ TEST(PlaceFaceApi, ATiltedHeadIsFoundByTheDetectorTurnedWithIt) {
                 fit.byDetector ? "detector" : "landmark model alone");
     EXPECT_LT(error, 3.0);
     EXPECT_NE(fit.face.rollDegrees, 0.0);
+}
+
+TEST(StatusCli, SaysWhereAWorkspaceStandsAndWhatToRunNext) {
+    const fs::path ws = alignedWorkspace("status");
+    const Workspace workspace = Workspace::open(ws);
+    deleteFace(workspace, Side::Src, 8);
+    FacePlacer placer(workspace, Side::Dst);
+    const AlignedFace src = readAlignedFace(workspace.alignedDir(Side::Src) / (stem(4) + ".json"));
+    placer.place(4, placer.loadFrame(4), placer.fit(placer.loadFrame(4), looseBox(src)).face);
+
+    CliRun status = runCli(ws.parent_path(), "status --workspace '" + ws.string() + "'");
+    ASSERT_EQ(status.exitCode, 0) << status.output();
+    for (const char* line :
+         {"frames: 30 (extract done)", "faces: 29 (align done), 1 deleted (in trash/)",
+          "faces: 1 (align not run), 1 manual", "frames without a face: 29",
+          "29 destination frame(s) will not be swapped", "models: none",
+          "merged: 0 of 30 frames (merge not run)"})
+        EXPECT_NE(status.out.find(line), std::string::npos) << line << "\n" << status.out;
+    // Both sides have faces; neither is packed: the source first.
+    EXPECT_NE(status.out.find("next: doppel pack --workspace " + ws.string() + " --side src"),
+              std::string::npos)
+        << status.out;
 }

@@ -1,0 +1,145 @@
+// doppel status --workspace DIR
+#include <iostream>
+#include <map>
+
+#include "cli/CommandRegistry.h"
+#include "common/AtomicFile.h"
+#include "common/Workspace.h"
+#include "faces/AlignedFace.h"
+#include "models/models.h"
+#include "pipeline/FrameFiles.h"
+
+namespace doppel::cli {
+namespace fs = std::filesystem;
+namespace {
+
+std::string stageWord(const Workspace& ws, const std::string& key) {
+    const std::string status = ws.stageStatus(key);
+    return status.empty() ? "not run" : status;
+}
+
+size_t countFiles(const fs::path& dir, const std::string& extension) {
+    size_t n = 0;
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+        if (it->is_regular_file() && it->path().extension() == extension) ++n;
+    return n;
+}
+
+/// What a side needs next: the earliest stage (0 extract, 1 align, 2 pack) and its command.
+struct NextStep {
+    int stage = 3;  ///< 3: nothing, the side's faces are packed
+    std::string command;
+};
+
+/// Prints one side's state and returns what it needs next.
+NextStep describeSide(const Workspace& ws, Side side) {
+    const std::string name = sideName(side);
+    const auto inputs = ws.inputPaths(side);
+    std::cout << (side == Side::Src ? "source" : "destination") << ":\n  input";
+    if (inputs.size() > 1) std::cout << "s (" << inputs.size() << ")";
+    std::cout << ":";
+    for (const auto& input : inputs) std::cout << " " << input.filename().string();
+    const std::vector<FrameFile> frames = listFrames(ws.framesDir(side));
+    std::cout << "\n  frames: " << frames.size() << " (extract " << stageWord(ws, "extract." + name)
+              << ")\n";
+    const std::string root = " --workspace " + ws.root().string() + " --side " + name;
+    if (frames.empty()) return {0, "doppel extract" + root};
+
+    const auto withFaces = sidecarsByFrame(ws.alignedDir(side));
+    size_t without = 0;
+    for (const FrameFile& f : frames) without += withFaces.count(f.index) ? 0 : 1;
+    std::map<std::string, size_t> placements;
+    size_t drawn = 0, faces = 0;
+    for (const AlignedFace& face : listAlignedFaces(ws.alignedDir(side))) {
+        ++faces;
+        ++placements[face.placement];
+        drawn += face.hasDrawnMask() ? 1 : 0;
+    }
+    size_t deleted = 0;
+    for (const auto& [frame, sidecars] : sidecarsByFrame(ws.trashDir(side)))
+        deleted += sidecars.size();
+    std::cout << "  faces: " << faces << " (align " << stageWord(ws, "align." + name) << ")";
+    for (const auto& [placement, count] : placements)
+        if (placement != "detected") std::cout << ", " << count << " " << placement;
+    if (drawn) std::cout << ", " << drawn << " with a drawn mask";
+    if (deleted) std::cout << ", " << deleted << " deleted (in trash/)";
+    std::cout << "\n  frames without a face: " << without << "\n";
+    if (faces == 0) return {1, "doppel align" + root};
+
+    const fs::path header = ws.packedDir(side) / "faceset.json";
+    const std::string pack = stageWord(ws, "pack." + name);
+    if (fs::exists(header)) {
+        const nlohmann::json packed = readJsonFile(header);
+        std::cout << "  packed: " << packed.value("count", 0) << " faces at "
+                  << packed.value("resolution", 0) << " px (" << pack << ")\n";
+    } else {
+        std::cout << "  packed: no\n";
+    }
+    if (side == Side::Dst && without > 0)
+        std::cout << "  (" << without << " destination frame(s) will not be swapped: "
+                  << "doppel place-face" << root << " --missing)\n";
+    if (!fs::exists(header) || pack == "stale") return {2, "doppel pack" + root};
+    return {};
+}
+
+int runStatus(const CliArgs& args) {
+    Workspace ws = Workspace::open(args.required("workspace"));
+    args.rejectUnused();
+    std::cout << "workspace " << ws.root().string() << "\n";
+    // Both sides are extracted before either is aligned, and so on: the earliest stage first.
+    NextStep first;
+    for (Side side : {Side::Src, Side::Dst}) {
+        NextStep step = describeSide(ws, side);
+        if (step.stage < first.stage) first = step;
+    }
+    std::string next = first.command;
+
+    std::cout << "models:";
+    const std::string latest = ws.latestModelName();
+    bool anyModel = false;
+    std::error_code ec;
+    for (fs::directory_iterator it(ws.modelsDir(), ec), end; !ec && it != end; it.increment(ec)) {
+        const nlohmann::json info = models::readModelInfo(it->path());
+        if (info.is_null()) continue;
+        anyModel = true;
+        const nlohmann::json& o = info["options"];
+        std::cout << "\n  " << it->path().filename().string() << ": " << o.value("archi", "?")
+                  << " res " << o.value("resolution", 0) << ", iteration "
+                  << info.value("iteration", int64_t(0))
+                  << (it->path().filename().string() == latest ? " (saved last)" : "");
+    }
+    std::cout << (anyModel ? "" : " none") << "\n";
+    if (next.empty() && !anyModel)
+        next = "doppel train --workspace " + ws.root().string() + " --minutes 60";
+
+    const size_t dstFrames = listFrames(ws.framesDir(Side::Dst)).size();
+    const size_t merged = countFiles(ws.mergedDir(), ".png");
+    const std::string merge = stageWord(ws, "merge");
+    std::cout << "merged: " << merged << " of " << dstFrames << " frames (merge " << merge << ")\n";
+    if (next.empty() && (merged < dstFrames || merge == "stale" || merge == "not run"))
+        next = "doppel merge --workspace " + ws.root().string();
+    const size_t results = countFiles(ws.resultDir(), ".mp4") + countFiles(ws.resultDir(), ".mkv") +
+                           countFiles(ws.resultDir(), ".mov") + countFiles(ws.resultDir(), ".webm");
+    const std::string exported = stageWord(ws, "export");
+    std::cout << "results: " << results << " video(s) in result/ (export " << exported << ")\n";
+    if (next.empty() && (results == 0 || exported != "done"))
+        next = "doppel export --workspace " + ws.root().string();
+    std::cout << "next: " << (next.empty() ? "nothing: the result is exported" : next) << "\n";
+    return 0;
+}
+
+const bool registered = registerCommand({
+    "status",
+    "where a workspace stands: inputs, frames, faces, packs, models, merge, export, next step",
+    "usage: doppel status --workspace DIR\n\n"
+    "Prints, per side, the inputs, extracted frames, aligned faces (placed by hand,\n"
+    "interpolated, with drawn masks, deleted), frames without a face and the pack; then the\n"
+    "trained models with their iteration, the merged frames and the exported videos, and the\n"
+    "command to run next. Reads only; exit code 0.\n",
+    {},
+    runStatus,
+});
+
+}  // namespace
+}  // namespace doppel::cli
