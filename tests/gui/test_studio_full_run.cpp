@@ -201,12 +201,14 @@ class StudioFullRunTest : public QObject {
         QVERIFY(QTest::qWaitFor(
             [&] { return merge->renderCount() > renders && merge->lastRender().faces == 0; },
             60000));
+        QVERIFY(!button(merge, "placeFaceHere")->isHidden());  // the frame is not swapped now
         fs::rename(aside, faceImage);
         renders = merge->renderCount();
         window.session()->notifyFacesChanged(Side::Dst);
         QVERIFY(QTest::qWaitFor(
             [&] { return merge->renderCount() > renders && merge->lastRender().faces > 0; },
             60000));
+        QVERIFY(button(merge, "placeFaceHere")->isHidden());
         button(merge, "mergeAllButton")->click();
         QVERIFY2(jobs.waitFor("Merge", 300000, &why), qPrintable(why));
         int merged = 0;
