@@ -38,7 +38,7 @@ const QString kPackJob = QStringLiteral("Pack faces");
 const QString kMaskTrainJob = QStringLiteral("Train mask model");
 const QString kMaskApplyJob = QStringLiteral("Apply mask model");
 const QString kKeepBestJob = QStringLiteral("Keep best faces");
-enum SortKey { ByFrame, ByBlur, ByYaw, ByPitch, BySize, ByHistogram };
+enum SortKey { ByFrame, ByBlur, ByYaw, ByPitch, BySize, ByHistogram, ByOddness };
 
 std::vector<FaceEntry> loadFaces(const fs::path& alignedDir) {
     std::vector<FaceEntry> out;
@@ -81,6 +81,15 @@ std::vector<size_t> sortOrder(const std::vector<FaceEntry>& faces, int key) {
         for (auto& k : keys) histograms.push_back(std::move(k.histogram));
         return orderByHistogramSimilarity(histograms);
     }
+    if (key == ByOddness) {
+        // Least like the rest first: a crop where the landmarks missed the face, another person.
+        std::vector<cv::Mat> thumbnails;
+        for (const auto& k : keys) thumbnails.push_back(k.thumbnail);
+        const std::vector<double> likeness = likenessToTheSet(thumbnails);
+        std::stable_sort(order.begin(), order.end(),
+                         [&](size_t a, size_t b) { return likeness[a] < likeness[b]; });
+        return order;
+    }
     auto value = [&](size_t i) {
         switch (key) {
             case ByBlur:
@@ -108,7 +117,7 @@ FacesPage::FacesPage(StudioSession* session, QWidget* parent) : QWidget(parent),
     sortCombo_ = new QComboBox(this);
     sortCombo_->addItems({tr("Sort: frame order"), tr("Sort: blur (blurriest first)"),
                           tr("Sort: yaw"), tr("Sort: pitch"), tr("Sort: size (smallest first)"),
-                          tr("Sort: histogram similarity")});
+                          tr("Sort: histogram similarity"), tr("Sort: odd ones out first")});
     auto* deleteButton = new QPushButton(tr("Delete selected"), this);
     auto* restoreButton = new QPushButton(tr("Restore deleted"), this);
     auto* maskButton = new QPushButton(tr("Edit masks..."), this);

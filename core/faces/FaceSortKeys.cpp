@@ -133,12 +133,39 @@ std::vector<size_t> orderByHistogramSimilarity(const std::vector<std::vector<flo
     return order;
 }
 
+cv::Mat normalizedThumbnail(const cv::Mat& alignedBgr) {
+    if (alignedBgr.empty()) return cv::Mat::zeros(32, 32, CV_32F);
+    cv::Mat grey = alignedBgr, small, values;
+    if (alignedBgr.channels() == 3) cv::cvtColor(alignedBgr, grey, cv::COLOR_BGR2GRAY);
+    cv::resize(grey, small, cv::Size(32, 32), 0, 0, cv::INTER_AREA);
+    small.convertTo(values, CV_32F);
+    cv::Scalar mean, deviation;
+    cv::meanStdDev(values, mean, deviation);
+    return (values - mean[0]) / std::max(1e-3, deviation[0]);
+}
+
+std::vector<double> likenessToTheSet(const std::vector<cv::Mat>& thumbnails) {
+    std::vector<double> likeness(thumbnails.size(), 0.0);
+    if (thumbnails.empty()) return likeness;
+    cv::Mat mean = cv::Mat::zeros(32, 32, CV_32F);
+    for (const cv::Mat& t : thumbnails) mean += t;
+    mean /= double(thumbnails.size());
+    cv::Scalar average, deviation;
+    cv::meanStdDev(mean, average, deviation);
+    if (deviation[0] < 1e-6) return likeness;
+    mean = (mean - average[0]) / deviation[0];
+    for (size_t i = 0; i < thumbnails.size(); ++i)
+        likeness[i] = thumbnails[i].dot(mean) / double(mean.total());
+    return likeness;
+}
+
 FaceSortKeys computeFaceSortKeys(const cv::Mat& alignedBgr,
                                  const std::vector<std::array<float, 2>>& frameLandmarks,
                                  cv::Size frameSize) {
     FaceSortKeys keys;
     keys.blur = blurScore(alignedBgr);
     keys.histogram = colorHistogram(alignedBgr);
+    keys.thumbnail = normalizedThumbnail(alignedBgr);
     keys.size = landmarkExtent(frameLandmarks);
     if (frameLandmarks.size() >= 68) {
         auto yawPitch = headYawPitchDegrees(frameLandmarks, frameSize);

@@ -6,6 +6,7 @@
 //   pitch    head nod in degrees (positive = looking up)
 //   size     face size in frame pixels (the landmark extent)
 //   histogram  a normalised per-channel colour histogram, for "histogram similarity" ordering
+//   thumbnail  a small normalised grey copy, for "odd ones out first" (likeness to the others)
 // OpenCV only; no Qt.
 #include <array>
 #include <cstddef>
@@ -21,6 +22,7 @@ struct FaceSortKeys {
     double pitchDegrees = 0;
     double size = 0;
     std::vector<float> histogram;
+    cv::Mat thumbnail;  ///< normalizedThumbnail of the aligned face
 };
 
 /// Variance of the Laplacian over the central 80 % of a BGR or grey 8-bit image.
@@ -44,6 +46,17 @@ double histogramSimilarity(const std::vector<float>& a, const std::vector<float>
 /// An order of the faces in which neighbours look alike: start with the first face, repeatedly
 /// append the most similar face not yet placed (greedy nearest neighbour).
 std::vector<size_t> orderByHistogramSimilarity(const std::vector<std::vector<float>>& histograms);
+
+/// A 32x32 grey copy of an aligned face with zero mean and unit variance (float).
+cv::Mat normalizedThumbnail(const cv::Mat& alignedBgr);
+
+/// For each face, how much it looks like the faces of its set: the correlation (-1..1) of its
+/// thumbnail with the mean of all thumbnails. Aligned faces of one person score high (GRID:
+/// 0.98 and up); a crop where the landmark model lost the face (background, collar, an ear)
+/// scores far lower (measured on GRID: the collar below a face 0.41, crops from boxes beside the
+/// face -0.26..0.31), and so do faces unlike the rest (other light, another person). Sorting by it ascending puts the odd
+/// ones out first, like DeepFaceLab's "dissimilar histogram" sort but with the face's layout.
+std::vector<double> likenessToTheSet(const std::vector<cv::Mat>& thumbnails);
 
 /// All keys of one aligned face (its image, its landmarks in frame pixels and the frame size).
 FaceSortKeys computeFaceSortKeys(const cv::Mat& alignedBgr,
