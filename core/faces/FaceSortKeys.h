@@ -54,8 +54,9 @@ cv::Mat normalizedThumbnail(const cv::Mat& alignedBgr);
 /// thumbnail with the mean of all thumbnails. Aligned faces of one person score high (GRID:
 /// 0.98 and up); a crop where the landmark model lost the face (background, collar, an ear)
 /// scores far lower (measured on GRID: the collar below a face 0.41, crops from boxes beside the
-/// face -0.26..0.31), and so do faces unlike the rest (other light, another person). Sorting by it ascending puts the odd
-/// ones out first, like DeepFaceLab's "dissimilar histogram" sort but with the face's layout.
+/// face -0.26..0.31), and so do faces unlike the rest (other light, another person). Sorting by it
+/// ascending puts the odd ones out first, like DeepFaceLab's "dissimilar histogram" sort but with
+/// the face's layout.
 std::vector<double> likenessToTheSet(const std::vector<cv::Mat>& thumbnails);
 
 /// All keys of one aligned face (its image, its landmarks in frame pixels and the frame size).
