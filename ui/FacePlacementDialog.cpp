@@ -31,8 +31,9 @@ FacePlacementDialog::FacePlacementDialog(const Workspace& workspace, Side side, 
         tr("Drag a square around the face, from the brows to the chin. The landmarks appear at "
            "once: <b>green</b> when the detector found the face near your box, <b>orange</b> when "
            "they were fitted in your box alone; then move the box (drag inside it, arrow keys) "
-           "or resize it (wheel, +/-) until they sit on the face. <b>Save face</b> (Enter) writes "
-           "it and goes on. A box over a face already there (grey) replaces it."),
+           "or resize it (wheel, +/-) until they sit on the face; a single point can be dragged on "
+           "its own. <b>Save face</b> (Enter) writes it and goes on. A box over a face already "
+           "there (grey) replaces it."),
         this);
     help->setWordWrap(true);
     layout->addWidget(help);
@@ -78,6 +79,12 @@ FacePlacementDialog::FacePlacementDialog(const Workspace& workspace, Side side, 
     for (auto* b : findChildren<QPushButton*>()) b->setAutoDefault(false);
 
     connect(canvas_, &PlacementCanvas::boxChanged, this, &FacePlacementDialog::fitBox);
+    connect(canvas_, &PlacementCanvas::landmarksEdited, this, [this] {
+        if (!fit_) return;
+        fit_->face.landmarks = canvas_->candidate();
+        status_->setText(tr("Landmark moved by hand: the face is saved with it."));
+        showCropPreview();
+    });
     connect(previousButton, &QPushButton::clicked, this, &FacePlacementDialog::previous);
     connect(nextButton, &QPushButton::clicked, this, &FacePlacementDialog::next);
     connect(saveButton, &QPushButton::clicked, this, &FacePlacementDialog::saveFace);
@@ -176,6 +183,11 @@ void FacePlacementDialog::fitBox(bool settled) {
                          ? tr("The detector found the face near your box.")
                          : tr("The detector found no face here: the landmarks were fitted in "
                               "your box. Move or resize it until they sit on the face."));
+    showCropPreview();
+}
+
+void FacePlacementDialog::showCropPreview() {
+    if (!fit_ || frameImage_.empty()) return;
     cv::Mat crop;
     cv::warpAffine(
         frameImage_, crop,

@@ -55,6 +55,7 @@ class FacePlacementDialog : public QDialog {
 
   private:
     void fitBox(bool settled);
+    void showCropPreview();
     /// The next position from the current one in `step` direction that the filter allows, or -1.
     int neighbour(int step) const;
     void updateTitle();

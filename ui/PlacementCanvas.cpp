@@ -17,6 +17,7 @@ const QColor kBoxColor(255, 210, 40);
 const QColor kDetectedColor(60, 220, 90);
 const QColor kFittedColor(255, 150, 40);
 constexpr double kMinimumBoxSide = 8.0;  // what FaceDetector::fitInBox accepts
+constexpr double kGrabRadius = 5.0;      // widget pixels: how near a landmark a press grabs it
 
 void drawLandmarks(QPainter& painter, const std::vector<std::array<float, 2>>& points,
                    const std::function<QPointF(const QPointF&)>& toWidget, const QColor& color) {
@@ -112,17 +113,37 @@ void PlacementCanvas::paintEvent(QPaintEvent*) {
     drawLandmarks(painter, candidate_, widgetOf, found);
 }
 
+int PlacementCanvas::landmarkAt(const QPointF& widgetPoint) const {
+    int nearest = -1;
+    double best = kGrabRadius;
+    for (size_t k = 0; k < candidate_.size(); ++k) {
+        const QPointF p = toWidget(QPointF(candidate_[k][0], candidate_[k][1]));
+        const double distance = std::hypot(p.x() - widgetPoint.x(), p.y() - widgetPoint.y());
+        if (distance <= best) best = distance, nearest = int(k);
+    }
+    return nearest;
+}
+
 void PlacementCanvas::mousePressEvent(QMouseEvent* event) {
     if (event->button() != Qt::LeftButton || frame_.isNull()) return;
     dragStart_ = toFrame(event->position());
     boxAtDragStart_ = box_;
-    drag_ = box_.isValid() && box_.contains(dragStart_) ? Drag::Move : Drag::Draw;
+    // A landmark under the pointer is dragged on its own; inside the box moves the box.
+    draggedLandmark_ = landmarkAt(event->position());
+    drag_ = draggedLandmark_ >= 0                         ? Drag::Landmark
+            : box_.isValid() && box_.contains(dragStart_) ? Drag::Move
+                                                          : Drag::Draw;
     setFocus();
 }
 
 void PlacementCanvas::mouseMoveEvent(QMouseEvent* event) {
     if (drag_ == Drag::None) return;
     const QPointF at = toFrame(event->position());
+    if (drag_ == Drag::Landmark) {
+        candidate_[size_t(draggedLandmark_)] = {float(at.x()), float(at.y())};
+        update();
+        return;
+    }
     if (drag_ == Drag::Move) {
         box_ = boxAtDragStart_.translated(at - dragStart_);
     } else {
@@ -141,6 +162,11 @@ void PlacementCanvas::mouseMoveEvent(QMouseEvent* event) {
 void PlacementCanvas::mouseReleaseEvent(QMouseEvent* event) {
     if (event->button() != Qt::LeftButton || drag_ == Drag::None) return;
     const bool drew = drag_ == Drag::Draw;
+    if (drag_ == Drag::Landmark) {
+        drag_ = Drag::None;
+        Q_EMIT landmarksEdited();
+        return;
+    }
     drag_ = Drag::None;
     if (drew && box_.width() < kMinimumBoxSide) {
         box_ = boxAtDragStart_;  // a click, not a box: keep what was there

@@ -3,7 +3,8 @@
 // already aligned in it (grey box and landmarks) and the box the user is placing (yellow) with
 // the landmarks found in it (green when the detector found the face, orange when the landmark
 // model was fitted alone). Drag on empty space draws a new square box; drag inside the box moves
-// it; the wheel or +/- resizes it, the arrow keys nudge it. Boxes are kept in frame pixels.
+// it; the wheel or +/- resizes it, the arrow keys nudge it; a landmark can be dragged on its own
+// to correct it. Boxes and landmarks are kept in frame pixels.
 #include <QImage>
 #include <QWidget>
 
@@ -29,6 +30,8 @@ class PlacementCanvas : public QWidget {
     /// found in (the detector's, or the one the landmark model settled in).
     void setCandidate(std::vector<std::array<float, 2>> landmarks, const QRectF& faceBox,
                       bool byDetector);
+    /// The landmarks shown, with any the user dragged.
+    const std::vector<std::array<float, 2>>& candidate() const { return candidate_; }
 
     /// Widget pixels <-> frame pixels.
     QPointF toFrame(const QPointF& widgetPoint) const;
@@ -39,6 +42,8 @@ class PlacementCanvas : public QWidget {
   Q_SIGNALS:
     /// The box changed; `settled` is false while a drag is under way (fit only when settled).
     void boxChanged(bool settled);
+    /// A landmark was dragged to a new place (candidate() has it).
+    void landmarksEdited();
 
   protected:
     void paintEvent(QPaintEvent* event) override;
@@ -52,6 +57,8 @@ class PlacementCanvas : public QWidget {
     QRectF frameRect() const;  ///< where the frame is drawn (aspect kept, centred)
     void scaleBox(double factor);
     void moveBox(const QPointF& frameDelta);
+    /// The candidate landmark within grab distance of a widget point, or -1.
+    int landmarkAt(const QPointF& widgetPoint) const;
 
     QImage frame_;
     std::vector<AlignedFace> faces_;
@@ -59,7 +66,8 @@ class PlacementCanvas : public QWidget {
     std::vector<std::array<float, 2>> candidate_;
     QRectF candidateBox_;
     bool byDetector_ = false;
-    enum class Drag { None, Draw, Move } drag_ = Drag::None;
+    enum class Drag { None, Draw, Move, Landmark } drag_ = Drag::None;
+    int draggedLandmark_ = -1;
     QPointF dragStart_;  ///< frame pixels
     QRectF boxAtDragStart_;
 };

@@ -1,8 +1,9 @@
 // The face placement dialog (Faces page, "Place faces..."): it opens on the first frame without
 // a face, a square dragged loosely around the face shows the landmarks the detector finds near
-// it and the crop that will be saved, Save writes a "manual" face with those landmarks and moves
-// on; Next/Previous walk only frames without a face unless told otherwise; the grid labels the
-// placed face. A grab of the dialog is written to test-tmp/face_placement.png.
+// it and the crop that will be saved, a landmark dragged on its own is saved where it was
+// dropped, Save writes a "manual" face with those landmarks and moves on; Next/Previous walk
+// only frames without a face unless told otherwise; the grid labels the placed face. A grab of
+// the dialog is written to test-tmp/face_placement.png.
 #include <QApplication>
 #include <QCheckBox>
 #include <QPushButton>
@@ -78,6 +79,19 @@ class FacePlacementTest : public QObject {
         QVERIFY(dialog.grab().save(QString::fromStdString(
             (test::envPath("DOPPEL_TEST_TMP", "/tmp") / "face_placement.png").string())));
 
+        // The chin point dragged on its own, 12 widget pixels down: saved where it was dropped.
+        PlacementCanvas* canvas = dialog.canvas();
+        const auto chin = canvas->candidate()[8];
+        const QPoint grab = canvas->toWidget(QPointF(chin[0], chin[1])).toPoint();
+        const QPoint drop = grab + QPoint(0, 12);
+        QTest::mousePress(canvas, Qt::LeftButton, {}, grab);
+        QTest::mouseMove(canvas, drop);
+        QTest::mouseRelease(canvas, Qt::LeftButton, {}, drop);
+        const QPointF dropped = canvas->toFrame(drop);
+        QVERIFY2(dialog.statusText().contains(QStringLiteral("moved by hand")),
+                 qPrintable(dialog.statusText()));
+        QVERIFY(canvas->hasBox());  // the box stayed where it was
+
         auto* save = dialog.findChild<QPushButton*>(QStringLiteral("saveFace"));
         QVERIFY(save);
         save->click();
@@ -92,6 +106,9 @@ class FacePlacementTest : public QObject {
             distance += std::hypot(face.landmarks[k][0] - reference.landmarks[k][0],
                                    face.landmarks[k][1] - reference.landmarks[k][1]);
         QVERIFY2(distance / 68 < 2.0, qPrintable(QString::number(distance / 68)));
+        QVERIFY(std::abs(face.landmarks[8][0] - dropped.x()) < 0.01);
+        QVERIFY(std::abs(face.landmarks[8][1] - dropped.y()) < 0.01);
+        QVERIFY(face.landmarks[8][1] > chin[1] + 1.0);
 
         // Only frames without a face: 7 is the last, and 4 no longer is one.
         dialog.next();
