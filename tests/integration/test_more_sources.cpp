@@ -1,7 +1,8 @@
 // A source made of several inputs (clips and photos of one person): `new --src A --src B` and
 // `add-source` copy them in, extract numbers each input's frames in a block of its own and keeps
 // what is already extracted when an input is added, align follows faces within a clip but never
-// from one clip into the next, and the destination takes one input only.
+// from one clip into the next, the destination takes one input only, and a broken added input
+// is named (with the file it was copied from) while the frames already extracted stay.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -108,4 +109,32 @@ TEST(MoreSources, ClipsAndPhotosOfOnePersonAreExtractedAndAlignedApart) {
     CliRun changed = runCli(scratch, extract + " --set max_side=256");
     ASSERT_EQ(changed.exitCode, 0) << changed.output();
     EXPECT_NE(changed.out.find("(24 written, 0 kept)"), std::string::npos) << changed.out;
+}
+
+TEST(MoreSources, ABrokenAddedInputIsNamedAndTheFramesAlreadyExtractedStay) {
+    const fs::path scratch = test::scratchDir("more_sources_broken");
+    const fs::path ws = scratch / "ws";
+    const fs::path clip = dataFile("video/grid_s2_150f.mp4");
+    ASSERT_EQ(runCli(scratch, "new --workspace " + quoted(ws) + " --src " + quoted(clip) +
+                                  " --dst " + quoted(clip))
+                  .exitCode,
+              0);
+    const std::string extract = "extract --workspace " + quoted(ws) + " --side src --set end=0.4";
+    ASSERT_EQ(runCli(scratch, extract).exitCode, 0);
+    const Workspace workspace = Workspace::open(ws);
+    const std::string firstFrame =
+        test::readWholeFile(workspace.framesDir(Side::Src) / "000001.png");
+
+    const fs::path broken = dataFile("bad/notavideo.mp4");
+    ASSERT_EQ(
+        runCli(scratch, "add-source --workspace " + quoted(ws) + " " + quoted(broken)).exitCode, 0);
+    CliRun failed = runCli(scratch, extract);
+    EXPECT_EQ(failed.exitCode, 1) << failed.output();
+    // The message names the workspace copy and the file the user gave.
+    EXPECT_NE(failed.err.find("input_2.mp4"), std::string::npos) << failed.err;
+    EXPECT_NE(failed.err.find("copied from " + fs::absolute(broken).lexically_normal().string()),
+              std::string::npos)
+        << failed.err;
+    EXPECT_EQ(frameNames(workspace.framesDir(Side::Src)).size(), 10u);
+    EXPECT_EQ(test::readWholeFile(workspace.framesDir(Side::Src) / "000001.png"), firstFrame);
 }
