@@ -1,4 +1,5 @@
 #include "ui/ProjectPage.h"
+#include "pipeline/FacesetReview.h"
 
 #include <QFileDialog>
 #include <QFileInfo>
@@ -6,6 +7,7 @@
 #include <QGridLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
+#include <QInputDialog>
 #include <QMessageBox>
 #include <QPointer>
 #include <QVBoxLayout>
@@ -15,6 +17,7 @@
 #include "common/Log.h"
 #include "faces/AlignedFace.h"
 #include "media/MediaProbe.h"
+#include "pipeline/FacesetReview.h"
 #include "ui/ImageConvert.h"
 
 namespace doppel::ui {
@@ -142,8 +145,27 @@ QWidget* ProjectPage::buildCard(Side side) {
             tr("Another video or photo of the source person, for a more varied faceset: its "
                "frames are extracted in a block of their own (run Extract again)"));
         card.addInput->setEnabled(false);
+        card.removeInput = new QPushButton(tr("Remove an added input..."), box);
+        card.removeInput->setObjectName(QStringLiteral("removeSourceInput"));
+        card.removeInput->setVisible(false);
+        auto* inputButtons = new QHBoxLayout;
+        inputButtons->addWidget(card.addInput);
+        inputButtons->addWidget(card.removeInput);
+        inputButtons->addStretch(1);
         layout->addWidget(card.moreInputs);
-        layout->addWidget(card.addInput, 0, Qt::AlignLeft);
+        layout->addLayout(inputButtons);
+        connect(card.removeInput, &QPushButton::clicked, this, [this] {
+            QStringList names;
+            const auto inputs = session_->workspace().inputPaths(Side::Src);
+            for (size_t k = 1; k < inputs.size(); ++k)
+                names << QString::fromStdString(inputs[k].filename().string());
+            bool ok = false;
+            const QString name = QInputDialog::getItem(
+                this, tr("Remove an added input"),
+                tr("Its faces go to the trash and its frames with the next extract:"), names, 0,
+                false, &ok);
+            if (ok && !name.isEmpty()) removeSourceInput(name);
+        });
         connect(card.addInput, &QPushButton::clicked, this, [this] {
             const QString path = QFileDialog::getOpenFileName(
                 this, tr("More of the source person"), QString(),
@@ -251,9 +273,24 @@ void ProjectPage::addSourceInput(const QString& path) {
     });
 }
 
+void ProjectPage::removeSourceInput(const QString& name) {
+    if (!session_->hasWorkspace()) return;
+    const Workspace ws = session_->workspace();
+    const std::string input = name.toStdString();
+    session_->startJob(kAddInputJob, [ws, input](ProgressSink&, const CancelToken&) {
+        return runStageSafely("remove source", [&] {
+            const int moved = FacesetReview::removeInput(ws, Side::Src, input);
+            return StageResult::succeeded("removed " + input + " from the source; " +
+                                          std::to_string(moved) +
+                                          " of its faces moved to the trash; run Extract");
+        });
+    });
+}
+
 void ProjectPage::refreshFromWorkspace() {
     SideCard& source = cards_[size_t(Side::Src)];
     source.addInput->setEnabled(session_->hasWorkspace());
+    source.removeInput->setVisible(false);
     source.moreInputs->clear();
     if (!session_->hasWorkspace()) {
         header_->setText(tr(
@@ -270,6 +307,7 @@ void ProjectPage::refreshFromWorkspace() {
         QStringList more;
         for (size_t k = 1; k < inputs.size(); ++k)
             more << QString::fromStdString(inputs[k].filename().string());
+        source.removeInput->setVisible(!more.isEmpty());
         if (!more.isEmpty())
             source.moreInputs->setText(tr("and %n more input(s): %1", "", int(more.size()))
                                            .arg(more.join(QStringLiteral(", "))));

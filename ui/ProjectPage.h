@@ -29,6 +29,9 @@ class ProjectPage : public QWidget {
     /// Copies another video, image or image folder of the source person into the open
     /// workspace (a job: videos are large); Extract then adds its frames.
     void addSourceInput(const QString& path);
+    /// Takes an added source input out again (by its name in the workspace, e.g. input_2.mp4):
+    /// its faces go to the trash, its frames with the next extract (a job).
+    void removeSourceInput(const QString& name);
 
   Q_SIGNALS:
     void workspaceRequested(const QString& dir);
@@ -39,8 +42,9 @@ class ProjectPage : public QWidget {
         QLabel* thumbnail = nullptr;
         QLabel* info = nullptr;
         QPushButton* choose = nullptr;
-        QLabel* moreInputs = nullptr;     ///< source only: the inputs after the first
-        QPushButton* addInput = nullptr;  ///< source only: "Add more of this person..."
+        QLabel* moreInputs = nullptr;        ///< source only: the inputs after the first
+        QPushButton* addInput = nullptr;     ///< source only: "Add more of this person..."
+        QPushButton* removeInput = nullptr;  ///< source only, with more than one input
     };
     QWidget* buildCard(Side side);
     void chooseInput(Side side);

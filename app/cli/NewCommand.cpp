@@ -4,6 +4,7 @@
 
 #include "cli/CommandRegistry.h"
 #include "common/Workspace.h"
+#include "pipeline/FacesetReview.h"
 
 namespace doppel::cli {
 namespace {
@@ -27,7 +28,16 @@ int runNew(const CliArgs& args) {
 int runAddSource(const CliArgs& args) {
     Workspace ws = Workspace::open(args.required("workspace"));
     const std::vector<std::string>& inputs = args.positional();
+    const std::string removed = args.value("remove");
     args.rejectUnused();
+    if (!removed.empty()) {
+        if (!inputs.empty()) throw UsageError("--remove takes one input; add others separately");
+        const int moved = FacesetReview::removeInput(ws, Side::Src, removed);
+        std::cout << "removed " << removed << " from the source; " << moved
+                  << " of its aligned faces moved to " << ws.trashDir(Side::Src).string()
+                  << "; `doppel extract --side src` drops its frames\n";
+        return 0;
+    }
     if (inputs.empty()) throw UsageError("name one or more videos, images or image folders");
     for (const std::string& input : inputs)
         std::cout << "added " << ws.addInput(Side::Src, input).string() << "\n";
@@ -51,12 +61,16 @@ const bool registered = registerCommand({
 const bool addRegistered = registerCommand({
     "add-source",
     "add more videos or images of the source person to a workspace",
-    "usage: doppel add-source --workspace DIR VIDEO_OR_IMAGES [...]\n\n"
+    "usage: doppel add-source --workspace DIR VIDEO_OR_IMAGES [...]\n"
+    "       doppel add-source --workspace DIR --remove NAME\n\n"
     "Copies each video, image or image folder into DIR/data_src (input_2.mp4, input_3/, ...).\n"
     "A varied source faceset (several clips: other light, angles, expressions) gives a better\n"
     "swap. `doppel extract --side src` then adds the new frames in a numbered block of their\n"
     "own (the second input's frames start at 1000001.png) and keeps the frames already there;\n"
-    "align tracks faces within each clip, never from one clip into the next.\n",
+    "align tracks faces within each clip, never from one clip into the next.\n"
+    "--remove NAME takes an added input out again (NAME as in DIR/data_src, e.g. input_2.mp4,\n"
+    "or the path it was copied from): its copy is deleted, its aligned faces go to the trash,\n"
+    "and the next extract drops its frames; the other frames keep their numbers.\n",
     {},
     runAddSource,
 });

@@ -6,6 +6,7 @@
 
 #include "common/AtomicFile.h"
 #include "common/Error.h"
+#include "common/RemoveTree.h"
 
 namespace fs = std::filesystem;
 
@@ -131,12 +132,21 @@ fs::path Workspace::sideDir(Side side) const {
     return root_ / (side == Side::Src ? "data_src" : "data_dst");
 }
 
-std::vector<fs::path> Workspace::inputPaths(Side side) const {
-    std::vector<fs::path> paths = {inputPath(side)};
+std::vector<SideInput> Workspace::inputs(Side side) const {
+    std::vector<SideInput> list = {{0, inputPath(side)}};
     const nlohmann::json p = project().at(sideName(side));
     if (p.contains("more_inputs") && p["more_inputs"].is_array())
-        for (const auto& more : p["more_inputs"])
-            paths.push_back(root_ / more.value("input", std::string()));
+        for (size_t k = 0; k < p["more_inputs"].size(); ++k) {
+            const nlohmann::json& more = p["more_inputs"][k];
+            if (!more.value("removed", false))
+                list.push_back({int(k) + 1, root_ / more.value("input", std::string())});
+        }
+    return list;
+}
+
+std::vector<fs::path> Workspace::inputPaths(Side side) const {
+    std::vector<fs::path> paths;
+    for (const SideInput& input : inputs(side)) paths.push_back(input.path);
     return paths;
 }
 
@@ -145,13 +155,16 @@ fs::path Workspace::addInput(Side side, const fs::path& input) const {
         throw Error(ErrorCode::BadOption,
                     "only the source takes more videos or images (a faceset from several clips); "
                     "the destination is the one scene the swap is merged into");
-    const size_t count = inputPaths(side).size();
     // The same file again (its copy here, or the original it was copied from) adds nothing.
     const nlohmann::json record = project().at(sideName(side));
     std::vector<std::string> originals = {record.value("original", std::string())};
+    size_t slots = 1;  // removed inputs keep their slot: their frame numbers are never reused
     if (record.contains("more_inputs") && record["more_inputs"].is_array())
-        for (const auto& more : record["more_inputs"])
-            originals.push_back(more.value("original", std::string()));
+        for (const auto& more : record["more_inputs"]) {
+            ++slots;
+            if (!more.value("removed", false))
+                originals.push_back(more.value("original", std::string()));
+        }
     const std::string given = fs::absolute(input).lexically_normal().string();
     bool again = std::find(originals.begin(), originals.end(), given) != originals.end();
     for (const fs::path& existing : inputPaths(side))
@@ -160,19 +173,48 @@ fs::path Workspace::addInput(Side side, const fs::path& input) const {
     if (again)
         throw Error(ErrorCode::BadOption,
                     input.string() + " is already an input of this workspace");
-    fs::path copied = copyInput(input, sideDir(side), "input_" + std::to_string(count + 1));
+    fs::path copied = copyInput(input, sideDir(side), "input_" + std::to_string(slots + 1));
     updateProject([&](nlohmann::json& p) {
         nlohmann::json& more = p[sideName(side)]["more_inputs"];
         if (!more.is_array()) more = nlohmann::json::array();
         more.push_back({{"input", fs::relative(copied, root_).string()},
                         {"original", fs::absolute(input).lexically_normal().string()}});
     });
-    // The new input's frames and faces are still to be made.
+    markInputsChanged(side, "a source input was added");
+    return copied;
+}
+
+int Workspace::removeInput(Side side, const std::string& nameOrOriginal) const {
+    const nlohmann::json record = project().at(sideName(side));
+    const std::string given = fs::absolute(fs::path(nameOrOriginal)).lexically_normal().string();
+    if (record.contains("more_inputs") && record["more_inputs"].is_array())
+        for (size_t k = 0; k < record["more_inputs"].size(); ++k) {
+            const nlohmann::json& more = record["more_inputs"][k];
+            const fs::path copy = root_ / more.value("input", std::string());
+            if (more.value("removed", false) || (copy.filename().string() != nameOrOriginal &&
+                                                 more.value("original", std::string()) != given))
+                continue;
+            removeTree(copy);
+            updateProject(
+                [&](nlohmann::json& p) { p[sideName(side)]["more_inputs"][k]["removed"] = true; });
+            markInputsChanged(side, "a source input was removed");
+            return int(k) + 1;
+        }
+    if (fs::path(inputPath(side)).filename().string() == nameOrOriginal ||
+        record.value("original", std::string()) == given)
+        throw Error(ErrorCode::BadOption,
+                    "the first input of a side cannot be removed (make a new workspace instead)");
+    throw Error(ErrorCode::NotFound, "no added input '" + nameOrOriginal + "' in " +
+                                         sideDir(side).string() +
+                                         " (name it as listed by `doppel status`)");
+}
+
+void Workspace::markInputsChanged(Side side, const std::string& reason) const {
+    // The inputs' frames and faces are to be made (or dropped) again.
     for (const std::string stage : {"extract.", "align."}) {
         const std::string key = stage + sideName(side);
-        if (!stageStatus(key).empty()) setStageStatus(key, "stale", "a source input was added");
+        if (!stageStatus(key).empty()) setStageStatus(key, "stale", reason);
     }
-    return copied;
 }
 
 fs::path Workspace::inputPath(Side side) const {

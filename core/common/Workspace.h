@@ -23,6 +23,13 @@
 namespace doppel {
 
 enum class Side { Src, Dst };
+
+/// One input of a side and the block its frames are numbered in (input k's frames start at
+/// k * 1000000 + 1; see pipeline/FrameFiles.h). A removed input leaves its block unused.
+struct SideInput {
+    int block = 0;
+    std::filesystem::path path;
+};
 const char* sideName(Side side);  ///< "src" / "dst"
 /// Accepts "src"/"source"/"dst"/"destination"; throws Error(BadOption).
 Side parseSide(const std::string& text);
@@ -39,14 +46,21 @@ class Workspace {
     const std::filesystem::path& root() const { return root_; }
     /// The copied input of a side (file or folder): the first one.
     std::filesystem::path inputPath(Side side) const;
-    /// Every input of a side, in the order they were given: the source may have several
-    /// (videos and image folders of the same person, for a varied faceset).
+    /// Every input of a side in use, in the order they were given, with its frame block: the
+    /// source may have several (videos and image folders of the same person).
+    std::vector<SideInput> inputs(Side side) const;
+    /// The paths of inputs(side).
     std::vector<std::filesystem::path> inputPaths(Side side) const;
     /// Copies another video, image or image folder into the source side (data_src/input_2.mp4,
     /// input_3/, ...) and records it; extract then adds its frames in a block of their own.
     /// Throws Error(BadOption) for the destination or an input already there, Error(NotFound /
     /// Io) as create does.
     std::filesystem::path addInput(Side side, const std::filesystem::path& input) const;
+    /// Removes an added input (not the first), named as in the workspace ("input_2.mp4") or by
+    /// the original path it was copied from: its copy is deleted and its block stays unused, so
+    /// no other frame is renumbered; extract then drops its frames. Returns its block. Throws
+    /// Error(NotFound) for an unknown name, Error(BadOption) for the first input.
+    int removeInput(Side side, const std::string& nameOrOriginal) const;
     std::filesystem::path sideDir(Side side) const;
     std::filesystem::path framesDir(Side side) const { return sideDir(side) / "frames"; }
     std::filesystem::path alignedDir(Side side) const { return sideDir(side) / "aligned"; }
@@ -83,6 +97,8 @@ class Workspace {
 
   private:
     explicit Workspace(std::filesystem::path root) : root_(std::move(root)) {}
+    /// Extract and align of the side are stale after its inputs changed.
+    void markInputsChanged(Side side, const std::string& reason) const;
     std::filesystem::path root_;
 };
 

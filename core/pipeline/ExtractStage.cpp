@@ -7,6 +7,7 @@
 #include <opencv2/imgproc.hpp>
 #include <optional>
 #include <regex>
+#include <set>
 
 #include "common/AtomicFile.h"
 #include "common/Error.h"
@@ -56,9 +57,12 @@ ExtractOptions parseOptions(const json& resolved) {
 
 // The options that change what a frame file contains or which frames exist, and the inputs the
 // frames come from (each input's frames are a block of their own, see FrameFiles.h).
-json outputSettings(const ExtractOptions& o, const std::vector<fs::path>& inputs) {
-    json names = json::array();
-    for (const fs::path& input : inputs) names.push_back(input.filename().string());
+json outputSettings(const ExtractOptions& o, const std::vector<SideInput>& inputs) {
+    json names = json::array();  // by block; a removed input's block is null
+    for (const SideInput& input : inputs) {
+        while (int(names.size()) < input.block) names.push_back(nullptr);
+        names.push_back(input.path.filename().string());
+    }
     json s = {{"inputs", names}, {"fps", o.fps},       {"start", o.start},
               {"end", o.end},    {"format", o.format}, {"max_side", o.maxSide}};
     if (o.format == "jpg") s["jpeg_quality"] = o.jpegQuality;
@@ -79,9 +83,17 @@ std::string frameFileName(int64_t oneBasedIndex, const std::string& extension) {
     return name;
 }
 
-// Removes what a run with other settings left: the index, and the frame files numbered from
-// `firstIndex` on (1: all of them; an input's block when only it and later ones changed).
-int removeOldFrames(const fs::path& framesDir, int64_t firstIndex = 1) {
+/// Which frames on disk are no longer valid: all of them when the options changed, else the
+/// blocks of the inputs that changed (removed, or another file in that place).
+struct StaleFrames {
+    bool all = false;
+    std::set<int> blocks;
+    bool any() const { return all || !blocks.empty(); }
+    bool covers(int64_t index) const { return all || blocks.count(inputOfFrame(index)) > 0; }
+};
+
+// Removes what a run with other settings left: the index, and the stale frame files.
+int removeOldFrames(const fs::path& framesDir, const StaleFrames& stale) {
     static const std::regex frameName(R"((\d{6,})\.(png|jpg)(\.tmp)?)");
     static const std::regex indexName(R"(index\.json(\.tmp|\.bak)?)");
     int removed = 0;
@@ -91,7 +103,7 @@ int removeOldFrames(const fs::path& framesDir, int64_t firstIndex = 1) {
         const std::string name = it->path().filename().string();
         std::smatch match;
         if (std::regex_match(name, match, frameName)) {
-            if (std::stoll(match[1].str()) < firstIndex) continue;
+            if (!stale.covers(std::stoll(match[1].str()))) continue;
             fs::remove(it->path(), ec);
             ++removed;
         } else if (std::regex_match(name, indexName)) {
@@ -101,23 +113,23 @@ int removeOldFrames(const fs::path& framesDir, int64_t firstIndex = 1) {
     return removed;
 }
 
-/// Where the frames on disk stop being valid: 1 when the options changed (all frames), the
-/// first frame of the first input that changed, or 0 when everything still matches.
-int64_t firstStaleFrame(json saved, const json& wanted) {
+StaleFrames staleFrames(json saved, const json& wanted) {
     if (saved.is_object() && saved.contains("source") && !saved.contains("inputs")) {
         saved["inputs"] = json::array({saved["source"]});  // written before several inputs
         saved.erase("source");
     }
-    if (!saved.is_object() || !saved.contains("inputs")) return 1;
+    if (!saved.is_object() || !saved.contains("inputs")) return {true, {}};
     json savedOptions = saved, wantedOptions = wanted;
     savedOptions.erase("inputs");
     wantedOptions.erase("inputs");
-    if (savedOptions != wantedOptions) return 1;
+    if (savedOptions != wantedOptions) return {true, {}};
+    StaleFrames stale;
     const json& before = saved["inputs"];
     const json& now = wanted["inputs"];
     for (size_t k = 0; k < before.size(); ++k)
-        if (k >= now.size() || before[k] != now[k]) return firstFrameOfInput(int(k));
-    return 0;
+        if (!before[k].is_null() && (k >= now.size() || before[k] != now[k]))
+            stale.blocks.insert(int(k));
+    return stale;
 }
 
 // Stray "*.tmp" files from a killed run are never valid frames.
@@ -167,16 +179,21 @@ struct OpenedInput {
     int64_t firstFrame = 1;
 };
 
-OpenedInput openInput(const Workspace& workspace, Side side, const fs::path& input, int k) {
-    OpenedInput opened{input, nullptr, firstFrameOfInput(k)};
+OpenedInput openInput(const Workspace& workspace, Side side, const SideInput& input) {
+    const int k = input.block;
+    OpenedInput opened{input.path, nullptr, firstFrameOfInput(k)};
     try {
-        opened.source = std::make_unique<FrameSource>(input);
+        opened.source = std::make_unique<FrameSource>(input.path);
     } catch (const Error& e) {
         // The message names the workspace copy; add the file the user actually gave.
         const json sideJson = workspace.project().at(sideName(side));
         std::string original = k == 0 ? sideJson.value("original", "") : "";
         if (k > 0 && sideJson.contains("more_inputs") && int(sideJson["more_inputs"].size()) >= k)
             original = sideJson["more_inputs"][size_t(k - 1)].value("original", "");
+        if (k > 0)
+            original += (original.empty() ? "" : "; ") +
+                        std::string("`doppel add-source --remove ") +
+                        input.path.filename().string() + "` takes it out";
         throw Error(e.code(), std::string(e.what()) +
                                   (original.empty() ? "" : " (copied from " + original + ")"));
     }
@@ -201,10 +218,9 @@ StageResult extract(const Workspace& workspace, Side side, const json& resolved,
     const std::string sideText = sideName(side);
     ExtractOptions o = parseOptions(resolved);
     // Every input opened first: a broken second clip is reported before any work is done.
-    const std::vector<fs::path> inputPaths = workspace.inputPaths(side);
+    const std::vector<SideInput> sideInputs = workspace.inputs(side);
     std::vector<OpenedInput> inputs;
-    for (size_t k = 0; k < inputPaths.size(); ++k)
-        inputs.push_back(openInput(workspace, side, inputPaths[k], int(k)));
+    for (const SideInput& input : sideInputs) inputs.push_back(openInput(workspace, side, input));
 
     fs::path framesDir = workspace.framesDir(side);
     std::error_code ec;
@@ -212,9 +228,9 @@ StageResult extract(const Workspace& workspace, Side side, const json& resolved,
     if (ec) throw Error(ErrorCode::Io, "cannot create " + framesDir.string() + ": " + ec.message());
     removeTemporaries(framesDir);
 
-    // Frames made with other settings would be silently mixed in: start over instead (only from
-    // the first input that changed when the options are the same).
-    json settings = outputSettings(o, inputPaths);
+    // Frames made with other settings would be silently mixed in: start over instead (only for
+    // the inputs that changed when the options are the same).
+    json settings = outputSettings(o, sideInputs);
     fs::path settingsPath = framesDir / kSettingsFile;
     json saved;
     if (fs::exists(settingsPath)) {
@@ -223,7 +239,7 @@ StageResult extract(const Workspace& workspace, Side side, const json& resolved,
         } catch (const Error&) {
         }
     }
-    if (const int64_t stale = firstStaleFrame(saved, settings); stale > 0) {
+    if (const StaleFrames stale = staleFrames(saved, settings); stale.any()) {
         int removed = removeOldFrames(framesDir, stale);
         if (removed > 0)
             logInfo("extract " + sideText + ": settings changed, removed " +

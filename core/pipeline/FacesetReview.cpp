@@ -132,6 +132,14 @@ StageResult FacesetReview::keepBest(const Workspace& workspace, Side side, size_
     });
 }
 
+int FacesetReview::removeInput(const Workspace& workspace, Side side, const std::string& name) {
+    const int block = workspace.removeInput(side, name);
+    std::vector<AlignedFace> faces;
+    for (AlignedFace& face : listAlignedFaces(workspace.alignedDir(side)))
+        if (inputOfFrame(face.frameIndex) == block) faces.push_back(std::move(face));
+    return trashFaces(workspace, side, faces);
+}
+
 void FacesetReview::markFacesChanged(const Workspace& workspace, Side side,
                                      const std::vector<int64_t>& frameIndices,
                                      const std::string& reason) {

@@ -28,6 +28,10 @@ class FacesetReview {
     static StageResult keepBest(const Workspace& workspace, Side side, size_t count,
                                 ProgressSink& progress, const CancelToken& cancel);
 
+    /// Takes an added input out of the source (Workspace::removeInput) and moves the aligned
+    /// faces of its frames to trash/. Returns how many faces moved.
+    static int removeInput(const Workspace& workspace, Side side, const std::string& name);
+
     /// After faces of these frames changed (deleted, restored, placed): the side's pack becomes
     /// stale; on the destination the frames' merged images are removed and merge becomes stale.
     static void markFacesChanged(const Workspace& workspace, Side side,

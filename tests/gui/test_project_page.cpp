@@ -1,6 +1,6 @@
 // The Project page of an open workspace: "Add more of this person..." copies another input into
 // the source (as a job), lists it under the source card, and marks extract stale; the
-// destination card has no such button.
+// destination card has no such button; "Remove an added input..." takes it out again.
 #include <QLabel>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -11,6 +11,7 @@
 #include "ui/ProjectPage.h"
 #include "ui/StudioSession.h"
 
+namespace fs = std::filesystem;
 using namespace doppel;
 using namespace doppel::ui;
 
@@ -42,6 +43,15 @@ class ProjectPageTest : public QObject {
             listed =
                 listed || label->text().contains(QStringLiteral("1 more input(s): input_2.jpg"));
         QVERIFY(listed);
+        auto* remove = page.findChild<QPushButton*>(QStringLiteral("removeSourceInput"));
+        QVERIFY(remove && !remove->isHidden());
+
+        // Taken out again: the card shows one input and no remove button.
+        page.removeSourceInput(QStringLiteral("input_2.jpg"));
+        QVERIFY(finished.wait(10000));
+        QCOMPARE(ws.inputPaths(Side::Src).size(), size_t(1));
+        QVERIFY(!fs::exists(ws.sideDir(Side::Src) / "input_2.jpg"));
+        QVERIFY(remove->isHidden());
     }
 };
 

@@ -2,7 +2,8 @@
 // `add-source` copy them in, extract numbers each input's frames in a block of its own and keeps
 // what is already extracted when an input is added, align follows faces within a clip but never
 // from one clip into the next, the destination takes one input only, and a broken added input
-// is named (with the file it was copied from) while the frames already extracted stay.
+// is named (with the file it was copied from and how to take it out) while the frames already
+// extracted stay; taken out, its block stays unused.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -105,10 +106,23 @@ TEST(MoreSources, ClipsAndPhotosOfOnePersonAreExtractedAndAlignedApart) {
     EXPECT_GE(*tracksA.begin(), 0);
     EXPECT_EQ(stills, 6);  // grace_hopper (twice), lisa3 and the 3 people of three_people.png
 
+    // Clip B taken out again: its faces go to the trash and its frames with the next extract.
+    CliRun removed =
+        runCli(scratch, "add-source --workspace " + quoted(ws) + " --remove " + quoted(clipB));
+    ASSERT_EQ(removed.exitCode, 0) << removed.output();
+    EXPECT_NE(removed.out.find("10 of its aligned faces moved"), std::string::npos) << removed.out;
+    for (const AlignedFace& face : listAlignedFaces(workspace.alignedDir(Side::Src)))
+        EXPECT_TRUE(face.frameIndex < 1000000 || face.frameIndex > 2000000) << face.frameIndex;
+    CliRun without = runCli(scratch, extract);
+    ASSERT_EQ(without.exitCode, 0) << without.output();
+    EXPECT_NE(without.out.find("14 frames"), std::string::npos) << without.out;
+    EXPECT_NE(without.out.find("(0 written, 14 kept)"), std::string::npos) << without.out;
+    EXPECT_FALSE(fs::exists(frames / "1000001.png"));
+
     // Other extract options: every block is made again.
     CliRun changed = runCli(scratch, extract + " --set max_side=256");
     ASSERT_EQ(changed.exitCode, 0) << changed.output();
-    EXPECT_NE(changed.out.find("(24 written, 0 kept)"), std::string::npos) << changed.out;
+    EXPECT_NE(changed.out.find("(14 written, 0 kept)"), std::string::npos) << changed.out;
 }
 
 TEST(MoreSources, ABrokenAddedInputIsNamedAndTheFramesAlreadyExtractedStay) {
@@ -135,6 +149,28 @@ TEST(MoreSources, ABrokenAddedInputIsNamedAndTheFramesAlreadyExtractedStay) {
     EXPECT_NE(failed.err.find("copied from " + fs::absolute(broken).lexically_normal().string()),
               std::string::npos)
         << failed.err;
+    EXPECT_NE(failed.err.find("add-source --remove input_2.mp4"), std::string::npos) << failed.err;
     EXPECT_EQ(frameNames(workspace.framesDir(Side::Src)).size(), 10u);
     EXPECT_EQ(test::readWholeFile(workspace.framesDir(Side::Src) / "000001.png"), firstFrame);
+
+    // Taken out again, as the message says: extract works and keeps the first input's frames.
+    CliRun removed =
+        runCli(scratch, "add-source --workspace " + quoted(ws) + " --remove input_2.mp4");
+    ASSERT_EQ(removed.exitCode, 0) << removed.output();
+    EXPECT_FALSE(fs::exists(ws / "data_src" / "input_2.mp4"));
+    CliRun again = runCli(scratch, extract);
+    ASSERT_EQ(again.exitCode, 0) << again.output();
+    EXPECT_NE(again.out.find("(0 written, 10 kept)"), std::string::npos) << again.out;
+    // A later input gets a block of its own: the removed one's numbers are never reused.
+    ASSERT_EQ(runCli(scratch, "add-source --workspace " + quoted(ws) + " " +
+                                  quoted(dataFile("photos/lisa3.jpg")))
+                  .exitCode,
+              0);
+    CliRun third = runCli(scratch, extract);
+    ASSERT_EQ(third.exitCode, 0) << third.output();
+    EXPECT_TRUE(fs::exists(workspace.framesDir(Side::Src) / "2000001.png"));
+    EXPECT_NE(third.out.find("(1 written, 10 kept)"), std::string::npos) << third.out;
+    CliRun first = runCli(scratch, "add-source --workspace " + quoted(ws) + " --remove input.mp4");
+    EXPECT_NE(first.exitCode, 0);
+    EXPECT_NE(first.err.find("first input"), std::string::npos) << first.err;
 }
