@@ -78,8 +78,8 @@ ProjectPage::ProjectPage(StudioSession* session, QWidget* parent)
     layout->addLayout(buttons);
 
     auto* cards = new QHBoxLayout;
-    cards->addWidget(buildCard(Side::Src));
-    cards->addWidget(buildCard(Side::Dst));
+    cards->addWidget(buildCard(Side::Src), 1);
+    cards->addWidget(buildCard(Side::Dst), 1);
     layout->addLayout(cards);
 
     createButton_ = new QPushButton(tr("Create project from these inputs..."), this);
