@@ -61,6 +61,11 @@ std::vector<LossPoint> Trainer::savedLossHistory(const std::filesystem::path& mo
     return thinLossHistory(Checkpoint::readState(modelDir).lossHistory, kMaxDisplayedLossPoints);
 }
 
+nlohmann::json Trainer::savedOptions(const std::filesystem::path& modelDir) const {
+    if (!Checkpoint::exists(modelDir)) return nullptr;
+    return Checkpoint::readState(modelDir).options;
+}
+
 std::filesystem::path Trainer::startModelFrom(const std::filesystem::path& from,
                                               const std::filesystem::path& modelDir) const {
     const std::filesystem::path trained = trainedModelIn(from);

@@ -26,6 +26,7 @@ class Trainer : public TrainingEngine {
                       CommandQueue<TrainerCommand>* commands) override;
     std::unique_ptr<FaceSwapper> loadSwapper(const std::filesystem::path& modelDir) const override;
     std::vector<LossPoint> savedLossHistory(const std::filesystem::path& modelDir) const override;
+    nlohmann::json savedOptions(const std::filesystem::path& modelDir) const override;
     std::filesystem::path startModelFrom(const std::filesystem::path& from,
                                          const std::filesystem::path& modelDir) const override;
 

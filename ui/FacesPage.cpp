@@ -40,13 +40,24 @@ const QString kMaskApplyJob = QStringLiteral("Apply mask model");
 const QString kKeepBestJob = QStringLiteral("Keep best faces");
 enum SortKey { ByFrame, ByBlur, ByYaw, ByPitch, BySize, ByHistogram, ByOddness };
 
-std::vector<FaceEntry> loadFaces(const fs::path& alignedDir) {
-    std::vector<FaceEntry> out;
-    if (!fs::exists(alignedDir)) return out;
+/// A side's faces, and how many of its frames have none (they stay unswapped on the
+/// destination: worth a glance), read together on the pool.
+struct LoadedFaces {
+    std::vector<FaceEntry> faces;
+    int framesWithoutFace = 0;
+};
+
+LoadedFaces loadFaces(const Workspace& ws, Side side) {
+    LoadedFaces out;
+    const fs::path alignedDir = ws.alignedDir(side);
     try {
+        const auto withFaces = sidecarsByFrame(alignedDir);
+        for (const FrameFile& frame : listFrames(ws.framesDir(side)))
+            out.framesWithoutFace += withFaces.count(frame.index) ? 0 : 1;
+        if (!fs::exists(alignedDir)) return out;
         for (AlignedFace& face : listAlignedFaces(alignedDir))
-            out.push_back({QString::fromStdString((alignedDir / face.imageName()).string()),
-                           std::move(face)});
+            out.faces.push_back({QString::fromStdString((alignedDir / face.imageName()).string()),
+                                 std::move(face)});
     } catch (const std::exception& e) {
         logError(std::string("cannot list faces: ") + e.what());
     }
@@ -259,14 +270,14 @@ FacesPage::FacesPage(StudioSession* session, QWidget* parent) : QWidget(parent),
                     maskProgress_->showText(outcome.message);
                 if (name == kMaskTrainJob) showLatestMaskPreview();
                 if (name == kMaskApplyJob) {
-                    markPackStale(Side::Src);
-                    markPackStale(Side::Dst);
+                    markMasksChanged(Side::Src);
+                    markMasksChanged(Side::Dst);
                     reload();
                 }
                 if (name == QLatin1String("Extract")) reload();
                 if (name == kKeepBestJob) {
                     packProgress_->showText(outcome.message);
-                    markPackStale();
+                    announceFacesChanged(currentSide());
                     reload();
                 }
             });
@@ -278,32 +289,27 @@ Side FacesPage::currentSide() const {
 
 void FacesPage::reload() {
     if (!session_->hasWorkspace()) return;
-    fs::path dir = session_->workspace().alignedDir(currentSide());
+    const Workspace ws = session_->workspace();
+    const Side side = currentSide();
     int generation = ++loadGeneration_;
     countLabel_->setText(tr("loading..."));
-    auto* watcher = new QFutureWatcher<std::vector<FaceEntry>>(this);
-    connect(watcher, &QFutureWatcher<std::vector<FaceEntry>>::finished, this,
-            [this, watcher, generation] {
-                watcher->deleteLater();
-                if (generation != loadGeneration_) return;
-                model_->setFaces(watcher->result());
-                countLabel_->setText(countText());
-                if (sortCombo_->currentIndex() != ByFrame) sortFaces();
-                Q_EMIT facesLoaded(model_->rowCount());
-            });
-    watcher->setFuture(QtConcurrent::run(loadFaces, dir));
+    auto* watcher = new QFutureWatcher<LoadedFaces>(this);
+    connect(watcher, &QFutureWatcher<LoadedFaces>::finished, this, [this, watcher, generation] {
+        watcher->deleteLater();
+        if (generation != loadGeneration_) return;
+        LoadedFaces loaded = watcher->result();
+        framesWithoutFace_ = loaded.framesWithoutFace;
+        model_->setFaces(std::move(loaded.faces));
+        countLabel_->setText(countText());
+        if (sortCombo_->currentIndex() != ByFrame) sortFaces();
+        Q_EMIT facesLoaded(model_->rowCount());
+    });
+    watcher->setFuture(QtConcurrent::run(loadFaces, ws, side));
 }
 
 QString FacesPage::countText() const {
     QString text = tr("%1 faces").arg(model_->rowCount());
-    if (!session_->hasWorkspace()) return text;
-    // Frames without a face stay unswapped (destination) or unused (source): worth a glance.
-    const Workspace& ws = session_->workspace();
-    const auto withFaces = sidecarsByFrame(ws.alignedDir(currentSide()));
-    int without = 0;
-    for (const FrameFile& frame : listFrames(ws.framesDir(currentSide())))
-        without += withFaces.count(frame.index) ? 0 : 1;
-    if (without > 0) text += tr(", %n frame(s) without a face", "", without);
+    if (framesWithoutFace_ > 0) text += tr(", %n frame(s) without a face", "", framesWithoutFace_);
     return text;
 }
 
@@ -333,23 +339,19 @@ void FacesPage::deleteSelected() {
     const int moved = FacesetReview::trashFaces(session_->workspace(), currentSide(), faces);
     logInfo("moved " + std::to_string(moved) + " faces to " +
             session_->workspace().trashDir(currentSide()).string());
-    if (moved > 0) markPackStale();
+    if (moved > 0) announceFacesChanged(currentSide());
     reload();
 }
 
-void FacesPage::markPackStale() {
-    markPackStale(currentSide());
+void FacesPage::announceFacesChanged(Side side) {
+    session_->notifyFacesChanged(side);
+    session_->notifyProjectChanged();  // the step list shows what became stale
 }
 
-void FacesPage::markPackStale(Side side) {
-    session_->notifyFacesChanged(side);
-    // The packed faceset still holds the faces as they were: training packs again first.
-    const Workspace& ws = session_->workspace();
-    std::string key = std::string("pack.") + sideName(side);
-    if (!ws.stageStatus(key).empty()) {
-        ws.setStageStatus(key, "stale", "faces changed in review since packing");
-        session_->notifyProjectChanged();
-    }
+void FacesPage::markMasksChanged(Side side) {
+    // The packed faceset still holds the masks as they were: training packs again first.
+    FacesetReview::markFacesChanged(session_->workspace(), side, {}, "face masks changed");
+    announceFacesChanged(side);
 }
 
 void FacesPage::editMasks(int row) {
@@ -362,7 +364,7 @@ void FacesPage::editMasks(int row) {
     editor.exec();
     if (editor.savedCount() > 0) {
         logInfo("drawn masks saved for " + std::to_string(editor.savedCount()) + " face(s)");
-        markPackStale();
+        markMasksChanged(currentSide());
         reload();
     }
 }
@@ -373,8 +375,7 @@ void FacesPage::placeFaces(int64_t startFrame) {
         FacePlacementDialog::placeFaces(session_->workspace(), currentSide(), startFrame, this);
     if (placed == 0) return;
     logInfo("placed " + std::to_string(placed) + " face(s) by hand");
-    markPackStale();
-    session_->notifyProjectChanged();  // merge, too, is stale after a destination face
+    announceFacesChanged(currentSide());
     reload();
 }
 
@@ -383,7 +384,7 @@ void FacesPage::restoreDeleted() {
     const int restored = FacesetReview::restoreFaces(session_->workspace(), currentSide());
     logInfo("restored " + std::to_string(restored) + " faces from " +
             session_->workspace().trashDir(currentSide()).string());
-    if (restored > 0) markPackStale();
+    if (restored > 0) announceFacesChanged(currentSide());
     reload();
 }
 

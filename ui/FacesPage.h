@@ -31,8 +31,11 @@ class FacesPage : public QWidget {
     void deleteSelected();
     /// Moves every face in trash/ back to aligned/.
     void restoreDeleted();
-    void markPackStale();
-    void markPackStale(Side side);
+    /// Tells the other pages that a side's faces changed on disk (the core marked what became
+    /// stale): the merge page reloads, the step list refreshes.
+    void announceFacesChanged(Side side);
+    /// Drawn or predicted masks changed: the side's pack is stale, then announceFacesChanged.
+    void markMasksChanged(Side side);
     /// Opens the mask editor on the face at `row` (walking the faces in grid order); after it
     /// closes, a changed mask marks the side's pack stale and the grid reloads.
     void editMasks(int row);
@@ -74,6 +77,7 @@ class FacesPage : public QWidget {
     SideProgress* maskProgress_;
     QSpinBox* maskMinutes_;
     int loadGeneration_ = 0;
+    int framesWithoutFace_ = 0;  ///< of the side shown, counted when its faces were loaded
 };
 
 }  // namespace doppel::ui

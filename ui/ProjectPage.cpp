@@ -23,7 +23,7 @@
 namespace doppel::ui {
 namespace {
 
-const QString kAddInputJob = QStringLiteral("Add source input");
+const QString kInputsJob = QStringLiteral("Source inputs");
 
 struct ProbeResult {
     QString text;
@@ -108,7 +108,7 @@ ProjectPage::ProjectPage(StudioSession* session, QWidget* parent)
                     Q_EMIT workspaceRequested(pendingWorkspace_);
                 else if (name == tr("Align faces") || name == tr("Extract"))
                     refreshFromWorkspace();
-                else if (name == kAddInputJob) {
+                else if (name == kInputsJob) {
                     refreshFromWorkspace();
                     session_->notifyProjectChanged();  // extract and align are stale now
                 }
@@ -261,29 +261,30 @@ void ProjectPage::createProjectIn(const QString& dir) {
     });
 }
 
-void ProjectPage::addSourceInput(const QString& path) {
+void ProjectPage::changeSourceInputs(const std::string& what,
+                                     std::function<std::string(const Workspace&)> change) {
     if (!session_->hasWorkspace()) return;
     const Workspace ws = session_->workspace();
+    // Copying a video into the workspace can take a while: a job, not the GUI thread.
+    session_->startJob(kInputsJob, [ws, what, change](ProgressSink&, const CancelToken&) {
+        return runStageSafely(what, [&] { return StageResult::succeeded(change(ws)); });
+    });
+}
+
+void ProjectPage::addSourceInput(const QString& path) {
     const std::string input = path.toStdString();
-    session_->startJob(kAddInputJob, [ws, input](ProgressSink&, const CancelToken&) {
-        return runStageSafely("add source", [&] {
-            return StageResult::succeeded("added " + ws.addInput(Side::Src, input).string() +
-                                          ": run Extract to add its frames");
-        });
+    changeSourceInputs("add source", [input](const Workspace& ws) {
+        return "added " + ws.addInput(Side::Src, input).string() +
+               ": run Extract to add its frames";
     });
 }
 
 void ProjectPage::removeSourceInput(const QString& name) {
-    if (!session_->hasWorkspace()) return;
-    const Workspace ws = session_->workspace();
     const std::string input = name.toStdString();
-    session_->startJob(kAddInputJob, [ws, input](ProgressSink&, const CancelToken&) {
-        return runStageSafely("remove source", [&] {
-            const int moved = FacesetReview::removeInput(ws, Side::Src, input);
-            return StageResult::succeeded("removed " + input + " from the source; " +
-                                          std::to_string(moved) +
-                                          " of its faces moved to the trash; run Extract");
-        });
+    changeSourceInputs("remove source", [input](const Workspace& ws) {
+        const int moved = FacesetReview::removeInput(ws, Side::Src, input);
+        return "removed " + input + " from the source; " + std::to_string(moved) +
+               " of its faces moved to the trash; run Extract";
     });
 }
 

@@ -7,6 +7,8 @@
 #include <QWidget>
 
 #include <array>
+#include <functional>
+#include <string>
 
 #include "common/Workspace.h"
 #include "ui/StudioSession.h"
@@ -53,6 +55,9 @@ class ProjectPage : public QWidget {
     void refreshFromWorkspace();
     void probe(Side side, const QString& path, const QString& alignedDir);
     void updateCreateButton();
+    /// Runs a change of the source's inputs as a job (`change` returns the message).
+    void changeSourceInputs(const std::string& what,
+                            std::function<std::string(const Workspace&)> change);
 
     StudioSession* session_;
     std::array<SideCard, 2> cards_;

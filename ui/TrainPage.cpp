@@ -11,7 +11,6 @@
 #include <QScrollArea>
 #include <QVBoxLayout>
 
-#include "common/AtomicFile.h"
 #include "common/Log.h"
 #include "pipeline/PackStage.h"
 #include "ui/ImageConvert.h"
@@ -213,9 +212,8 @@ QString TrainPage::startFromTrainedModel(const std::filesystem::path& from) {
     modelName_->setText(name);
     // The copied model's options are the ones training resumes with: show them in the form.
     try {
-        nlohmann::json state = readJsonFile(ws.modelDir(name.toStdString()) / "latest.json")
-                                   .value("options", nlohmann::json());
-        if (state.is_object()) ws.setStageOptions("train", state);
+        const nlohmann::json options = engine->savedOptions(ws.modelDir(name.toStdString()));
+        if (options.is_object()) ws.setStageOptions("train", options);
     } catch (const std::exception& e) {
         logWarning(e.what());
     }

@@ -1,6 +1,7 @@
 // doppel status --workspace DIR
 #include <iostream>
 #include <map>
+#include <set>
 
 #include "cli/CommandRegistry.h"
 #include "common/AtomicFile.h"
@@ -18,11 +19,11 @@ std::string stageWord(const Workspace& ws, const std::string& key) {
     return status.empty() ? "not run" : status;
 }
 
-size_t countFiles(const fs::path& dir, const std::string& extension) {
+size_t countFiles(const fs::path& dir, const std::set<std::string>& extensions) {
     size_t n = 0;
     std::error_code ec;
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
-        if (it->is_regular_file() && it->path().extension() == extension) ++n;
+        if (it->is_regular_file() && extensions.count(it->path().extension().string())) ++n;
     return n;
 }
 
@@ -114,13 +115,12 @@ int runStatus(const CliArgs& args) {
         next = "doppel train --workspace " + ws.root().string() + " --minutes 60";
 
     const size_t dstFrames = listFrames(ws.framesDir(Side::Dst)).size();
-    const size_t merged = countFiles(ws.mergedDir(), ".png");
+    const size_t merged = countFiles(ws.mergedDir(), {".png"});
     const std::string merge = stageWord(ws, "merge");
     std::cout << "merged: " << merged << " of " << dstFrames << " frames (merge " << merge << ")\n";
     if (next.empty() && (merged < dstFrames || merge == "stale" || merge == "not run"))
         next = "doppel merge --workspace " + ws.root().string();
-    const size_t results = countFiles(ws.resultDir(), ".mp4") + countFiles(ws.resultDir(), ".mkv") +
-                           countFiles(ws.resultDir(), ".mov") + countFiles(ws.resultDir(), ".webm");
+    const size_t results = countFiles(ws.resultDir(), {".mp4", ".mkv", ".mov", ".webm"});
     const std::string exported = stageWord(ws, "export");
     std::cout << "results: " << results << " video(s) in result/ (export " << exported << ")\n";
     if (next.empty() && (results == 0 || exported != "done"))

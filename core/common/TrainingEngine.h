@@ -73,6 +73,11 @@ class TrainingEngine {
         (void)modelDir;
         return {};
     }
+    /// The training options a saved model holds (null when it has none): what a resume uses.
+    virtual nlohmann::json savedOptions(const std::filesystem::path& modelDir) const {
+        (void)modelDir;
+        return nullptr;
+    }
     /// Starts `modelDir` (which must not exist yet) from a copy of a trained model: `from` is a
     /// model folder or a workspace (its model saved last). Returns the model folder copied.
     /// Throws Error(NotFound) when `from` holds no model, Error(InvalidInput) when `modelDir`

@@ -133,13 +133,15 @@ fs::path Workspace::sideDir(Side side) const {
 }
 
 std::vector<SideInput> Workspace::inputs(Side side) const {
-    std::vector<SideInput> list = {{0, inputPath(side)}};
     const nlohmann::json p = project().at(sideName(side));
+    std::vector<SideInput> list = {
+        {0, root_ / p.value("input", std::string()), p.value("original", std::string())}};
     if (p.contains("more_inputs") && p["more_inputs"].is_array())
         for (size_t k = 0; k < p["more_inputs"].size(); ++k) {
             const nlohmann::json& more = p["more_inputs"][k];
             if (!more.value("removed", false))
-                list.push_back({int(k) + 1, root_ / more.value("input", std::string())});
+                list.push_back({int(k) + 1, root_ / more.value("input", std::string()),
+                                more.value("original", std::string())});
         }
     return list;
 }
@@ -156,23 +158,15 @@ fs::path Workspace::addInput(Side side, const fs::path& input) const {
                     "only the source takes more videos or images (a faceset from several clips); "
                     "the destination is the one scene the swap is merged into");
     // The same file again (its copy here, or the original it was copied from) adds nothing.
-    const nlohmann::json record = project().at(sideName(side));
-    std::vector<std::string> originals = {record.value("original", std::string())};
-    size_t slots = 1;  // removed inputs keep their slot: their frame numbers are never reused
-    if (record.contains("more_inputs") && record["more_inputs"].is_array())
-        for (const auto& more : record["more_inputs"]) {
-            ++slots;
-            if (!more.value("removed", false))
-                originals.push_back(more.value("original", std::string()));
-        }
     const std::string given = fs::absolute(input).lexically_normal().string();
-    bool again = std::find(originals.begin(), originals.end(), given) != originals.end();
-    for (const fs::path& existing : inputPaths(side))
-        again =
-            again || (fs::exists(existing) && fs::exists(input) && fs::equivalent(existing, input));
-    if (again)
-        throw Error(ErrorCode::BadOption,
-                    input.string() + " is already an input of this workspace");
+    for (const SideInput& existing : inputs(side))
+        if (existing.original == given ||
+            (fs::exists(existing.path) && fs::exists(input) && fs::equivalent(existing.path, input)))
+            throw Error(ErrorCode::BadOption,
+                        input.string() + " is already an input of this workspace");
+    // Removed inputs keep their slot: their frame numbers are never reused.
+    const nlohmann::json more = project().at(sideName(side)).value("more_inputs", nlohmann::json());
+    const size_t slots = 1 + (more.is_array() ? more.size() : 0);
     fs::path copied = copyInput(input, sideDir(side), "input_" + std::to_string(slots + 1));
     updateProject([&](nlohmann::json& p) {
         nlohmann::json& more = p[sideName(side)]["more_inputs"];
@@ -185,25 +179,20 @@ fs::path Workspace::addInput(Side side, const fs::path& input) const {
 }
 
 int Workspace::removeInput(Side side, const std::string& nameOrOriginal) const {
-    const nlohmann::json record = project().at(sideName(side));
     const std::string given = fs::absolute(fs::path(nameOrOriginal)).lexically_normal().string();
-    if (record.contains("more_inputs") && record["more_inputs"].is_array())
-        for (size_t k = 0; k < record["more_inputs"].size(); ++k) {
-            const nlohmann::json& more = record["more_inputs"][k];
-            const fs::path copy = root_ / more.value("input", std::string());
-            if (more.value("removed", false) || (copy.filename().string() != nameOrOriginal &&
-                                                 more.value("original", std::string()) != given))
-                continue;
-            removeTree(copy);
-            updateProject(
-                [&](nlohmann::json& p) { p[sideName(side)]["more_inputs"][k]["removed"] = true; });
-            markInputsChanged(side, "a source input was removed");
-            return int(k) + 1;
-        }
-    if (fs::path(inputPath(side)).filename().string() == nameOrOriginal ||
-        record.value("original", std::string()) == given)
-        throw Error(ErrorCode::BadOption,
-                    "the first input of a side cannot be removed (make a new workspace instead)");
+    for (const SideInput& input : inputs(side)) {
+        if (input.path.filename().string() != nameOrOriginal && input.original != given) continue;
+        if (input.block == 0)
+            throw Error(ErrorCode::BadOption,
+                        "the first input of a side cannot be removed (make a new workspace "
+                        "instead)");
+        removeTree(input.path);
+        updateProject([&](nlohmann::json& p) {
+            p[sideName(side)]["more_inputs"][size_t(input.block - 1)]["removed"] = true;
+        });
+        markInputsChanged(side, "a source input was removed");
+        return input.block;
+    }
     throw Error(ErrorCode::NotFound, "no added input '" + nameOrOriginal + "' in " +
                                          sideDir(side).string() +
                                          " (name it as listed by `doppel status`)");

@@ -28,7 +28,8 @@ enum class Side { Src, Dst };
 /// k * 1000000 + 1; see pipeline/FrameFiles.h). A removed input leaves its block unused.
 struct SideInput {
     int block = 0;
-    std::filesystem::path path;
+    std::filesystem::path path;  ///< the copy in the workspace
+    std::string original;        ///< the path the user gave, as recorded when it was copied
 };
 const char* sideName(Side side);  ///< "src" / "dst"
 /// Accepts "src"/"source"/"dst"/"destination"; throws Error(BadOption).

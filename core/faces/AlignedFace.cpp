@@ -188,24 +188,28 @@ std::vector<AlignedFace> listAlignedFaces(const std::filesystem::path& alignedDi
     return faces;
 }
 
+std::optional<std::pair<int64_t, int>> parseFaceStem(const std::string& stem) {
+    auto allDigits = [](const std::string& text, size_t most) {
+        return !text.empty() && text.size() <= most &&
+               std::all_of(text.begin(), text.end(),
+                           [](unsigned char c) { return std::isdigit(c); });
+    };
+    const size_t cut = stem.rfind('_');
+    if (cut == std::string::npos) return std::nullopt;
+    const std::string frame = stem.substr(0, cut), face = stem.substr(cut + 1);
+    if (!allDigits(frame, 12) || !allDigits(face, 6)) return std::nullopt;
+    return std::make_pair(int64_t(std::stoll(frame)), std::stoi(face));
+}
+
 std::map<int64_t, std::vector<std::filesystem::path>> sidecarsByFrame(
     const std::filesystem::path& dir) {
     namespace fs = std::filesystem;
     std::map<int64_t, std::vector<std::pair<int, fs::path>>> found;
     if (!fs::is_directory(dir)) return {};
-    auto allDigits = [](const std::string& text) {
-        return !text.empty() && text.size() <= 12 &&
-               std::all_of(text.begin(), text.end(),
-                           [](unsigned char c) { return std::isdigit(c); });
-    };
     for (const auto& entry : fs::directory_iterator(dir)) {
         if (!entry.is_regular_file() || entry.path().extension() != ".json") continue;
-        const std::string stem = entry.path().stem().string();
-        const size_t cut = stem.rfind('_');
-        if (cut == std::string::npos) continue;
-        const std::string frame = stem.substr(0, cut), face = stem.substr(cut + 1);
-        if (!allDigits(frame) || !allDigits(face) || face.size() > 6) continue;
-        found[std::stoll(frame)].emplace_back(std::stoi(face), entry.path());
+        if (auto numbers = parseFaceStem(entry.path().stem().string()))
+            found[numbers->first].emplace_back(numbers->second, entry.path());
     }
     std::map<int64_t, std::vector<fs::path>> byFrame;
     for (auto& [frame, faces] : found) {

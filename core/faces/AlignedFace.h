@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -71,6 +73,9 @@ AlignedFace readAlignedFace(const std::filesystem::path& path);
 /// Every face of an aligned folder whose image still exists (deleted faces drop out), sorted
 /// by frame then face index.
 std::vector<AlignedFace> listAlignedFaces(const std::filesystem::path& alignedDir);
+/// The frame and face numbers of a face file's stem ("000042_1" -> {42, 1}), or nothing for a
+/// name of another form.
+std::optional<std::pair<int64_t, int>> parseFaceStem(const std::string& stem);
 /// The face sidecars of a folder (aligned/ or trash/) by frame number: "000042_1.json" is a face
 /// of frame 42. Paths sorted by face index; other files are ignored.
 std::map<int64_t, std::vector<std::filesystem::path>> sidecarsByFrame(

@@ -179,17 +179,14 @@ struct OpenedInput {
     int64_t firstFrame = 1;
 };
 
-OpenedInput openInput(const Workspace& workspace, Side side, const SideInput& input) {
+OpenedInput openInput(const SideInput& input) {
     const int k = input.block;
     OpenedInput opened{input.path, nullptr, firstFrameOfInput(k)};
     try {
         opened.source = std::make_unique<FrameSource>(input.path);
     } catch (const Error& e) {
         // The message names the workspace copy; add the file the user actually gave.
-        const json sideJson = workspace.project().at(sideName(side));
-        std::string original = k == 0 ? sideJson.value("original", "") : "";
-        if (k > 0 && sideJson.contains("more_inputs") && int(sideJson["more_inputs"].size()) >= k)
-            original = sideJson["more_inputs"][size_t(k - 1)].value("original", "");
+        std::string original = input.original;
         if (k > 0)
             original += (original.empty() ? "" : "; ") +
                         std::string("`doppel add-source --remove ") +
@@ -220,7 +217,7 @@ StageResult extract(const Workspace& workspace, Side side, const json& resolved,
     // Every input opened first: a broken second clip is reported before any work is done.
     const std::vector<SideInput> sideInputs = workspace.inputs(side);
     std::vector<OpenedInput> inputs;
-    for (const SideInput& input : sideInputs) inputs.push_back(openInput(workspace, side, input));
+    for (const SideInput& input : sideInputs) inputs.push_back(openInput(input));
 
     fs::path framesDir = workspace.framesDir(side);
     std::error_code ec;

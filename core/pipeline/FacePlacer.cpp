@@ -41,6 +41,7 @@ FacePlacer::FacePlacer(const Workspace& workspace, Side side)
     size_ = options.at("size").get<int>();
     jpegQuality_ = options.at("jpeg_quality").get<int>();
     video_ = videoFrames(workspace.framesDir(side), frames_);
+    aligned_ = sidecarsByFrame(workspace.alignedDir(side));
 }
 
 FacePlacer::~FacePlacer() = default;
@@ -57,19 +58,17 @@ const FrameFile& FacePlacer::frame(int64_t index) const {
 }
 
 std::vector<FrameFile> FacePlacer::framesWithoutFace() const {
-    const auto withFaces = sidecarsByFrame(workspace_.alignedDir(side_));
     std::vector<FrameFile> without;
     for (const FrameFile& f : frames_)
-        if (!withFaces.count(f.index)) without.push_back(f);
+        if (!aligned_.count(f.index)) without.push_back(f);
     return without;
 }
 
 std::vector<AlignedFace> FacePlacer::facesOf(int64_t frameIndex) const {
     std::vector<AlignedFace> faces;
     const fs::path dir = workspace_.alignedDir(side_);
-    const auto byFrame = sidecarsByFrame(dir);
-    auto it = byFrame.find(frameIndex);
-    if (it == byFrame.end()) return faces;
+    auto it = aligned_.find(frameIndex);
+    if (it == aligned_.end()) return faces;
     for (const fs::path& meta : it->second) {
         AlignedFace face = readAlignedFace(meta);
         if (fs::exists(dir / face.imageName())) faces.push_back(std::move(face));
@@ -86,8 +85,7 @@ BoxFit FacePlacer::fit(const cv::Mat& frameImage, const cv::Rect2f& box) {
     return detector_->fitInBox(frameImage, box);
 }
 
-int FacePlacer::trackIdNear(int64_t frameIndex, const cv::Rect2f& box,
-                            const std::map<int64_t, std::vector<fs::path>>& aligned) const {
+int FacePlacer::trackIdNear(int64_t frameIndex, const cv::Rect2f& box) const {
     auto at = std::find_if(frames_.begin(), frames_.end(),
                            [&](const FrameFile& f) { return f.index == frameIndex; });
     if (at == frames_.end() || !video_[size_t(at - frames_.begin())]) return -1;
@@ -95,8 +93,8 @@ int FacePlacer::trackIdNear(int64_t frameIndex, const cv::Rect2f& box,
     for (int64_t distance = 1; distance <= 3; ++distance)
         for (int64_t neighbour : {frameIndex - distance, frameIndex + distance}) {
             if (inputOfFrame(neighbour) != inputOfFrame(frameIndex)) continue;  // another clip
-            auto it = aligned.find(neighbour);
-            if (it == aligned.end()) continue;
+            auto it = aligned_.find(neighbour);
+            if (it == aligned_.end()) continue;
             for (const fs::path& meta : it->second) {
                 const AlignedFace face = readAlignedFace(meta);
                 if (face.trackId >= 0 && boxIoU(boxOf(face), box) >= 0.3) return face.trackId;
@@ -132,18 +130,15 @@ AlignedFace FacePlacer::place(int64_t frameIndex, const cv::Mat& frameImage,
         out.trackId = replaced->trackId;
     } else {
         // A new index, also past deleted faces, so that restoring those never overwrites it.
-        const auto aligned = sidecarsByFrame(alignedDir);
         int next = 0;
-        for (const auto& byFrame : {aligned, sidecarsByFrame(workspace_.trashDir(side_))}) {
+        for (const auto& byFrame : {aligned_, sidecarsByFrame(workspace_.trashDir(side_))}) {
             auto it = byFrame.find(frameIndex);
             if (it == byFrame.end()) continue;
-            for (const fs::path& meta : it->second) {
-                const std::string stem = meta.stem().string();
-                next = std::max(next, std::stoi(stem.substr(stem.rfind('_') + 1)) + 1);
-            }
+            for (const fs::path& meta : it->second)
+                next = std::max(next, parseFaceStem(meta.stem().string())->second + 1);
         }
         out.faceIndex = next;
-        out.trackId = trackIdNear(frameIndex, face.box, aligned);
+        out.trackId = trackIdNear(frameIndex, face.box);
     }
     out.box = {face.box.x, face.box.y, face.box.width, face.box.height};
     out.detectorScore = face.score;
@@ -166,6 +161,9 @@ AlignedFace FacePlacer::place(int64_t frameIndex, const cv::Mat& frameImage,
     removeIfPresent(alignedDir / out.xsegMaskName());
     writeImageAtomic(alignedDir / out.imageName(), aligned, jpegQuality_);
     writeAlignedFace(alignedDir / out.metaName(), out);
+    auto& sidecars = aligned_[frameIndex];
+    if (std::find(sidecars.begin(), sidecars.end(), alignedDir / out.metaName()) == sidecars.end())
+        sidecars.push_back(alignedDir / out.metaName());
     FacesetReview::markFacesChanged(workspace_, side_, {frameIndex}, "faces placed by hand");
     logInfo(std::string("placed face ") + fs::path(out.imageName()).stem().string() + " of " +
             sideName(side_) + " frame " + std::to_string(frameIndex) +

@@ -29,8 +29,8 @@ class FacePlacer {
     const std::vector<FrameFile>& frames() const { return frames_; }
     /// Throws Error(NotFound) naming the frame and the range there is.
     const FrameFile& frame(int64_t index) const;
-    /// Frames with no face in aligned/: never found, or every face deleted in review. Read
-    /// from disk on each call, in frame order.
+    /// Frames with no face in aligned/: never found, or every face deleted in review, in frame
+    /// order.
     std::vector<FrameFile> framesWithoutFace() const;
     /// The aligned faces of a frame now on disk (deleted ones excluded), by face index.
     std::vector<AlignedFace> facesOf(int64_t frameIndex) const;
@@ -53,8 +53,7 @@ class FacePlacer {
 
   private:
     /// The track of the face overlapping `box` within 3 frames (video), else -1.
-    int trackIdNear(int64_t frameIndex, const cv::Rect2f& box,
-                    const std::map<int64_t, std::vector<std::filesystem::path>>& aligned) const;
+    int trackIdNear(int64_t frameIndex, const cv::Rect2f& box) const;
 
     Workspace workspace_;
     Side side_;
@@ -63,6 +62,9 @@ class FacePlacer {
     int size_ = 256;
     int jpegQuality_ = 95;
     std::vector<bool> video_;                 ///< per frame: from a video input (tracks) or a still
+    /// aligned/'s sidecars by frame, listed once and kept up to date by place(): the faces do
+    /// not change under a placer otherwise (the studio's dialog is modal, the CLI one-shot).
+    std::map<int64_t, std::vector<std::filesystem::path>> aligned_;
     std::unique_ptr<FaceDetector> detector_;  ///< made on first use (loads the landmark model)
 };
 

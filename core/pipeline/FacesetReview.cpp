@@ -60,11 +60,7 @@ int FacesetReview::restoreFaces(const Workspace& workspace, Side side) {
     for (const fs::path& file : files) {
         if (!moveFile(file, aligned / file.filename()) || file.extension() != ".jpg") continue;
         ++restored;
-        const std::string stem = file.stem().string();
-        try {
-            frames.push_back(std::stoll(stem.substr(0, stem.rfind('_'))));
-        } catch (const std::exception&) {
-        }
+        if (auto numbers = parseFaceStem(file.stem().string())) frames.push_back(numbers->first);
     }
     if (restored > 0) markFacesChanged(workspace, side, frames, "faces restored in review");
     return restored;
