@@ -160,8 +160,8 @@ fs::path Workspace::addInput(Side side, const fs::path& input) const {
     // The same file again (its copy here, or the original it was copied from) adds nothing.
     const std::string given = fs::absolute(input).lexically_normal().string();
     for (const SideInput& existing : inputs(side))
-        if (existing.original == given ||
-            (fs::exists(existing.path) && fs::exists(input) && fs::equivalent(existing.path, input)))
+        if (existing.original == given || (fs::exists(existing.path) && fs::exists(input) &&
+                                           fs::equivalent(existing.path, input)))
             throw Error(ErrorCode::BadOption,
                         input.string() + " is already an input of this workspace");
     // Removed inputs keep their slot: their frame numbers are never reused.

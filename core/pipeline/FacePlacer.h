@@ -61,7 +61,7 @@ class FacePlacer {
     std::string faceType_ = "full";
     int size_ = 256;
     int jpegQuality_ = 95;
-    std::vector<bool> video_;                 ///< per frame: from a video input (tracks) or a still
+    std::vector<bool> video_;  ///< per frame: from a video input (tracks) or a still
     /// aligned/'s sidecars by frame, listed once and kept up to date by place(): the faces do
     /// not change under a placer otherwise (the studio's dialog is modal, the CLI one-shot).
     std::map<int64_t, std::vector<std::filesystem::path>> aligned_;
