@@ -27,6 +27,7 @@
 #include "ui/FacePlacementDialog.h"
 #include "ui/MaskEditorDialog.h"
 #include "ui/OptionForm.h"
+#include "ui/PeopleDialog.h"
 #include "ui/SideProgress.h"
 
 namespace fs = std::filesystem;
@@ -145,6 +146,11 @@ FacesPage::FacesPage(StudioSession* session, QWidget* parent) : QWidget(parent),
         tr("Draw a box around a face the detector missed (frames without a face stay "
            "unswapped) or got wrong (a box over it replaces it): the selected face's frame "
            "first, else the first frame without a face"));
+    auto* peopleButton = new QPushButton(tr("People..."), this);
+    peopleButton->setObjectName(QStringLiteral("peopleButton"));
+    peopleButton->setToolTip(
+        tr("The people align followed through the clip, one row each: untick those who should "
+           "not be swapped (a scene with several people) and their faces go to the trash"));
     countLabel_ = new QLabel(this);
     bar->addWidget(sideCombo_);
     bar->addWidget(sortCombo_);
@@ -153,6 +159,7 @@ FacesPage::FacesPage(StudioSession* session, QWidget* parent) : QWidget(parent),
     bar->addWidget(maskButton);
     bar->addWidget(placeButton);
     bar->addWidget(bestButton);
+    bar->addWidget(peopleButton);
     bar->addStretch(1);
     bar->addWidget(countLabel_);
     layout->addLayout(bar);
@@ -257,6 +264,7 @@ FacesPage::FacesPage(StudioSession* session, QWidget* parent) : QWidget(parent),
             std::min(total - 1, 3000), 1, total - 1, 100, &ok);
         if (ok) keepBest(count);
     });
+    connect(peopleButton, &QPushButton::clicked, this, &FacesPage::choosePeople);
     connect(packButton, &QPushButton::clicked, this, &FacesPage::pack);
     connect(session_, &StudioSession::workspaceChanged, this, &FacesPage::reload);
     // Faces placed from the merge page.
@@ -375,6 +383,13 @@ void FacesPage::placeFaces(int64_t startFrame) {
         FacePlacementDialog::placeFaces(session_->workspace(), currentSide(), startFrame, this);
     if (placed == 0) return;
     logInfo("placed " + std::to_string(placed) + " face(s) by hand");
+    announceFacesChanged(currentSide());
+    reload();
+}
+
+void FacesPage::choosePeople() {
+    if (!session_->hasWorkspace()) return;
+    if (PeopleDialog::choosePeople(session_->workspace(), currentSide(), this) == 0) return;
     announceFacesChanged(currentSide());
     reload();
 }

@@ -3,7 +3,8 @@
 // asynchronously), sorting by blur, yaw, pitch, size or histogram similarity (computed on the
 // thread pool), multi-select delete into data_<side>/trash/ (restorable), a frame view with the
 // detector box and landmarks of the clicked face, the mask editor (double click, "Edit masks..."),
-// placing faces by hand ("Place faces..."), and "Pack for training" (PackStage).
+// placing faces by hand ("Place faces..."), keeping only some people ("People..."), and "Pack for
+// training" (PackStage).
 #include <QComboBox>
 #include <QLabel>
 #include <QListView>
@@ -49,6 +50,9 @@ class FacesPage : public QWidget {
     /// after it closes, placed faces mark the side's pack stale and the grid reloads.
     void placeFaces(int64_t startFrame);
     void applyMaskModel();
+    /// Opens the people dialog on the side shown (one row per face track); unticked people's
+    /// faces go to the trash, then the pack is stale and the grid reloads.
+    void choosePeople();
 
   Q_SIGNALS:
     void facesLoaded(int count);

@@ -34,6 +34,9 @@ T requireField(const nlohmann::json& json, const char* key) {
 
 }  // namespace
 
+std::string AlignedFace::stem() const {
+    return stemOf(*this);
+}
 std::string AlignedFace::imageName() const {
     return stemOf(*this) + ".jpg";
 }

@@ -48,6 +48,7 @@ struct AlignedFace {
     std::vector<MaskPolygon> maskPolygons;
     int frameWidth = 0, frameHeight = 0;
 
+    std::string stem() const;       ///< "000001_0": frame and face number, the files' stem
     std::string imageName() const;  ///< "000001_0.jpg"
     std::string metaName() const;   ///< "000001_0.json"
     /// "000001_0_xseg.png": the face's mask predicted by the XSeg model (`doppel xseg-apply`),

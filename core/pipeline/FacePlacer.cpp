@@ -165,9 +165,8 @@ AlignedFace FacePlacer::place(int64_t frameIndex, const cv::Mat& frameImage,
     if (std::find(sidecars.begin(), sidecars.end(), alignedDir / out.metaName()) == sidecars.end())
         sidecars.push_back(alignedDir / out.metaName());
     FacesetReview::markFacesChanged(workspace_, side_, {frameIndex}, "faces placed by hand");
-    logInfo(std::string("placed face ") + fs::path(out.imageName()).stem().string() + " of " +
-            sideName(side_) + " frame " + std::to_string(frameIndex) +
-            (replaced ? " (replacing the face there)" : ""));
+    logInfo(std::string("placed face ") + out.stem() + " of " + sideName(side_) + " frame " +
+            std::to_string(frameIndex) + (replaced ? " (replacing the face there)" : ""));
     return out;
 }
 

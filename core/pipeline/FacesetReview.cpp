@@ -136,6 +136,18 @@ int FacesetReview::removeInput(const Workspace& workspace, Side side, const std:
     return trashFaces(workspace, side, faces);
 }
 
+std::string FacesetReview::severalPeopleHint(const Workspace& workspace, Side side,
+                                             size_t groupCount) {
+    const std::string keep =
+        workspace.stageOptions(std::string("align.") + sideName(side)).value("keep", "largest");
+    if (groupCount < 2 || keep == "all") return {};
+    return "align kept one face per frame (keep=" + keep +
+           "): where another person's face was kept instead, that frame has no face of the "
+           "person you keep. To have every face, align again with keep=all (doppel align "
+           "--side " +
+           sideName(side) + " --set keep=all --set redo=true, or Extract with keep \"all\").";
+}
+
 void FacesetReview::markFacesChanged(const Workspace& workspace, Side side,
                                      const std::vector<int64_t>& frameIndices,
                                      const std::string& reason) {

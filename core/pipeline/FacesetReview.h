@@ -32,6 +32,12 @@ class FacesetReview {
     /// faces of its frames to trash/. Returns how many faces moved.
     static int removeInput(const Workspace& workspace, Side side, const std::string& name);
 
+    /// When align kept one face per frame (keep "largest" or "track") and the side shows more
+    /// than one person (`groupCount` track groups): the faces of the others in those frames were
+    /// never aligned, so keeping only one person leaves frames without a face. Says so and how to
+    /// align every face; empty otherwise.
+    static std::string severalPeopleHint(const Workspace& workspace, Side side, size_t groupCount);
+
     /// After faces of these frames changed (deleted, restored, placed): the side's pack becomes
     /// stale; on the destination the frames' merged images are removed and merge becomes stale.
     static void markFacesChanged(const Workspace& workspace, Side side,

@@ -14,6 +14,7 @@
 #include "faces/FaceSortKeys.h"
 #include "media/ImageIO.h"
 #include "pipeline/FacesetReview.h"
+#include "support/CliWorkspace.h"
 #include "support/TestSupport.h"
 
 namespace fs = std::filesystem;
@@ -40,22 +41,8 @@ std::pair<double, double> yawSpan(const Workspace& ws) {
 
 /// 50 frames of a GRID clip on both sides, extracted and aligned with the real CLI.
 fs::path alignedGridWorkspace(const std::string& name) {
-    const fs::path scratch = test::scratchDir(name);
-    const fs::path ws = scratch / "ws";
     const fs::path clip = dataFile("video/grid_s2_150f.mp4");
-    EXPECT_EQ(runCli(scratch, "new --workspace " + quoted(ws) + " --src " + quoted(clip) +
-                                  " --dst " + quoted(clip))
-                  .exitCode,
-              0);
-    for (const char* side : {"src", "dst"}) {
-        EXPECT_EQ(runCli(scratch,
-                         "extract --workspace " + quoted(ws) + " --side " + side + " --set end=2")
-                      .exitCode,
-                  0);
-        EXPECT_EQ(runCli(scratch, "align --workspace " + quoted(ws) + " --side " + side).exitCode,
-                  0);
-    }
-    return ws;
+    return test::cliWorkspace(test::scratchDir(name), clip, clip, "--set end=2", "src dst");
 }
 
 }  // namespace

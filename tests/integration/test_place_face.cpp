@@ -15,6 +15,7 @@
 #include "common/Workspace.h"
 #include "faces/AlignedFace.h"
 #include "pipeline/FacePlacer.h"
+#include "support/CliWorkspace.h"
 #include "support/TestSupport.h"
 
 namespace fs = std::filesystem;
@@ -28,20 +29,8 @@ namespace {
 
 /// 30 frames of a GRID clip on both sides, the source aligned.
 fs::path alignedWorkspace(const std::string& name) {
-    fs::path scratch = scratchDir(name);
-    fs::path ws = scratch / "ws";
     const fs::path clip = dataFile("video/grid_sbia1a_75f_audio.mp4");
-    CliRun made = runCli(scratch, "new --workspace '" + ws.string() + "' --src '" + clip.string() +
-                                      "' --dst '" + clip.string() + "'");
-    EXPECT_EQ(made.exitCode, 0) << made.err;
-    for (const char* side : {"src", "dst"}) {
-        CliRun extracted = runCli(
-            scratch, "extract --workspace '" + ws.string() + "' --side " + side + " --set end=1.2");
-        EXPECT_EQ(extracted.exitCode, 0) << extracted.err;
-    }
-    CliRun aligned = runCli(scratch, "align --workspace '" + ws.string() + "' --side src");
-    EXPECT_EQ(aligned.exitCode, 0) << aligned.err;
-    return ws;
+    return test::cliWorkspace(scratchDir(name), clip, clip, "--set end=1.2", "src");
 }
 
 std::string stem(int frame, int face = 0) {

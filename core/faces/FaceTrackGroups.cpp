@@ -1,0 +1,67 @@
+#include "faces/FaceTrackGroups.h"
+
+#include <algorithm>
+#include <map>
+
+namespace doppel {
+
+std::vector<FaceTrackGroup> groupFacesByTrack(std::vector<AlignedFace> faces) {
+    std::stable_sort(faces.begin(), faces.end(), [](const AlignedFace& a, const AlignedFace& b) {
+        return std::make_pair(a.frameIndex, a.faceIndex) <
+               std::make_pair(b.frameIndex, b.faceIndex);
+    });
+    std::vector<FaceTrackGroup> groups;
+    std::map<int, size_t> groupOfTrack;
+    for (AlignedFace& face : faces) {
+        size_t at = groups.size();
+        if (face.trackId >= 0) {
+            auto [it, added] = groupOfTrack.emplace(face.trackId, groups.size());
+            at = it->second;
+            if (!added) {
+                groups[at].faces.push_back(std::move(face));
+                continue;
+            }
+        }
+        FaceTrackGroup group;
+        group.trackId = face.trackId;
+        group.key = face.trackId >= 0 ? std::to_string(face.trackId) : face.stem();
+        group.faces.push_back(std::move(face));
+        groups.push_back(std::move(group));
+    }
+    for (FaceTrackGroup& group : groups) {
+        group.firstFrame = group.faces.front().frameIndex;
+        group.lastFrame = group.faces.back().frameIndex;
+        double largestSide = -1;
+        for (size_t i = 0; i < group.faces.size(); ++i) {
+            const auto& box = group.faces[i].box;
+            const double side = std::max(box[2], box[3]);
+            group.centreX += box[0] + box[2] / 2;
+            group.centreY += box[1] + box[3] / 2;
+            group.boxSide += side;
+            if (side > largestSide) largestSide = side, group.largest = i;
+        }
+        const double n = double(group.faces.size());
+        group.centreX /= n, group.centreY /= n, group.boxSide /= n;
+    }
+    return groups;
+}
+
+std::vector<AlignedFace> facesOutside(const std::vector<FaceTrackGroup>& groups,
+                                      const std::set<std::string>& keep) {
+    std::vector<AlignedFace> out;
+    for (const FaceTrackGroup& group : groups)
+        if (!keep.count(group.key)) out.insert(out.end(), group.faces.begin(), group.faces.end());
+    return out;
+}
+
+std::vector<std::string> unknownGroupKeys(const std::vector<FaceTrackGroup>& groups,
+                                          const std::vector<std::string>& keys) {
+    std::vector<std::string> unknown;
+    for (const std::string& key : keys)
+        if (std::none_of(groups.begin(), groups.end(),
+                         [&](const FaceTrackGroup& g) { return g.key == key; }))
+            unknown.push_back(key);
+    return unknown;
+}
+
+}  // namespace doppel

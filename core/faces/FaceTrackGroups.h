@@ -1,0 +1,38 @@
+#pragma once
+// The people on a side, as the faceset knows them: the faces align followed across the frames of
+// a clip share a track id, so each track is one person for as long as the tracker kept them; a
+// face of a photo (no track) stands on its own. Review uses the groups to keep only the people
+// meant to be swapped: in a scene with several people every kept face is swapped, so the faces
+// of the others must go (DeepFaceLab leaves this to deleting files by hand).
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "faces/AlignedFace.h"
+
+namespace doppel {
+
+struct FaceTrackGroup {
+    /// The track id as text ("7"), or for a face without a track its file stem ("000012_1").
+    std::string key;
+    int trackId = -1;  ///< -1: a single face of a photo, or placed away from any track
+    int64_t firstFrame = 0, lastFrame = 0;
+    std::vector<AlignedFace> faces;  ///< in frame order
+    size_t largest = 0;              ///< index in `faces` of the largest face (shows the group)
+    /// Mean centre and side of the detector boxes in frame pixels (where in the picture).
+    double centreX = 0, centreY = 0, boxSide = 0;
+};
+
+/// The faces grouped by track, in order of first appearance (frame, then face index).
+std::vector<FaceTrackGroup> groupFacesByTrack(std::vector<AlignedFace> faces);
+
+/// Every face of the groups whose key is not in `keep`.
+std::vector<AlignedFace> facesOutside(const std::vector<FaceTrackGroup>& groups,
+                                      const std::set<std::string>& keep);
+
+/// The keys in `keys` no group has (for a clear error), in the order given.
+std::vector<std::string> unknownGroupKeys(const std::vector<FaceTrackGroup>& groups,
+                                          const std::vector<std::string>& keys);
+
+}  // namespace doppel

@@ -1,0 +1,69 @@
+// The people dialog (Faces page, "People..."): a real two-person scene, aligned with keep=all,
+// shows one row per speaker with a strip of their faces; unticking one says what will go,
+// enables Remove, and applying moves exactly that speaker's faces to the trash. Unticking both
+// is refused. A grab of the dialog is written to test-tmp/people_dialog.png.
+#include <QApplication>
+#include <QPushButton>
+#include <QTest>
+
+#include <filesystem>
+
+#include "common/Progress.h"
+#include "common/Workspace.h"
+#include "faces/AlignedFace.h"
+#include "pipeline/AlignStage.h"
+#include "pipeline/ExtractStage.h"
+#include "support/TestSupport.h"
+#include "support/TwoPeopleClip.h"
+#include "ui/PeopleDialog.h"
+
+namespace fs = std::filesystem;
+using namespace doppel;
+using namespace doppel::ui;
+
+class PeopleDialogTest : public QObject {
+    Q_OBJECT
+  private Q_SLOTS:
+    void removesTheUntickedSpeaker() {
+        const fs::path dir = test::scratchDir("gui_people");
+        const fs::path clip = test::twoPeopleClip(dir, 8);
+        Workspace ws = Workspace::create(dir / "ws", clip, clip);
+        NullProgressSink progress;
+        CancelToken cancel;
+        QVERIFY(ExtractStage::run(ws, Side::Dst, nlohmann::json::object(), progress, cancel).ok());
+        QVERIFY(AlignStage::run(ws, Side::Dst, {{"keep", "all"}}, progress, cancel).ok());
+        QCOMPARE(listAlignedFaces(ws.alignedDir(Side::Dst)).size(), size_t(16));
+
+        PeopleDialog dialog(ws, Side::Dst);
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        QCOMPARE(dialog.list()->count(), 2);
+        QVERIFY(dialog.hintText().isEmpty());  // every face was aligned
+        QVERIFY(dialog.list()->item(0)->text().contains(QStringLiteral("frames 1-8, 8 faces")));
+        QVERIFY(dialog.list()->item(0)->icon().availableSizes().size() > 0);
+        auto* apply = dialog.findChild<QPushButton*>(QStringLiteral("applyPeople"));
+        QVERIFY(apply);
+        QVERIFY(!apply->isEnabled());  // nothing unticked yet
+
+        dialog.list()->item(1)->setCheckState(Qt::Unchecked);
+        QVERIFY(apply->isEnabled());
+        QVERIFY2(dialog.summaryText().contains(QStringLiteral("8 faces of one person go to the trash")),
+                 qPrintable(dialog.summaryText()));
+        QVERIFY(dialog.grab().save(QString::fromStdString(
+            (test::envPath("DOPPEL_TEST_TMP", "/tmp") / "people_dialog.png").string())));
+        dialog.list()->item(0)->setCheckState(Qt::Unchecked);
+        QVERIFY(!apply->isEnabled());
+        QVERIFY(dialog.summaryText().contains(QStringLiteral("at least one")));
+        dialog.list()->item(0)->setCheckState(Qt::Checked);
+
+        const float rightSpeakerX = dialog.groups()[1].faces.front().box[0];
+        QCOMPARE(dialog.apply(), 8);
+        const auto kept = listAlignedFaces(ws.alignedDir(Side::Dst));
+        QCOMPARE(kept.size(), size_t(8));
+        for (const AlignedFace& face : kept) QVERIFY(face.box[0] < rightSpeakerX);
+        QCOMPARE(listAlignedFaces(ws.trashDir(Side::Dst)).size(), size_t(8));
+    }
+};
+
+QTEST_MAIN(PeopleDialogTest)
+#include "test_people_dialog.moc"

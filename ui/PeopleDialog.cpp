@@ -1,0 +1,167 @@
+#include "ui/PeopleDialog.h"
+
+#include <QDialogButtonBox>
+#include <QMessageBox>
+#include <QPainter>
+#include <QVBoxLayout>
+
+#include <set>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "common/Log.h"
+#include "pipeline/FacesetReview.h"
+#include "ui/ImageConvert.h"
+
+namespace fs = std::filesystem;
+
+namespace doppel::ui {
+namespace {
+
+constexpr int kFaceSide = 84;      // one face of a strip
+constexpr int kFacesPerStrip = 4;  // first, two between, last: is it one person throughout?
+
+/// Up to four faces spread over the group, side by side.
+QPixmap faceStrip(const fs::path& alignedDir, const FaceTrackGroup& group) {
+    std::vector<size_t> picks;
+    const size_t n = group.faces.size();
+    for (int k = 0; k < kFacesPerStrip; ++k) {
+        const size_t at = n == 1 ? 0 : size_t(k) * (n - 1) / (kFacesPerStrip - 1);
+        if (picks.empty() || picks.back() != at) picks.push_back(at);
+    }
+    QPixmap strip(kFaceSide * kFacesPerStrip, kFaceSide);
+    strip.fill(Qt::transparent);
+    QPainter painter(&strip);
+    for (size_t i = 0; i < picks.size(); ++i) {
+        const fs::path path = alignedDir / group.faces[picks[i]].imageName();
+        cv::Mat face = cv::imread(path.string(), cv::IMREAD_COLOR);
+        if (face.empty()) continue;
+        cv::resize(face, face, cv::Size(kFaceSide, kFaceSide), 0, 0, cv::INTER_AREA);
+        painter.drawImage(int(i) * kFaceSide, 0, toQImage(face));
+    }
+    return strip;
+}
+
+QString faceCount(size_t n) {
+    return n == 1 ? QObject::tr("1 face") : QObject::tr("%1 faces").arg(n);
+}
+
+QString describe(const FaceTrackGroup& g) {
+    const QString who = g.trackId >= 0 ? QObject::tr("Person %1").arg(QString::fromStdString(g.key))
+                                       : QObject::tr("Face %1").arg(QString::fromStdString(g.key));
+    const QString frames = g.firstFrame == g.lastFrame
+                               ? QObject::tr("frame %1").arg(g.firstFrame)
+                               : QObject::tr("frames %1-%2").arg(g.firstFrame).arg(g.lastFrame);
+    // Where in the picture, in words first: how a user tells two people apart at a glance.
+    const int width = g.faces.front().frameWidth;
+    const QString where = width <= 0                    ? QString()
+                          : g.centreX < width / 3.0     ? QObject::tr("on the left, ")
+                          : g.centreX > width * 2 / 3.0 ? QObject::tr("on the right, ")
+                                                        : QObject::tr("in the middle, ");
+    return QObject::tr("%1\n%2, %3\n%4x %5 of %6, face %7 px")
+        .arg(who, frames, faceCount(g.faces.size()), where)
+        .arg(qRound(g.centreX))
+        .arg(width)
+        .arg(qRound(g.boxSide));
+}
+
+}  // namespace
+
+PeopleDialog::PeopleDialog(const Workspace& workspace, Side side, QWidget* parent)
+    : QDialog(parent),
+      workspace_(workspace),
+      side_(side),
+      groups_(groupFacesByTrack(listAlignedFaces(workspace.alignedDir(side)))) {
+    setWindowTitle(side == Side::Dst ? tr("People on the destination")
+                                     : tr("People on the source"));
+    auto* layout = new QVBoxLayout(this);
+    auto* help = new QLabel(
+        side == Side::Dst
+            ? tr("Every face kept here is swapped. Each row is one person as align followed "
+                 "them through the clip (left to right: their faces from the start to the end). "
+                 "Untick the people who should stay as they are; their faces go to the trash "
+                 "(Restore deleted brings them back). A person the tracker lost for a while "
+                 "(a cut, a long occlusion) comes back as a new row: keep every row of theirs.")
+            : tr("Only the source person should be here. Each row is one person as align "
+                 "followed them (left to right: their faces from the start to the end). Untick "
+                 "anyone else; their faces go to the trash (Restore deleted brings them back)."),
+        this);
+    help->setWordWrap(true);
+    hint_ = new QLabel(
+        QString::fromStdString(FacesetReview::severalPeopleHint(workspace, side, groups_.size())),
+        this);
+    hint_->setWordWrap(true);
+    hint_->setStyleSheet(QStringLiteral("color: #b35c00;"));
+    hint_->setVisible(!hint_->text().isEmpty());
+    list_ = new QListWidget(this);
+    list_->setIconSize(QSize(kFaceSide * kFacesPerStrip, kFaceSide));
+    list_->setSpacing(2);
+    for (const FaceTrackGroup& group : groups_) {
+        auto* item = new QListWidgetItem(QIcon(faceStrip(workspace.alignedDir(side), group)),
+                                         describe(group), list_);
+        item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsUserCheckable | Qt::ItemIsSelectable);
+        item->setCheckState(Qt::Checked);
+    }
+    summary_ = new QLabel(this);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Cancel, this);
+    applyButton_ = buttons->addButton(tr("Remove unticked people"), QDialogButtonBox::AcceptRole);
+    applyButton_->setObjectName(QStringLiteral("applyPeople"));
+    layout->addWidget(help);
+    layout->addWidget(hint_);
+    layout->addWidget(list_, 1);
+    layout->addWidget(summary_);
+    layout->addWidget(buttons);
+    connect(list_, &QListWidget::itemChanged, this, &PeopleDialog::updateSummary);
+    connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    resize(720, 560);
+    updateSummary();
+}
+
+void PeopleDialog::updateSummary() {
+    int kept = 0, removedFaces = 0;
+    for (int row = 0; row < list_->count(); ++row) {
+        if (list_->item(row)->checkState() == Qt::Checked)
+            ++kept;
+        else
+            removedFaces += int(groups_[size_t(row)].faces.size());
+    }
+    const int removed = list_->count() - kept;
+    if (kept == 0)
+        summary_->setText(tr("Keep at least one person."));
+    else if (removed == 0)
+        summary_->setText(kept == 1 ? tr("One person, kept.")
+                                    : tr("%1 people, all kept.").arg(kept));
+    else
+        summary_->setText(tr("Keeps %1 of %2; %3 of %4 go to the trash.")
+                              .arg(kept)
+                              .arg(list_->count())
+                              .arg(faceCount(size_t(removedFaces)))
+                              .arg(removed == 1 ? tr("one person") : tr("%1 people").arg(removed)));
+    applyButton_->setEnabled(kept > 0 && removed > 0);
+}
+
+int PeopleDialog::apply() {
+    std::set<std::string> keep;
+    for (int row = 0; row < list_->count(); ++row)
+        if (list_->item(row)->checkState() == Qt::Checked) keep.insert(groups_[size_t(row)].key);
+    if (keep.empty()) return 0;
+    const int moved = FacesetReview::trashFaces(workspace_, side_, facesOutside(groups_, keep));
+    logInfo("kept " + std::to_string(keep.size()) + " of " + std::to_string(groups_.size()) +
+            " people, moved " + std::to_string(moved) + " faces to " +
+            workspace_.trashDir(side_).string());
+    return moved;
+}
+
+int PeopleDialog::choosePeople(const Workspace& workspace, Side side, QWidget* parent) {
+    PeopleDialog dialog(workspace, side, parent);
+    if (dialog.groups().empty()) {
+        QMessageBox::information(parent, dialog.windowTitle(),
+                                 tr("No faces on this side yet: run Extract first."));
+        return 0;
+    }
+    return dialog.exec() == QDialog::Accepted ? dialog.apply() : 0;
+}
+
+}  // namespace doppel::ui
