@@ -7,6 +7,7 @@
 #include "models/TensorImages.h"
 #include "models/TorchSwapper.h"
 #include "models/TrainOptions.h"
+#include "models/TrainPresets.h"
 #include "models/TrainingSession.h"
 #include "models/WinogradConv.h"
 #include "models/models.h"
@@ -64,6 +65,14 @@ std::vector<LossPoint> Trainer::savedLossHistory(const std::filesystem::path& mo
 nlohmann::json Trainer::savedOptions(const std::filesystem::path& modelDir) const {
     if (!Checkpoint::exists(modelDir)) return nullptr;
     return Checkpoint::readState(modelDir).options;
+}
+
+std::vector<TrainPreset> Trainer::presets() const {
+    return trainPresets();
+}
+
+std::string Trainer::suggestedPreset() const {
+    return suggestedTrainPreset(cudaAvailable());
 }
 
 std::filesystem::path Trainer::startModelFrom(const std::filesystem::path& from,

@@ -27,6 +27,8 @@ class Trainer : public TrainingEngine {
     std::unique_ptr<FaceSwapper> loadSwapper(const std::filesystem::path& modelDir) const override;
     std::vector<LossPoint> savedLossHistory(const std::filesystem::path& modelDir) const override;
     nlohmann::json savedOptions(const std::filesystem::path& modelDir) const override;
+    std::vector<TrainPreset> presets() const override;
+    std::string suggestedPreset() const override;
     std::filesystem::path startModelFrom(const std::filesystem::path& from,
                                          const std::filesystem::path& modelDir) const override;
 

@@ -77,12 +77,17 @@ MergePage::MergePage(StudioSession* session, QWidget* parent)
     placeFaceButton_->setToolTip(
         tr("No face was found in this frame, so it is not swapped: place one by hand"));
     placeFaceButton_->hide();
+    // The slider has a row of its own: the frame text and the button that shows on frames
+    // without a face would otherwise narrow it under the mouse while scrubbing.
     scrub->addWidget(frameSlider_, 1);
-    scrub->addWidget(frameLabel_);
-    scrub->addWidget(placeFaceButton_);
-    scrub->addWidget(showBefore_);
-    scrub->addWidget(split_);
+    auto* frameRow = new QHBoxLayout;
+    frameRow->addWidget(frameLabel_);
+    frameRow->addWidget(placeFaceButton_);
+    frameRow->addStretch(1);
+    frameRow->addWidget(showBefore_);
+    frameRow->addWidget(split_);
     left->addLayout(scrub);
+    left->addLayout(frameRow);
     layout->addLayout(left, 3);
 
     auto* scroll = new QScrollArea(this);

@@ -74,7 +74,26 @@ TrainPage::TrainPage(StudioSession* session, QWidget* parent)
     reuseButton_->setToolTip(
         tr("A new model that starts as a copy of one trained before (another workspace with "
            "the same source person): a new destination then needs far fewer iterations."));
-    settingsLayout->addWidget(reuseButton_, 2, 0, 1, 2);
+    presetCombo_ = new QComboBox(settings);
+    presetCombo_->setObjectName(QStringLiteral("trainPreset"));
+    presetCombo_->addItem(tr("Custom (the options below)"));
+    if (session_->engine()) {
+        presets_ = session_->engine()->presets();
+        const std::string suggested = session_->engine()->suggestedPreset();
+        for (const TrainPreset& preset : presets_) {
+            QString label = QString::fromStdString(preset.label);
+            if (preset.name == suggested) label += tr("  [suggested for this device]");
+            presetCombo_->addItem(label, QString::fromStdString(preset.name));
+            presetCombo_->setItemData(presetCombo_->count() - 1,
+                                      QString::fromStdString(preset.help), Qt::ToolTipRole);
+        }
+    }
+    presetCombo_->setToolTip(
+        tr("A new model's architecture, resolution, sizes, batch and learning rate in one "
+           "choice; the options below can still be changed afterwards."));
+    settingsLayout->addWidget(new QLabel(tr("Preset"), settings), 2, 0);
+    settingsLayout->addWidget(presetCombo_, 2, 1);
+    settingsLayout->addWidget(reuseButton_, 3, 0, 1, 2);
     left->addWidget(settings);
     device_ = new QLabel(this);
     device_->setWordWrap(true);
@@ -85,6 +104,7 @@ TrainPage::TrainPage(StudioSession* session, QWidget* parent)
         form_ = new OptionForm(session_->engine()->optionSchema(), scroll);
         scroll->setWidget(form_);
         connect(form_, &OptionForm::valuesChanged, this, &TrainPage::updateMemoryEstimate);
+        connect(form_, &OptionForm::valuesChanged, this, &TrainPage::matchPresetToForm);
     } else {
         scroll->setWidget(new QLabel(tr("Training is not available in this build."), scroll));
     }
@@ -144,6 +164,15 @@ TrainPage::TrainPage(StudioSession* session, QWidget* parent)
         modelName_->setText(session_->existingModelName(modelName_->text()));
         showModelState();
     });
+    // Another name may be a model that exists (options fixed) or a new one (presets apply).
+    connect(modelName_, &QLineEdit::editingFinished, this, [this] {
+        if (form_ && session_->hasWorkspace())
+            form_->setResumeLocked(std::filesystem::exists(modelDir()));
+        updateButtons();
+    });
+    connect(presetCombo_, &QComboBox::activated, this, [this](int index) {
+        if (index > 0) applyPreset(presetCombo_->itemData(index).toString().toStdString());
+    });
     connect(reuseButton_, &QPushButton::clicked, this, [this] {
         const QString from = QFileDialog::getExistingDirectory(
             this, tr("Start from a trained model: a model folder, or a workspace"));
@@ -186,11 +215,19 @@ void TrainPage::showModelState() {
     refreshHistory();
     showPreviewImage();
     if (form_ && session_->hasWorkspace()) {
-        form_->setValues(session_->workspace().stageOptions("train"));
+        const nlohmann::json saved = session_->workspace().stageOptions("train");
+        const bool exists = std::filesystem::exists(modelDir());
+        form_->setValues(saved);
         // A model that exists keeps its architecture: those options are fixed on resume.
-        form_->setResumeLocked(std::filesystem::exists(modelDir()));
+        form_->setResumeLocked(exists);
+        // A first model in a new workspace starts from what suits the device (on a CPU the
+        // try-out model: the SAEHD defaults would take days there).
+        if (!exists && !saved.is_object() && session_->engine())
+            applyPreset(session_->engine()->suggestedPreset());
+        matchPresetToForm();
     }
     updateMemoryEstimate();
+    updateButtons();
 }
 
 QString TrainPage::startFromTrainedModel(const std::filesystem::path& from) {
@@ -227,6 +264,28 @@ std::filesystem::path TrainPage::modelDir() const {
     return session_->workspace().modelDir(modelName_->text().trimmed().toStdString());
 }
 
+bool TrainPage::applyPreset(const std::string& name) {
+    for (size_t i = 0; i < presets_.size(); ++i) {
+        if (presets_[i].name != name) continue;
+        if (form_) form_->setValues(presets_[i].options);
+        presetCombo_->setCurrentIndex(int(i) + 1);
+        updateMemoryEstimate();
+        return true;
+    }
+    return false;
+}
+
+void TrainPage::matchPresetToForm() {
+    const int index = presetCombo_->currentIndex();
+    if (index <= 0 || !form_) return;
+    const nlohmann::json values = form_->values();
+    for (const auto& [key, value] : presets_[size_t(index - 1)].options.items())
+        if (!values.contains(key) || values[key] != value) {
+            presetCombo_->setCurrentIndex(0);
+            return;
+        }
+}
+
 void TrainPage::updateMemoryEstimate() {
     TrainingEngine* engine = session_->engine();
     if (!engine || !form_) return;
@@ -249,6 +308,8 @@ void TrainPage::updateButtons() {
     saveButton_->setEnabled(running);
     modelName_->setEnabled(!running);
     reuseButton_->setEnabled(!running && session_->engine());
+    presetCombo_->setEnabled(!running && presets_.size() > 0 && session_->hasWorkspace() &&
+                             !std::filesystem::exists(modelDir()));
 }
 
 void TrainPage::start() {

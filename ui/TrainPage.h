@@ -4,6 +4,7 @@
 // (with mask view and a slider back through model/<name>/previews/*.png), the loss chart, and
 // iteration, ms/iter and ETA. The trainer is reached only through TrainingEngine.
 #include <QCheckBox>
+#include <QComboBox>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -47,6 +48,10 @@ class TrainPage : public QWidget {
     /// the page shows it. Returns the error, empty on success.
     QString startFromTrainedModel(const std::filesystem::path& from);
     QString modelName() const { return modelName_->text(); }
+    /// The preset menu: "Custom" first, then the engine's presets (for a new model only).
+    QComboBox* presetCombo() const { return presetCombo_; }
+    /// Fills the form with the engine's preset `name`; false when there is no such preset.
+    bool applyPreset(const std::string& name);
 
   private:
     void start();
@@ -59,12 +64,16 @@ class TrainPage : public QWidget {
     /// The model named on the page: its loss curve, previews and options, as saved.
     void showModelState();
     std::filesystem::path modelDir() const;
+    /// Shows "Custom" once the form no longer holds the chosen preset's values.
+    void matchPresetToForm();
 
     StudioSession* session_;
     OptionForm* form_ = nullptr;
     QLineEdit* modelName_;
     QSpinBox* maxIterations_;
     QPushButton* reuseButton_;
+    QComboBox* presetCombo_;
+    std::vector<TrainPreset> presets_;
     QLabel* device_;
     QPushButton* startButton_;
     QPushButton* pauseButton_;

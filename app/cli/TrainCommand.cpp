@@ -1,5 +1,6 @@
-// doppel train --workspace DIR [--model NAME] [--from MODEL_OR_WORKSPACE] [--archi A] [--res N]
-//              [--batch N] [--iters N | --minutes M] [--set key=value ...] [--estimate]
+// doppel train --workspace DIR [--model NAME] [--from MODEL_OR_WORKSPACE] [--preset P]
+//              [--archi A] [--res N] [--batch N] [--iters N | --minutes M] [--set key=value ...]
+//              [--estimate]
 #include <cstdio>
 #include <iostream>
 
@@ -8,6 +9,7 @@
 #include "common/AtomicFile.h"
 #include "common/Error.h"
 #include "common/Workspace.h"
+#include "models/TrainPresets.h"
 #include "models/models.h"
 
 namespace doppel::cli {
@@ -48,6 +50,19 @@ int runTrain(const CliArgs& args) {
     // a new model starts from the workspace's last training options.
     nlohmann::json modelInfo = models::readModelInfo(reused.empty() ? modelDir : reused);
     nlohmann::json saved = modelInfo.is_null() ? ws.stageOptions("train") : modelInfo["options"];
+    // --preset: its options over the saved ones, under --set and the shortcuts.
+    if (args.has("preset")) {
+        if (!modelInfo.is_null())
+            throw UsageError("--preset is for a new model: model '" + name +
+                             "' exists (its architecture is fixed); give --model a new name");
+        try {
+            const TrainPreset& preset = models::trainPreset(args.value("preset"));
+            if (!saved.is_object()) saved = nlohmann::json::object();
+            saved.update(preset.options);
+        } catch (const Error& e) {
+            throw UsageError(e.what());
+        }
+    }
     nlohmann::json options = resolveOptions(schema, saved, args);
     auto shortcut = [&](const char* flag, const char* key) {
         if (!args.has(flag)) return;
@@ -121,9 +136,18 @@ int runTrain(const CliArgs& args) {
     return reportResult("train", result);
 }
 
+std::string presetLines() {
+    std::string lines;
+    for (const TrainPreset& preset : models::trainPresets())
+        lines += "                  " + preset.name + std::string(10 - preset.name.size(), ' ') +
+                 preset.label + "\n";
+    return lines;
+}
+
 std::string usage() {
     return "usage: doppel train --workspace DIR [--model NAME] [--from MODEL_OR_WORKSPACE]\n"
-           "                    [--archi A] [--res N] [--batch N] [--iters N | --minutes M]\n"
+           "                    [--preset P] [--archi A] [--res N] [--batch N] [--iters N | "
+           "--minutes M]\n"
            "                    [--set key=value ...] [--estimate]\n\n"
            "Trains model/NAME (default \"default\") on data_src/packed and data_dst/packed, or "
            "resumes it.\n"
@@ -135,6 +159,9 @@ std::string usage() {
            "                model: a model folder or a workspace (its model saved last). Reuse a\n"
            "                model trained on the same source person for a new destination video:\n"
            "                it continues from that model's iteration and options.\n"
+           "  --preset P    a new model's architecture, size, batch and lr from a preset\n"
+           "                (--set and the shortcuts still apply on top):\n" +
+           presetLines() +
            "  --archi, --res, --batch are short for --set archi=, resolution=, batch=\n"
            "Options of an existing model are kept; those marked \"fixed on resume\" cannot "
            "change.\n\n"

@@ -42,6 +42,15 @@ struct TrainingUpdate {
 
 enum class TrainerCommand { SaveNow, PreviewNow, Stop };
 
+/// A named set of model options for a new model (DeepFaceLab asks a beginner some thirty
+/// questions; a preset answers the ones that matter: architecture, resolution, dims, batch, lr).
+struct TrainPreset {
+    std::string name;        ///< "tryout", "small", "standard", "large" (--preset NAME)
+    std::string label;       ///< one line for a menu
+    std::string help;        ///< what it is for and what it costs
+    nlohmann::json options;  ///< only the keys it sets; the others keep their values
+};
+
 struct TrainRequest {
     std::filesystem::path modelDir;    ///< workspace/model/<name>; created on first run
     std::filesystem::path srcFaceset;  ///< packed faceset folders (see PackedFaceset.h)
@@ -73,6 +82,10 @@ class TrainingEngine {
         (void)modelDir;
         return {};
     }
+    /// Presets for a new model, smallest first; empty when the engine has none.
+    virtual std::vector<TrainPreset> presets() const { return {}; }
+    /// The preset that suits the device training would use (empty: none).
+    virtual std::string suggestedPreset() const { return {}; }
     /// The training options a saved model holds (null when it has none): what a resume uses.
     virtual nlohmann::json savedOptions(const std::filesystem::path& modelDir) const {
         (void)modelDir;

@@ -4,7 +4,11 @@
 #include <QPixmap>
 #include <QTest>
 
+#include <filesystem>
+
 #include "common/TrainingEngine.h"
+#include "common/Workspace.h"
+#include "support/TestSupport.h"
 #include "ui/LossChart.h"
 #include "ui/OptionForm.h"
 #include "ui/StudioSession.h"
@@ -40,6 +44,17 @@ class IdleEngine : public TrainingEngine {
 
   private:
     OptionSchema schema_;
+};
+
+// The same engine with two presets, the second suggested for its device.
+class PresetEngine : public IdleEngine {
+  public:
+    std::vector<TrainPreset> presets() const override {
+        return {
+            {"tiny", "Tiny", "for tests", {{"resolution", 64}, {"batch", 4}}},
+            {"big", "Big", "for tests", {{"resolution", 256}, {"batch", 16}, {"arch", "df-ud"}}}};
+    }
+    std::string suggestedPreset() const override { return "big"; }
 };
 
 }  // namespace
@@ -107,6 +122,37 @@ class TrainPageTest : public QObject {
         QVERIFY(form);
         form->setValues({{"batch", 16}});
         QVERIFY2(device->text().contains("4.00 GiB"), qPrintable(device->text()));
+    }
+
+    void aNewModelStartsFromTheSuggestedPresetAndAnEditMakesItCustom() {
+        PresetEngine engine;
+        StudioSession session(&engine);
+        TrainPage page(&session);
+        auto* form = page.findChild<OptionForm*>();
+        QVERIFY(form);
+        QCOMPARE(page.presetCombo()->count(), 3);  // Custom, Tiny, Big
+        QVERIFY(page.presetCombo()->itemText(2).contains("suggested"));
+
+        const auto dir = test::scratchDir("gui_train_presets");
+        const auto video = test::dataFile("video/grid_s2_150f.mp4");
+        session.setWorkspace(Workspace::create(dir / "ws", video, video));
+        QCOMPARE(page.presetCombo()->currentIndex(), 2);  // a new workspace: the suggestion
+        QCOMPARE(form->values()["resolution"].get<int>(), 256);
+        QCOMPARE(form->values()["arch"].get<std::string>(), std::string("df-ud"));
+        QVERIFY(page.presetCombo()->isEnabled());
+
+        QVERIFY(page.applyPreset("tiny"));
+        QCOMPARE(page.presetCombo()->currentIndex(), 1);
+        QCOMPARE(form->values()["batch"].get<int>(), 4);
+        QVERIFY(!page.applyPreset("nonexistent"));
+        form->setValues({{"batch", 6}});  // an edit by hand: no longer the preset
+        QCOMPARE(page.presetCombo()->currentIndex(), 0);
+        QCOMPARE(form->values()["resolution"].get<int>(), 64);
+
+        // A model that exists keeps its architecture: no presets for it.
+        std::filesystem::create_directories(session.workspace().modelDir("default"));
+        session.setWorkspace(session.workspace());
+        QVERIFY(!page.presetCombo()->isEnabled());
     }
 };
 
