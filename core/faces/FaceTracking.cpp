@@ -14,6 +14,28 @@ KeepMode parseKeepMode(const std::string& name) {
     throw Error(ErrorCode::BadOption, "unknown keep mode '" + name + "' (largest, all, track)");
 }
 
+const char* keepModeName(KeepMode mode) {
+    switch (mode) {
+        case KeepMode::All:
+            return "all";
+        case KeepMode::Track:
+            return "track";
+        default:
+            return "largest";
+    }
+}
+
+bool otherFaceLeftOut(const std::vector<TrackedFace>& faces) {
+    for (const TrackedFace& candidate : faces) {
+        if (candidate.keep) continue;
+        const bool onAKeptFace = std::any_of(faces.begin(), faces.end(), [&](const TrackedFace& f) {
+            return f.keep && boxIoU(f.face.box, candidate.face.box) >= 0.3;
+        });
+        if (!onAKeptFace) return true;
+    }
+    return false;
+}
+
 void assignTracks(FaceTimeline& timeline, double minIoU) {
     int nextId = 0;
     for (size_t f = 0; f < timeline.size(); ++f) {

@@ -13,6 +13,7 @@ namespace doppel {
 enum class KeepMode { Largest, All, Track };
 /// "largest", "all", "track"; throws Error(BadOption).
 KeepMode parseKeepMode(const std::string& name);
+const char* keepModeName(KeepMode mode);
 
 struct TrackedFace {
     DetectedFace face;
@@ -31,6 +32,10 @@ void assignTracks(FaceTimeline& timeline, double minIoU = 0.3);
 /// followed across frames -- the biggest face where nothing is followed yet, then whichever
 /// face continues its track; a lost face is re-acquired after `reacquireAfter` empty frames.
 void selectFaces(FaceTimeline& timeline, KeepMode mode, int reacquireAfter = 5);
+
+/// Whether a face of this frame was left out that is not a second box on a kept face (IoU with
+/// every kept face below 0.3): another person, whom keep largest/track did not align.
+bool otherFaceLeftOut(const std::vector<TrackedFace>& faces);
 
 /// Video: a face the detector loses for a few frames (motion blur, a hand, a fast turn) would
 /// leave those frames unswapped, so the original face flashes in the result. Each run of at most

@@ -479,6 +479,7 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
             return StageResult::cancelled("cancelled while writing aligned faces");
 
         int64_t unreadable = 0, noFace = 0, fullDetections = 0, processed = 0, resumedFaceCount = 0;
+        int64_t framesWithOthersLeftOut = 0;
         for (size_t i = 0; i < frames.size(); ++i) {
             resumedFaceCount += int64_t(resumedFaces[i].size());
             if (states[i].resumed) continue;
@@ -490,7 +491,17 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
             } else if (timeline[i].empty()) {
                 ++noFace;
             }
+            if (otherFaceLeftOut(timeline[i])) ++framesWithOthersLeftOut;
         }
+        // Another person in the picture, not aligned (keep largest/track): whoever is larger
+        // in a frame is the one swapped there, so the user should know and can choose.
+        if (framesWithOthersLeftOut > 0)
+            warnings.push_back(
+                std::to_string(framesWithOthersLeftOut) +
+                " frame(s) show more than one face and keep=" + keepModeName(opt.keep) +
+                " aligned one of them: to choose whom to swap, align with keep=all (--set "
+                "keep=all --set redo=true) and keep the people to swap (Faces page People..., "
+                "doppel people)");
         double totalMs = times.decode + times.detect + times.landmarks + times.align + times.write;
         auto share = [&](double ms) {
             return totalMs > 0 ? std::round(1000.0 * ms / totalMs) / 10.0 : 0.0;
@@ -501,6 +512,7 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
             {"frames_resumed", resumedFrames},
             {"frames_without_face", noFace},
             {"frames_gap_filled", gapFilledFrames},
+            {"frames_with_other_faces_left_out", framesWithOthersLeftOut},
             {"frames_unreadable", unreadable},
             {"faces_written", facesWritten.load()},
             {"faces_total", facesWritten.load() + resumedFaceCount},

@@ -1,7 +1,8 @@
 // Choosing whom to swap (`doppel people`, FaceTrackGroups): faces are grouped by the track align
 // followed them on, a photo's faces one by one; in a real two-person scene the two speakers are
 // two people at their own place in the picture, --keep moves the other's faces to the trash
-// (pack stale, restorable), --remove takes a photo face out, and bad keys are usage errors.
+// (pack stale, restorable), --remove takes a photo face out, and bad keys are usage errors;
+// align with keep=largest says when it left another person out.
 #include <gtest/gtest.h>
 
 #include "common/Workspace.h"
@@ -95,6 +96,14 @@ TEST(PeopleCli, KeepsOneOfTwoSpeakersAndTheOtherGoesToTheTrash) {
     for (const AlignedFace& f : left) EXPECT_GT(f.box[0], 360) << f.stem();
     EXPECT_EQ(workspace.stageStatus("pack.dst"), "stale");
     EXPECT_EQ(FacesetReview::restoreFaces(workspace, Side::Dst), 12);
+
+    // The same scene aligned as by default (keep=largest) says that it left a person out.
+    CliRun largest = runCli(scratch, "align --workspace " + quoted(ws) + " --side src");
+    ASSERT_EQ(largest.exitCode, 0) << largest.output();
+    EXPECT_NE(largest.output().find("12 frame(s) show more than one face and keep=largest"),
+              std::string::npos)
+        << largest.output();
+    EXPECT_EQ(listAlignedFaces(workspace.alignedDir(Side::Src)).size(), 12u);
 }
 
 TEST(PeopleCli, APhotosFacesAreChosenOneByOne) {

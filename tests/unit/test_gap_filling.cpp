@@ -1,5 +1,5 @@
 // Align's fill_gaps: faces the detector lost for a few video frames are placed between their
-// neighbours (faces/FaceTracking fillGaps).
+// neighbours (faces/FaceTracking fillGaps); and which left-out faces are other people.
 #include <gtest/gtest.h>
 
 #include "faces/FaceTracking.h"
@@ -65,4 +65,16 @@ TEST(GapFilling, LongGapsCutsAndUnreadableFramesStayEmpty) {
     unkept[2] = {faceAt(0, 0, 0)};
     EXPECT_EQ(fillGaps(unkept, std::vector<bool>(3, true), 3), 0);
     EXPECT_TRUE(unkept[1].empty());
+}
+
+// Align's note that keep=largest left a person out counts another face, not a second box on
+// the kept head.
+TEST(FaceSelection, AFaceLeftOutBesideTheKeptOneIsAnotherPerson) {
+    std::vector<TrackedFace> frame = {faceAt(0, 0, 0), faceAt(300, 0, 1)};
+    EXPECT_FALSE(otherFaceLeftOut(frame));  // both kept
+    frame[1].keep = false;
+    EXPECT_TRUE(otherFaceLeftOut(frame));
+    frame[1].face.box = cv::Rect2f(10, 10, 90, 90);  // nested on the kept face
+    EXPECT_FALSE(otherFaceLeftOut(frame));
+    EXPECT_STREQ(keepModeName(parseKeepMode("track")), "track");
 }
