@@ -47,8 +47,9 @@ class PeopleDialogTest : public QObject {
 
         dialog.list()->item(1)->setCheckState(Qt::Unchecked);
         QVERIFY(apply->isEnabled());
-        QVERIFY2(dialog.summaryText().contains(QStringLiteral("8 faces of one person go to the trash")),
-                 qPrintable(dialog.summaryText()));
+        QVERIFY2(
+            dialog.summaryText().contains(QStringLiteral("8 faces of one person go to the trash")),
+            qPrintable(dialog.summaryText()));
         QVERIFY(dialog.grab().save(QString::fromStdString(
             (test::envPath("DOPPEL_TEST_TMP", "/tmp") / "people_dialog.png").string())));
         dialog.list()->item(0)->setCheckState(Qt::Unchecked);
