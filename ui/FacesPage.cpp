@@ -18,13 +18,13 @@
 
 #include "common/AtomicFile.h"
 #include "common/Log.h"
-#include "faces/FaceSortKeys.h"
 #include "pipeline/FacesetReview.h"
 #include "pipeline/FrameFiles.h"
 #include "pipeline/PackStage.h"
 #include "pipeline/XSegStage.h"
 #include "ui/FaceGridModel.h"
 #include "ui/FacePlacementDialog.h"
+#include "ui/FaceSortOrder.h"
 #include "ui/MaskEditorDialog.h"
 #include "ui/OptionForm.h"
 #include "ui/PeopleDialog.h"
@@ -39,22 +39,23 @@ const QString kPackJob = QStringLiteral("Pack faces");
 const QString kMaskTrainJob = QStringLiteral("Train mask model");
 const QString kMaskApplyJob = QStringLiteral("Apply mask model");
 const QString kKeepBestJob = QStringLiteral("Keep best faces");
-enum SortKey { ByFrame, ByBlur, ByYaw, ByPitch, BySize, ByHistogram, ByOddness };
 
-/// A side's faces, and how many of its frames have none (they stay unswapped on the
-/// destination: worth a glance), read together on the pool.
+/// A side's faces (or those in its trash), and how many of its frames have none (they stay
+/// unswapped on the destination: worth a glance), read together on the pool.
 struct LoadedFaces {
     std::vector<FaceEntry> faces;
     int framesWithoutFace = 0;
 };
 
-LoadedFaces loadFaces(const Workspace& ws, Side side) {
+LoadedFaces loadFaces(const Workspace& ws, Side side, bool deleted) {
     LoadedFaces out;
-    const fs::path alignedDir = ws.alignedDir(side);
+    const fs::path alignedDir = deleted ? ws.trashDir(side) : ws.alignedDir(side);
     try {
-        const auto withFaces = sidecarsByFrame(alignedDir);
-        for (const FrameFile& frame : listFrames(ws.framesDir(side)))
-            out.framesWithoutFace += withFaces.count(frame.index) ? 0 : 1;
+        if (!deleted) {
+            const auto withFaces = sidecarsByFrame(alignedDir);
+            for (const FrameFile& frame : listFrames(ws.framesDir(side)))
+                out.framesWithoutFace += withFaces.count(frame.index) ? 0 : 1;
+        }
         if (!fs::exists(alignedDir)) return out;
         for (AlignedFace& face : listAlignedFaces(alignedDir))
             out.faces.push_back({QString::fromStdString((alignedDir / face.imageName()).string()),
@@ -65,73 +66,22 @@ LoadedFaces loadFaces(const Workspace& ws, Side side) {
     return out;
 }
 
-// The new order of the rows for a sort key; blur and size put the worst (lowest) first so they
-// can be selected and deleted together, yaw and pitch go from one extreme to the other.
-std::vector<size_t> sortOrder(const std::vector<FaceEntry>& faces, int key) {
-    std::vector<size_t> order(faces.size());
-    std::iota(order.begin(), order.end(), 0);
-    if (key == ByFrame) {
-        std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-            return std::make_pair(faces[a].meta.frameIndex, faces[a].meta.faceIndex) <
-                   std::make_pair(faces[b].meta.frameIndex, faces[b].meta.faceIndex);
-        });
-        return order;
-    }
-    std::vector<FaceSortKeys> keys(faces.size());
-    for (size_t i = 0; i < faces.size(); ++i) {
-        cv::Mat image = cv::imread(faces[i].imagePath.toStdString(), cv::IMREAD_COLOR);
-        const AlignedFace& m = faces[i].meta;
-        try {
-            keys[i] =
-                computeFaceSortKeys(image, m.landmarks, cv::Size(m.frameWidth, m.frameHeight));
-        } catch (const std::exception& e) {
-            logWarning(faces[i].imagePath.toStdString() + ": " + e.what());
-        }
-    }
-    if (key == ByHistogram) {
-        std::vector<std::vector<float>> histograms;
-        for (auto& k : keys) histograms.push_back(std::move(k.histogram));
-        return orderByHistogramSimilarity(histograms);
-    }
-    if (key == ByOddness) {
-        // Least like the rest first: a crop where the landmarks missed the face, another person.
-        std::vector<cv::Mat> thumbnails;
-        for (const auto& k : keys) thumbnails.push_back(k.thumbnail);
-        const std::vector<double> likeness = likenessToTheSet(thumbnails);
-        std::stable_sort(order.begin(), order.end(),
-                         [&](size_t a, size_t b) { return likeness[a] < likeness[b]; });
-        return order;
-    }
-    auto value = [&](size_t i) {
-        switch (key) {
-            case ByBlur:
-                return keys[i].blur;
-            case ByYaw:
-                return keys[i].yawDegrees;
-            case ByPitch:
-                return keys[i].pitchDegrees;
-            default:
-                return keys[i].size;
-        }
-    };
-    std::stable_sort(order.begin(), order.end(),
-                     [&](size_t a, size_t b) { return value(a) < value(b); });
-    return order;
-}
-
 }  // namespace
 
 FacesPage::FacesPage(StudioSession* session, QWidget* parent) : QWidget(parent), session_(session) {
     auto* layout = new QVBoxLayout(this);
     auto* bar = new QHBoxLayout;
     sideCombo_ = new QComboBox(this);
-    sideCombo_->addItems({tr("Source faces"), tr("Destination faces")});
+    // The trash of each side is a view of its own: a face deleted by mistake comes back alone.
+    sideCombo_->addItems({tr("Source faces"), tr("Destination faces"), tr("Source: deleted faces"),
+                          tr("Destination: deleted faces")});
     sortCombo_ = new QComboBox(this);
     sortCombo_->addItems({tr("Sort: frame order"), tr("Sort: blur (blurriest first)"),
                           tr("Sort: yaw"), tr("Sort: pitch"), tr("Sort: size (smallest first)"),
                           tr("Sort: histogram similarity"), tr("Sort: odd ones out first")});
-    auto* deleteButton = new QPushButton(tr("Delete selected"), this);
-    auto* restoreButton = new QPushButton(tr("Restore deleted"), this);
+    deleteButton_ = new QPushButton(tr("Delete selected"), this);
+    restoreButton_ = new QPushButton(tr("Restore deleted"), this);
+    restoreButton_->setObjectName(QStringLiteral("restoreButton"));
     auto* maskButton = new QPushButton(tr("Edit masks..."), this);
     maskButton->setToolTip(
         tr("Draw which part of a face is face (and what covers it): the "
@@ -154,8 +104,8 @@ FacesPage::FacesPage(StudioSession* session, QWidget* parent) : QWidget(parent),
     countLabel_ = new QLabel(this);
     bar->addWidget(sideCombo_);
     bar->addWidget(sortCombo_);
-    bar->addWidget(deleteButton);
-    bar->addWidget(restoreButton);
+    bar->addWidget(deleteButton_);
+    bar->addWidget(restoreButton_);
     bar->addWidget(maskButton);
     bar->addWidget(placeButton);
     bar->addWidget(bestButton);
@@ -237,9 +187,10 @@ FacesPage::FacesPage(StudioSession* session, QWidget* parent) : QWidget(parent),
 
     connect(sideCombo_, &QComboBox::currentIndexChanged, this, &FacesPage::reload);
     connect(sortCombo_, &QComboBox::currentIndexChanged, this, &FacesPage::sortFaces);
-    connect(deleteButton, &QPushButton::clicked, this, &FacesPage::deleteSelected);
+    faceTools_ = {deleteButton_, maskButton, placeButton, bestButton, peopleButton};
+    connect(deleteButton_, &QPushButton::clicked, this, &FacesPage::deleteSelected);
     connect(deleteAction, &QAction::triggered, this, &FacesPage::deleteSelected);
-    connect(restoreButton, &QPushButton::clicked, this, &FacesPage::restoreDeleted);
+    connect(restoreButton_, &QPushButton::clicked, this, &FacesPage::restoreDeleted);
     connect(grid_, &QListView::clicked, this, &FacesPage::showFrameOf);
     connect(grid_, &QListView::doubleClicked, this,
             [this](const QModelIndex& index) { editMasks(index.row()); });
@@ -292,7 +243,11 @@ FacesPage::FacesPage(StudioSession* session, QWidget* parent) : QWidget(parent),
 }
 
 Side FacesPage::currentSide() const {
-    return sideCombo_->currentIndex() == 1 ? Side::Dst : Side::Src;
+    return sideCombo_->currentIndex() % 2 == 1 ? Side::Dst : Side::Src;
+}
+
+bool FacesPage::showingDeleted() const {
+    return sideCombo_->currentIndex() >= 2;
 }
 
 void FacesPage::reload() {
@@ -309,13 +264,21 @@ void FacesPage::reload() {
         framesWithoutFace_ = loaded.framesWithoutFace;
         model_->setFaces(std::move(loaded.faces));
         countLabel_->setText(countText());
-        if (sortCombo_->currentIndex() != ByFrame) sortFaces();
+        if (FaceSort(sortCombo_->currentIndex()) != FaceSort::ByFrame) sortFaces();
         Q_EMIT facesLoaded(model_->rowCount());
     });
-    watcher->setFuture(QtConcurrent::run(loadFaces, ws, side));
+    // What works on the faces of a side does not apply to its trash, and back.
+    const bool deleted = showingDeleted();
+    for (QPushButton* tool : faceTools_) tool->setEnabled(!deleted);
+    restoreButton_->setText(deleted ? tr("Restore selected") : tr("Restore deleted"));
+    restoreButton_->setToolTip(deleted ? tr("Move the selected faces back (all when none is "
+                                            "selected)")
+                                       : tr("Move every deleted face of this side back"));
+    watcher->setFuture(QtConcurrent::run(loadFaces, ws, side, deleted));
 }
 
 QString FacesPage::countText() const {
+    if (showingDeleted()) return tr("%1 deleted faces").arg(model_->rowCount());
     QString text = tr("%1 faces").arg(model_->rowCount());
     if (framesWithoutFace_ > 0) text += tr(", %n frame(s) without a face", "", framesWithoutFace_);
     return text;
@@ -335,12 +298,12 @@ void FacesPage::sortFaces() {
             model_->applyOrder(watcher->result());
             countLabel_->setText(countText());
         });
-    watcher->setFuture(
-        QtConcurrent::run([faces = std::move(faces), key] { return sortOrder(faces, key); }));
+    watcher->setFuture(QtConcurrent::run(
+        [faces = std::move(faces), key] { return faceSortOrder(faces, FaceSort(key)); }));
 }
 
 void FacesPage::deleteSelected() {
-    if (!session_->hasWorkspace()) return;
+    if (!session_->hasWorkspace() || showingDeleted()) return;
     std::vector<AlignedFace> faces;
     for (const QModelIndex& index : grid_->selectionModel()->selectedIndexes())
         faces.push_back(model_->face(index.row()).meta);
@@ -363,7 +326,7 @@ void FacesPage::markMasksChanged(Side side) {
 }
 
 void FacesPage::editMasks(int row) {
-    if (!session_->hasWorkspace() || model_->rowCount() == 0) return;
+    if (!session_->hasWorkspace() || model_->rowCount() == 0 || showingDeleted()) return;
     std::vector<fs::path> sidecars;
     for (const FaceEntry& entry : model_->faces())
         sidecars.push_back(fs::path(entry.imagePath.toStdString()).parent_path() /
@@ -396,7 +359,13 @@ void FacesPage::choosePeople() {
 
 void FacesPage::restoreDeleted() {
     if (!session_->hasWorkspace()) return;
-    const int restored = FacesetReview::restoreFaces(session_->workspace(), currentSide());
+    std::vector<AlignedFace> chosen;
+    if (showingDeleted())
+        for (const QModelIndex& index : grid_->selectionModel()->selectedIndexes())
+            chosen.push_back(model_->face(index.row()).meta);
+    const int restored =
+        chosen.empty() ? FacesetReview::restoreFaces(session_->workspace(), currentSide())
+                       : FacesetReview::restoreFaces(session_->workspace(), currentSide(), chosen);
     logInfo("restored " + std::to_string(restored) + " faces from " +
             session_->workspace().trashDir(currentSide()).string());
     if (restored > 0) announceFacesChanged(currentSide());

@@ -1,16 +1,18 @@
 #pragma once
 // Faces page: review the aligned faces of each side before training. A grid (thumbnails load
-// asynchronously), sorting by blur, yaw, pitch, size or histogram similarity (computed on the
-// thread pool), multi-select delete into data_<side>/trash/ (restorable), a frame view with the
-// detector box and landmarks of the clicked face, the mask editor (double click, "Edit masks..."),
-// placing faces by hand ("Place faces..."), keeping only some people ("People..."), and "Pack for
-// training" (PackStage).
+// asynchronously), sorting by blur, yaw, pitch, size, histogram similarity or oddness (computed
+// on the thread pool), multi-select delete into data_<side>/trash/ (restorable: all at once, or
+// face by face from the trash's own view), a frame view with the detector box and landmarks of
+// the clicked face, the mask editor (double click, "Edit masks..."), placing faces by hand
+// ("Place faces..."), keeping only some people ("People..."), and "Pack for training".
 #include <QComboBox>
 #include <QLabel>
 #include <QListView>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QWidget>
+
+#include <vector>
 
 #include "common/Workspace.h"
 #include "ui/StudioSession.h"
@@ -30,8 +32,11 @@ class FacesPage : public QWidget {
     void reload();
     /// Moves the selected faces (image + .json) to data_<side>/trash/.
     void deleteSelected();
-    /// Moves every face in trash/ back to aligned/.
+    /// Moves every face in trash/ back to aligned/; in the deleted faces' view, the selected
+    /// ones (all when none is selected).
     void restoreDeleted();
+    /// Whether the grid shows the side's trash ("Source: deleted faces", ...), not its faces.
+    bool showingDeleted() const;
     /// Tells the other pages that a side's faces changed on disk (the core marked what became
     /// stale): the merge page reloads, the step list refreshes.
     void announceFacesChanged(Side side);
@@ -70,6 +75,9 @@ class FacesPage : public QWidget {
 
     StudioSession* session_;
     QComboBox* sideCombo_;
+    QPushButton* deleteButton_;
+    QPushButton* restoreButton_;
+    std::vector<QPushButton*> faceTools_;  ///< what acts on a side's faces (off in its trash)
     QComboBox* sortCombo_;
     QLabel* countLabel_;
     QListView* grid_;

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
+#include <tuple>
 
 #include "common/Error.h"
 #include "common/Log.h"
@@ -49,18 +50,36 @@ int FacesetReview::trashFaces(const Workspace& workspace, Side side,
 }
 
 int FacesetReview::restoreFaces(const Workspace& workspace, Side side) {
+    // By name only: a sidecar that no longer parses still comes back with its face.
+    std::vector<AlignedFace> faces;
+    for (const auto& [frame, sidecars] : sidecarsByFrame(workspace.trashDir(side)))
+        for (const fs::path& sidecar : sidecars) {
+            AlignedFace face;
+            std::tie(face.frameIndex, face.faceIndex) = *parseFaceStem(sidecar.stem().string());
+            faces.push_back(face);
+        }
+    return restoreFaces(workspace, side, faces);
+}
+
+int FacesetReview::restoreFaces(const Workspace& workspace, Side side,
+                                const std::vector<AlignedFace>& faces) {
     const fs::path aligned = workspace.alignedDir(side), trash = workspace.trashDir(side);
     int restored = 0;
     std::vector<int64_t> frames;
-    std::error_code ec;
-    if (!fs::exists(trash)) return 0;
-    std::vector<fs::path> files;
-    for (const auto& entry : fs::directory_iterator(trash, ec))
-        if (entry.is_regular_file()) files.push_back(entry.path());
-    for (const fs::path& file : files) {
-        if (!moveFile(file, aligned / file.filename()) || file.extension() != ".jpg") continue;
+    for (const AlignedFace& face : faces) {
+        if (!fs::exists(trash / face.metaName())) continue;
+        if (fs::exists(aligned / face.metaName()) || fs::exists(aligned / face.imageName())) {
+            logWarning("face " + face.stem() + " stays in " + trash.string() + ": " +
+                       aligned.string() + " holds a face of that name again (align ran since)");
+            continue;
+        }
+        // The sidecar comes last: until it is there, listAlignedFaces ignores the face.
+        if (fs::exists(trash / face.xsegMaskName()))
+            moveFile(trash / face.xsegMaskName(), aligned / face.xsegMaskName());
+        if (!moveFile(trash / face.imageName(), aligned / face.imageName())) continue;
+        if (!moveFile(trash / face.metaName(), aligned / face.metaName())) continue;
         ++restored;
-        if (auto numbers = parseFaceStem(file.stem().string())) frames.push_back(numbers->first);
+        frames.push_back(face.frameIndex);
     }
     if (restored > 0) markFacesChanged(workspace, side, frames, "faces restored in review");
     return restored;

@@ -19,8 +19,13 @@ class FacesetReview {
     /// into trash/. Returns how many faces moved; failures are logged and skipped.
     static int trashFaces(const Workspace& workspace, Side side,
                           const std::vector<AlignedFace>& faces);
-    /// Moves everything in trash/ back into aligned/. Returns how many faces came back.
+    /// Moves every face in trash/ back into aligned/. Returns how many faces came back.
     static int restoreFaces(const Workspace& workspace, Side side);
+    /// Moves these faces of trash/ back into aligned/ (image, mask, sidecar last). A face whose
+    /// name aligned/ holds again (align ran since and wrote that face anew) stays in the trash,
+    /// with a warning: nothing is overwritten. Returns how many faces came back.
+    static int restoreFaces(const Workspace& workspace, Side side,
+                            const std::vector<AlignedFace>& faces);
 
     /// Keeps the `count` best faces of the side (pickBestFaces: poses covered evenly, sharpest
     /// first) and moves the others to trash/. Measures every face (progress per face; cancel

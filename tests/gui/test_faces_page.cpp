@@ -1,8 +1,11 @@
 // The Faces page lists the aligned faces of a side (thumbnails load asynchronously), moves the
-// selected ones with their sidecars to trash/, restores them (either marks the side's packed
+// selected ones with their sidecars to trash/, restores them, all at once or face by face from
+// the trash's own view, never over a face of the same name (either marks the side's packed
 // faceset stale, so training packs again), marks faces align's fill_gaps placed, and sorts by
 // blur; "Keep best" thins the faceset as a job.
+#include <QComboBox>
 #include <QListView>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -104,10 +107,42 @@ class FacesPageTest : public QObject {
         QCOMPARE(ws.stageStatus("pack.src"), std::string("stale"));
         QCOMPARE(ws.stageStatus("pack.dst"), std::string("done"));
 
+        // The trash's own view: one deleted face restored alone; the tools that act on a
+        // side's faces are off there.
+        auto* sideCombo = page.findChildren<QComboBox*>().at(0);
+        sideCombo->setCurrentIndex(2);  // "Source: deleted faces"
+        QVERIFY(loaded.wait(10000));
+        QVERIFY(page.showingDeleted());
+        QCOMPARE(page.model()->rowCount(), 2);
+        auto* restore = page.findChild<QPushButton*>(QStringLiteral("restoreButton"));
+        QCOMPARE(restore->text(), QString("Restore selected"));
+        QVERIFY(!page.findChild<QPushButton*>(QStringLiteral("placeFaces"))->isEnabled());
+        QCOMPARE(label(1), QString("000003_0.jpg"));
+        grid->selectionModel()->select(page.model()->index(1), QItemSelectionModel::Select);
+        page.deleteSelected();  // nothing to delete in the trash
+        QVERIFY(fs::exists(ws.trashDir(Side::Src) / "000003_0.jpg"));
+        page.restoreDeleted();
+        QVERIFY(loaded.wait(10000));
+        QCOMPARE(page.model()->rowCount(), 1);
+        QVERIFY(fs::exists(ws.alignedDir(Side::Src) / "000003_0.json"));
+        QVERIFY(fs::exists(ws.trashDir(Side::Src) / "000002_0.json"));
+
+        // A face of that name written again since (align ran) is never overwritten.
+        fs::copy_file(ws.trashDir(Side::Src) / "000002_0.json",
+                      ws.alignedDir(Side::Src) / "000002_0.json");
+        page.restoreDeleted();  // nothing selected: all of them, but 000002_0 is taken
+        QVERIFY(loaded.wait(10000));
+        QVERIFY(fs::exists(ws.trashDir(Side::Src) / "000002_0.jpg"));
+        fs::remove(ws.alignedDir(Side::Src) / "000002_0.json");
+
+        sideCombo->setCurrentIndex(0);
+        QVERIFY(loaded.wait(10000));
+        QVERIFY(page.findChild<QPushButton*>(QStringLiteral("placeFaces"))->isEnabled());
+        QCOMPARE(restore->text(), QString("Restore deleted"));
         page.restoreDeleted();
         QVERIFY(loaded.wait(10000));
         QCOMPARE(page.model()->rowCount(), 4);
-        QVERIFY(fs::exists(ws.alignedDir(Side::Src) / "000003_0.json"));
+        QVERIFY(fs::exists(ws.alignedDir(Side::Src) / "000002_0.json"));
         QVERIFY(fs::is_empty(ws.trashDir(Side::Src)));
     }
 
