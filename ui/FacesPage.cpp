@@ -45,6 +45,7 @@ const QString kKeepBestJob = QStringLiteral("Keep best faces");
 struct LoadedFaces {
     std::vector<FaceEntry> faces;
     int framesWithoutFace = 0;
+    int64_t otherFacesLeftOut = 0;  ///< frames where align left another person's face out
 };
 
 LoadedFaces loadFaces(const Workspace& ws, Side side, bool deleted) {
@@ -52,6 +53,7 @@ LoadedFaces loadFaces(const Workspace& ws, Side side, bool deleted) {
     const fs::path alignedDir = deleted ? ws.trashDir(side) : ws.alignedDir(side);
     try {
         if (!deleted) {
+            out.otherFacesLeftOut = FacesetReview::otherFacesLeftOut(ws, side);
             const auto withFaces = sidecarsByFrame(alignedDir);
             for (const FrameFile& frame : listFrames(ws.framesDir(side)))
                 out.framesWithoutFace += withFaces.count(frame.index) ? 0 : 1;
@@ -262,6 +264,7 @@ void FacesPage::reload() {
         if (generation != loadGeneration_) return;
         LoadedFaces loaded = watcher->result();
         framesWithoutFace_ = loaded.framesWithoutFace;
+        otherFacesLeftOut_ = loaded.otherFacesLeftOut;
         model_->setFaces(std::move(loaded.faces));
         countLabel_->setText(countText());
         if (FaceSort(sortCombo_->currentIndex()) != FaceSort::ByFrame) sortFaces();
@@ -281,6 +284,9 @@ QString FacesPage::countText() const {
     if (showingDeleted()) return tr("%1 deleted faces").arg(model_->rowCount());
     QString text = tr("%1 faces").arg(model_->rowCount());
     if (framesWithoutFace_ > 0) text += tr(", %n frame(s) without a face", "", framesWithoutFace_);
+    // Another person in the picture that align left out: see People... (its hint says more).
+    if (otherFacesLeftOut_ > 0)
+        text += tr(", %1 with another face not aligned (People...)").arg(otherFacesLeftOut_);
     return text;
 }
 

@@ -89,7 +89,8 @@ class FacesPage : public QWidget {
     SideProgress* maskProgress_;
     QSpinBox* maskMinutes_;
     int loadGeneration_ = 0;
-    int framesWithoutFace_ = 0;  ///< of the side shown, counted when its faces were loaded
+    int framesWithoutFace_ = 0;      ///< of the side shown, counted when its faces were loaded
+    int64_t otherFacesLeftOut_ = 0;  ///< frames of the side with another face align left out
 };
 
 }  // namespace doppel::ui

@@ -558,6 +558,14 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
                              : result.status == StageStatus::Cancelled ? "cancelled"
                                                                        : "failed";
         workspace.setStageStatus(key, status, result.message);
+        // Kept for review (FacesetReview::otherFacesLeftOut): whether this side shows people
+        // that align did not align. A run that only resumed frames measured nothing new.
+        const nlohmann::json& summary = result.summary;
+        if (summary.is_object() && summary.value("frames_processed", int64_t(0)) > 0)
+            workspace.updateProject([&](nlohmann::json& p) {
+                p["stages"][key]["frames_with_other_faces_left_out"] =
+                    summary.value("frames_with_other_faces_left_out", int64_t(0));
+            });
     } catch (const std::exception& e) {
         logWarning(std::string("align: could not record the stage status: ") + e.what());
     }

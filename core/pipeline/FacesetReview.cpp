@@ -155,16 +155,38 @@ int FacesetReview::removeInput(const Workspace& workspace, Side side, const std:
     return trashFaces(workspace, side, faces);
 }
 
+namespace {
+
+std::string alignKeepMode(const Workspace& workspace, Side side) {
+    const nlohmann::json options = workspace.stageOptions(std::string("align.") + sideName(side));
+    return options.is_object() ? options.value("keep", "largest") : "largest";
+}
+
+}  // namespace
+
+int64_t FacesetReview::otherFacesLeftOut(const Workspace& workspace, Side side) {
+    if (alignKeepMode(workspace, side) == "all") return 0;
+    const nlohmann::json stages = workspace.project().value("stages", nlohmann::json::object());
+    const std::string key = std::string("align.") + sideName(side);
+    return stages.contains(key) ? stages[key].value("frames_with_other_faces_left_out", int64_t(0))
+                                : 0;
+}
+
 std::string FacesetReview::severalPeopleHint(const Workspace& workspace, Side side,
                                              size_t groupCount) {
-    const std::string keep =
-        workspace.stageOptions(std::string("align.") + sideName(side)).value("keep", "largest");
-    if (groupCount < 2 || keep == "all") return {};
-    return "align kept one face per frame (keep=" + keep +
-           "): where another person's face was kept instead, that frame has no face of the "
-           "person you keep. To have every face, align again with keep=all (doppel align "
-           "--side " +
-           sideName(side) + " --set keep=all --set redo=true, or Extract with keep \"all\").";
+    const std::string keep = alignKeepMode(workspace, side);
+    const int64_t leftOut = otherFacesLeftOut(workspace, side);
+    if (keep == "all" || (groupCount < 2 && leftOut == 0)) return {};
+    const std::string what =
+        leftOut > 0 ? "left another face out in " + std::to_string(leftOut) +
+                          " frame(s): whoever was larger there is the face swapped"
+                    : "where another person's face was kept instead, that frame has no face of "
+                      "the person you keep";
+    return "align kept one face per frame (keep=" + keep + ") and " + what +
+           ". To choose whom to swap, align again with keep=all (doppel align --side " +
+           sideName(side) +
+           " --set keep=all --set redo=true, or Extract with keep \"all\"), then keep the "
+           "people to swap.";
 }
 
 void FacesetReview::markFacesChanged(const Workspace& workspace, Side side,

@@ -37,10 +37,13 @@ class FacesetReview {
     /// faces of its frames to trash/. Returns how many faces moved.
     static int removeInput(const Workspace& workspace, Side side, const std::string& name);
 
-    /// When align kept one face per frame (keep "largest" or "track") and the side shows more
-    /// than one person (`groupCount` track groups): the faces of the others in those frames were
-    /// never aligned, so keeping only one person leaves frames without a face. Says so and how to
-    /// align every face; empty otherwise.
+    /// How many frames of the side showed a face beside the one align kept (keep "largest" or
+    /// "track"), as its last run that aligned frames counted; 0 when align keeps all faces now.
+    static int64_t otherFacesLeftOut(const Workspace& workspace, Side side);
+    /// When align kept one face per frame and the side shows more than one person (another
+    /// face left out, or `groupCount` track groups): whoever was larger is the face of that
+    /// frame, and keeping one person leaves frames without a face. Says so and how to align
+    /// every face; empty otherwise.
     static std::string severalPeopleHint(const Workspace& workspace, Side side, size_t groupCount);
 
     /// After faces of these frames changed (deleted, restored, placed): the side's pack becomes
