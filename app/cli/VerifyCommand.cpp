@@ -9,6 +9,7 @@
 #include "common/Error.h"
 #include "media/ExportLabel.h"
 #include "media/ImageIO.h"
+#include "media/ImageLabel.h"
 #include "media/VideoReader.h"
 #include "merge/Watermark.h"
 
@@ -31,6 +32,7 @@ int runVerify(const CliArgs& args) {
     if (isImage) {
         cv::Mat image = loadImage(file);
         mark = Watermark::detect(image);
+        label = checkSyntheticLabel(readImageLabelTags(file));
         what = "image " + std::to_string(image.cols) + "x" + std::to_string(image.rows);
     } else {
         MediaFileSummary summary = inspectMediaFile(file);
@@ -61,11 +63,7 @@ int runVerify(const CliArgs& args) {
     std::snprintf(markLine, sizeof markLine, "%s (score %.2f, threshold %.2f)",
                   mark.detected ? "yes" : "no", mark.score, mark.threshold);
     std::cout << file.string() << ": " << what << "\n"
-              << "  label:     "
-              << (isImage          ? "n/a (images carry no container label)"
-                  : label.labelled ? "yes (" + label.evidence + ")"
-                                   : "no")
-              << "\n"
+              << "  label:     " << (label.labelled ? "yes (" + label.evidence + ")" : "no") << "\n"
               << "  watermark: " << markLine << "\n";
     bool synthetic = label.labelled || mark.detected;
     std::cout
@@ -82,7 +80,8 @@ const bool registered = registerCommand({
     "check a video or image for Doppel's synthetic-media label and watermark",
     "usage: doppel verify FILE [--max-frames N]\n\n"
     "Reports whether FILE carries the synthetic-media label (container metadata: comment,\n"
-    "description, digitalSourceType=trainedAlgorithmicMedia) and the invisible watermark that\n"
+    "description, digitalSourceType=trainedAlgorithmicMedia; in a PNG or JPEG its XMP\n"
+    "Iptc4xmpExt:DigitalSourceType and comment) and the invisible watermark that\n"
     "merge embeds in every frame it swapped a face in, with the detector's score (it survives\n"
     "re-encoding and downscaling; see docs/synthetic-media.md). Videos: up to N frames\n"
     "(default 300), spread over the file, are scored together.\n"

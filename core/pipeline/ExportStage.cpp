@@ -1,5 +1,7 @@
 #include "pipeline/ExportStage.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <system_error>
@@ -11,6 +13,7 @@
 #include "common/Log.h"
 #include "media/ExportLabel.h"
 #include "media/ImageIO.h"
+#include "media/ImageLabel.h"
 #include "media/VideoEncoder.h"
 
 namespace doppel {
@@ -243,6 +246,36 @@ StageResult exportVideo(const Workspace& ws, const json& options, ProgressSink& 
     return result;
 }
 
+/// A destination that is one photo gets a photo back (a video of one frame is not what a user
+/// swapping a face in a picture expects): PNG, or JPEG when `out` says .jpg, with the label in
+/// its metadata (media/ImageLabel.h) and, when asked, drawn on it.
+bool exportsAnImage(const Workspace& ws, const ExportOptions& o, const FrameIndex& index) {
+    if (index.frames.size() != 1 || !hasImageExtension(ws.inputPath(Side::Dst))) return false;
+    return o.out.empty() || hasImageExtension(o.out);
+}
+
+StageResult exportImage(const Workspace& ws, const ExportOptions& o, const FrameIndex& index) {
+    fs::path output = o.out.empty() ? ws.resultDir() / "result.png" : fs::absolute(o.out);
+    const fs::path merged = findMerged(ws.mergedDir(), index.frames.front().file);
+    if (merged.empty())
+        throw Error(ErrorCode::NotFound,
+                    ws.mergedDir().string() + ": no merged image (run `doppel merge` first)");
+    cv::Mat image = loadImage(merged);
+    if (o.visibleLabel) drawVisibleLabel(image);
+    std::string ext = output.extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char c) { return char(std::tolower(c)); });
+    if (ext != ".png" && ext != ".jpg" && ext != ".jpeg")
+        throw Error(ErrorCode::BadOption,
+                    output.string() + ": a photo is exported as .png or .jpg");
+    fs::create_directories(output.parent_path());
+    writeFileAtomic(output, addImageLabel(encodeImage(image, ext, 95)));
+    return StageResult::succeeded(
+        "the photo to " + output.string() + " (" + std::to_string(image.cols) + "x" +
+            std::to_string(image.rows) + "), labelled as AI-generated",
+        {{"output", output.string()}, {"frames", 1}, {"merged_frames", 1}, {"image", true}});
+}
+
 }  // namespace
 
 const OptionSchema& ExportStage::optionSchema() {
@@ -267,7 +300,8 @@ const OptionSchema& ExportStage::optionSchema() {
             .inGroup("Audio");
         s.addString("out", "",
                     "output file; empty = result/result.<ext of the codec>; a missing extension "
-                    "gets the codec's")
+                    "gets the codec's. A destination that is one photo is exported as a photo: "
+                    "result/result.png, or the .png/.jpg named here")
             .inGroup("Output");
         s.addBool("mask_sequence", false,
                   "also write the merge masks as result/<name>_mask/NNNNNN.png (grey PNG)")
@@ -288,6 +322,9 @@ StageResult ExportStage::run(const Workspace& workspace, const json& options,
         json resolved = optionSchema().resolve(options);
         workspace.setStageOptions(key, resolved);
         workspace.setStageStatus(key, "running");
+        const ExportOptions o = readOptions(resolved);
+        if (exportsAnImage(workspace, o, readFrameIndex(workspace)))
+            return exportImage(workspace, o, readFrameIndex(workspace));
         return exportVideo(workspace, resolved, progress, cancel);
     });
     const char* status = result.status == StageStatus::Succeeded   ? "done"

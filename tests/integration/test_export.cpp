@@ -235,3 +235,49 @@ TEST(Export, CancelLeavesNoFile) {
     EXPECT_TRUE(noPartialFiles(ws.root()));
     EXPECT_EQ(ws.stageStatus("export"), "cancelled");
 }
+
+// A destination that is one photo comes back as a photo (not a one-frame video), labelled in
+// its metadata; `doppel verify` finds the label and the watermark in it.
+TEST(Export, APhotoDestinationIsExportedAsALabelledPhoto) {
+    const fs::path scratch = test::scratchDir("export_photo");
+    const fs::path photo = test::dataFile("photos/grace_hopper.jpg");
+    ASSERT_EQ(runCli(scratch, "new --workspace " + test::quoted(scratch / "ws") + " --src " +
+                                  test::quoted(photo) + " --dst " + test::quoted(photo))
+                  .exitCode,
+              0);
+    ASSERT_EQ(runCli(scratch, "extract --workspace " + test::quoted(scratch / "ws") + " --side dst")
+                  .exitCode,
+              0);
+    Workspace ws = Workspace::open(scratch / "ws");
+    cv::Mat merged = loadImage(ws.framesDir(Side::Dst) / "000001.png");
+    Watermark::embedFrame(merged);  // as merge does
+    fs::create_directories(ws.mergedDir());
+    writeImageAtomic(ws.mergedDir() / "000001.png", merged);
+
+    CliRun e = runCli(scratch, "export --workspace " + test::quoted(ws.root()));
+    ASSERT_EQ(e.exitCode, 0) << e.output();
+    const fs::path png = ws.resultDir() / "result.png";
+    ASSERT_TRUE(fs::exists(png)) << e.output();
+    EXPECT_FALSE(fs::exists(ws.resultDir() / "result.mp4"));
+    cv::Mat back = loadImage(png);
+    EXPECT_EQ(cv::norm(back, merged, cv::NORM_INF), 0.0);  // the pixels as merged, lossless
+    CliRun v = runCli(scratch, "verify " + test::quoted(png));
+    EXPECT_EQ(v.exitCode, 0) << v.output();
+    EXPECT_NE(v.output().find("label:     yes"), std::string::npos) << v.output();
+    EXPECT_NE(v.output().find("trainedAlgorithmicMedia"), std::string::npos) << v.output();
+    EXPECT_NE(v.output().find("watermark: yes"), std::string::npos) << v.output();
+
+    const fs::path jpg = scratch / "swapped.jpg";
+    CliRun j = runCli(scratch, "export --workspace " + test::quoted(ws.root()) +
+                                   " --set out=" + test::quoted(jpg) + " --set visible_label=true");
+    ASSERT_EQ(j.exitCode, 0) << j.output();
+    CliRun vj = runCli(scratch, "verify " + test::quoted(jpg));
+    EXPECT_NE(vj.output().find("label:     yes"), std::string::npos) << vj.output();
+    // A video named for a photo's destination is still a video.
+    const fs::path video = scratch / "one_frame.mp4";
+    ASSERT_EQ(runCli(scratch, "export --workspace " + test::quoted(ws.root()) +
+                                  " --set out=" + test::quoted(video))
+                  .exitCode,
+              0);
+    EXPECT_EQ(probe(video).videoPackets, 1);
+}
