@@ -121,7 +121,8 @@ void ExportPage::start() {
 QString ExportPage::newestResult() const {
     if (!session_->hasWorkspace()) return {};
     QDir dir(QString::fromStdString(session_->workspace().resultDir().string()));
-    QFileInfoList files = dir.entryInfoList({"*.mp4", "*.mkv", "*.mov"}, QDir::Files, QDir::Time);
+    QFileInfoList files = dir.entryInfoList({"*.mp4", "*.mkv", "*.mov", "*.webm", "*.png", "*.jpg"},
+                                            QDir::Files, QDir::Time);
     return files.isEmpty() ? QString() : files.front().absoluteFilePath();
 }
 
