@@ -6,6 +6,7 @@
 
 #include "common/AtomicFile.h"
 #include "common/Error.h"
+#include "common/PngChunks.h"
 
 #ifdef DOPPEL_HAVE_ZLIB
 #include <zlib.h>
@@ -13,35 +14,6 @@
 
 namespace doppel::models {
 namespace {
-
-uint32_t crc32(const uint8_t* data, size_t size, uint32_t crc = 0) {
-    static const std::array<uint32_t, 256> table = [] {
-        std::array<uint32_t, 256> t{};
-        for (uint32_t n = 0; n < 256; ++n) {
-            uint32_t c = n;
-            for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            t[n] = c;
-        }
-        return t;
-    }();
-    crc = ~crc;
-    for (size_t i = 0; i < size; ++i) crc = table[(crc ^ data[i]) & 0xFF] ^ (crc >> 8);
-    return ~crc;
-}
-
-void appendU32(std::string& out, uint32_t v) {
-    out.push_back(char(v >> 24));
-    out.push_back(char(v >> 16));
-    out.push_back(char(v >> 8));
-    out.push_back(char(v));
-}
-
-void appendChunk(std::string& out, const char* type, const std::string& data) {
-    appendU32(out, uint32_t(data.size()));
-    std::string body = std::string(type, 4) + data;
-    out += body;
-    appendU32(out, crc32(reinterpret_cast<const uint8_t*>(body.data()), body.size()));
-}
 
 /// zlib stream of `raw`: real compression when zlib is there, else stored blocks + Adler-32.
 std::string zlibStream(const std::string& raw) {
@@ -72,7 +44,7 @@ std::string zlibStream(const std::string& raw) {
         a = (a + c) % 65521;
         b = (b + a) % 65521;
     }
-    appendU32(out, (b << 16) | a);
+    appendBigEndian32(out, (b << 16) | a);
     return out;
 #endif
 }
@@ -104,14 +76,14 @@ std::string encodePng(const ImageU8& image) {
     }
     std::string png = "\x89PNG\r\n\x1a\n";
     std::string header;
-    appendU32(header, uint32_t(w));
-    appendU32(header, uint32_t(h));
+    appendBigEndian32(header, uint32_t(w));
+    appendBigEndian32(header, uint32_t(h));
     header.push_back(char(8));                              // bit depth
     header.push_back(char(c == 1 ? 0 : (c == 3 ? 2 : 6)));  // colour type
     header.append(std::string("\0\0\0", 3));  // deflate, adaptive filter, no interlace
-    appendChunk(png, "IHDR", header);
-    appendChunk(png, "IDAT", zlibStream(raw));
-    appendChunk(png, "IEND", "");
+    appendPngChunk(png, "IHDR", header);
+    appendPngChunk(png, "IDAT", zlibStream(raw));
+    appendPngChunk(png, "IEND", "");
     return png;
 }
 
@@ -139,7 +111,8 @@ PngInfo readPngInfo(const std::filesystem::path& path) {
         if (pos + 12 + length > bytes.size()) throw bad("truncated chunk");
         std::string type = bytes.substr(pos + 4, 4);
         uint32_t stored = u32(pos + 8 + length);
-        if (crc32(reinterpret_cast<const uint8_t*>(bytes.data()) + pos + 4, length + 4) != stored)
+        if (pngCrc32(reinterpret_cast<const uint8_t*>(bytes.data()) + pos + 4, length + 4) !=
+            stored)
             throw bad("CRC mismatch in chunk " + type);
         if (type == "IHDR") {
             info.width = int(u32(pos + 8));

@@ -8,6 +8,7 @@
 #include <iterator>
 
 #include "common/Error.h"
+#include "common/PngChunks.h"
 #include "media/ExportLabel.h"
 
 namespace doppel {
@@ -122,46 +123,20 @@ void readJpegTags(const std::vector<uint8_t>& data, std::map<std::string, std::s
 
 // --- PNG --------------------------------------------------------------------------------------
 
-uint32_t crc32(const uint8_t* bytes, size_t size) {
-    static const std::array<uint32_t, 256> table = [] {
-        std::array<uint32_t, 256> t{};
-        for (uint32_t n = 0; n < 256; ++n) {
-            uint32_t c = n;
-            for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            t[n] = c;
-        }
-        return t;
-    }();
-    uint32_t c = 0xFFFFFFFFu;
-    for (size_t i = 0; i < size; ++i) c = table[(c ^ bytes[i]) & 0xFF] ^ (c >> 8);
-    return c ^ 0xFFFFFFFFu;
-}
-
-void appendBigEndian(std::vector<uint8_t>& out, uint32_t value) {
-    out.insert(out.end(),
-               {uint8_t(value >> 24), uint8_t(value >> 16), uint8_t(value >> 8), uint8_t(value)});
-}
-
-void appendChunk(std::vector<uint8_t>& out, const char* type, const std::string& data) {
-    appendBigEndian(out, uint32_t(data.size()));
-    std::vector<uint8_t> body(type, type + 4);
-    body.insert(body.end(), data.begin(), data.end());
-    out.insert(out.end(), body.begin(), body.end());
-    appendBigEndian(out, crc32(body.data(), body.size()));
-}
-
 std::vector<uint8_t> labelPng(const std::vector<uint8_t>& in) {
     const size_t afterHeader = 8 + 25;  // signature, IHDR (length, type, 13 bytes, CRC)
     if (in.size() < afterHeader || std::string(in.begin() + 12, in.begin() + 16) != "IHDR")
         throw Error(ErrorCode::InvalidInput, "not a PNG file with an IHDR chunk first");
-    std::vector<uint8_t> out(in.begin(), in.begin() + afterHeader);
+    std::string chunks;
     // iTXt: keyword, NUL, not compressed (0, 0), empty language and translated keyword.
-    appendChunk(out, "iTXt",
-                std::string(kXmpPngKeyword) + std::string("\0\0\0\0\0", 5) + xmpPacket());
+    appendPngChunk(chunks, "iTXt",
+                   std::string(kXmpPngKeyword) + std::string("\0\0\0\0\0", 5) + xmpPacket());
     const auto tags = syntheticMediaTags();
-    appendChunk(out, "tEXt", "Comment" + std::string(1, '\0') + tags.at("comment"));
-    appendChunk(out, "tEXt", "Description" + std::string(1, '\0') + imageDescription());
-    appendChunk(out, "tEXt", "Software" + std::string(1, '\0') + tags.at("generator"));
+    appendPngChunk(chunks, "tEXt", "Comment" + std::string(1, '\0') + tags.at("comment"));
+    appendPngChunk(chunks, "tEXt", "Description" + std::string(1, '\0') + imageDescription());
+    appendPngChunk(chunks, "tEXt", "Software" + std::string(1, '\0') + tags.at("generator"));
+    std::vector<uint8_t> out(in.begin(), in.begin() + afterHeader);
+    out.insert(out.end(), chunks.begin(), chunks.end());
     out.insert(out.end(), in.begin() + afterHeader, in.end());
     return out;
 }
