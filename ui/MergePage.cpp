@@ -9,13 +9,16 @@
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <algorithm>
 #include <memory>
 
 #include "common/Log.h"
+#include "faces/AlignedFace.h"
 #include "merge/MergePreviewer.h"
 #include "merge/MergeSettings.h"
 #include "pipeline/MergeStage.h"
 #include "ui/FacePlacementDialog.h"
+#include "ui/FrameMarkerBar.h"
 #include "ui/ImageConvert.h"
 #include "ui/SideProgress.h"
 
@@ -80,13 +83,24 @@ MergePage::MergePage(StudioSession* session, QWidget* parent)
     // The slider has a row of its own: the frame text and the button that shows on frames
     // without a face would otherwise narrow it under the mouse while scrubbing.
     scrub->addWidget(frameSlider_, 1);
+    markers_ = new FrameMarkerBar(frameSlider_, this);
+    markers_->setToolTip(
+        tr("Red: frames without a face (not swapped). Blue: frames with their "
+           "own settings. Click to go there."));
+    nextWithoutFace_ = new QPushButton(this);
+    nextWithoutFace_->setObjectName(QStringLiteral("nextWithoutFace"));
+    nextWithoutFace_->setToolTip(tr("Go to the next frame without a face (N)"));
+    nextWithoutFace_->setShortcut(QKeySequence(Qt::Key_N));
+    nextWithoutFace_->hide();
     auto* frameRow = new QHBoxLayout;
     frameRow->addWidget(frameLabel_);
     frameRow->addWidget(placeFaceButton_);
+    frameRow->addWidget(nextWithoutFace_);
     frameRow->addStretch(1);
     frameRow->addWidget(showBefore_);
     frameRow->addWidget(split_);
     left->addLayout(scrub);
+    left->addWidget(markers_);
     left->addLayout(frameRow);
     layout->addLayout(left, 3);
 
@@ -98,6 +112,10 @@ MergePage::MergePage(StudioSession* session, QWidget* parent)
 
     connect(loadButton, &QPushButton::clicked, this, &MergePage::loadModel);
     connect(placeFaceButton_, &QPushButton::clicked, this, &MergePage::placeFaceInFrame);
+    connect(nextWithoutFace_, &QPushButton::clicked, this, [this] {
+        const int next = markers_->nextTick(frameSlider_->value());
+        if (next >= 0) frameSlider_->setValue(next);
+    });
     connect(frameSlider_, &QSlider::valueChanged, this, &MergePage::requestRender);
     connect(showBefore_, &QCheckBox::toggled, this, &MergePage::showRender);
     connect(split_, &QCheckBox::toggled, this, &MergePage::showRender);
@@ -217,7 +235,38 @@ void MergePage::setRenderer(MergeFrameRenderer renderer, std::vector<int64_t> fr
         rangeFirst_->setValue(int(frames_.front()));
         rangeLast_->setValue(int(frames_.back()));
     }
+    refreshMarkers();
     requestRender();
+}
+
+void MergePage::refreshMarkers() {
+    std::vector<int> withoutFace;
+    std::vector<std::pair<int, int>> bands;
+    if (session_->hasWorkspace() && !frames_.empty()) {
+        const Workspace& ws = session_->workspace();
+        try {
+            const auto withFace = sidecarsByFrame(ws.alignedDir(Side::Dst));
+            for (size_t i = 0; i < frames_.size(); ++i)
+                if (!withFace.count(frames_[i])) withoutFace.push_back(int(i));
+            const nlohmann::json overrides = ws.project()
+                                                 .value("options", nlohmann::json::object())
+                                                 .value("merge.overrides", nlohmann::json());
+            for (const MergeOverride& o : parseMergeOverrides(overrides)) {
+                // Slider positions of the first and last frames the range covers.
+                auto first = std::lower_bound(frames_.begin(), frames_.end(), o.first);
+                auto last = std::upper_bound(frames_.begin(), frames_.end(), o.last);
+                if (first < last)
+                    bands.emplace_back(int(first - frames_.begin()),
+                                       int(last - frames_.begin()) - 1);
+            }
+        } catch (const std::exception& e) {
+            logWarning(std::string("merge page markers: ") + e.what());
+        }
+    }
+    nextWithoutFace_->setText(tr("%1 without a face: next").arg(withoutFace.size()));
+    nextWithoutFace_->setVisible(!withoutFace.empty());
+    markers_->setTicks(std::move(withoutFace));
+    markers_->setBands(std::move(bands));
 }
 
 void MergePage::loadModelNamed(const QString& name) {
@@ -379,6 +428,7 @@ void MergePage::applyToRange() {
         });
         logInfo("merge settings " + set.dump() + " saved for frames " + std::to_string(first) +
                 "-" + std::to_string(last));
+        refreshMarkers();
     } catch (const std::exception& e) {
         logError(e.what());
     }

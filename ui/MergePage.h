@@ -25,6 +25,7 @@
 
 namespace doppel::ui {
 
+class FrameMarkerBar;
 class SideProgress;
 
 struct MergeRender {
@@ -52,6 +53,7 @@ class MergePage : public QWidget {
     nlohmann::json currentOptions() const;
     QSlider* slider(const std::string& key) const;
     QSlider* frameSlider() const { return frameSlider_; }
+    FrameMarkerBar* markers() const { return markers_; }
     int renderCount() const { return renderCount_; }
     const MergeRender& lastRender() const { return last_; }
 
@@ -70,6 +72,8 @@ class MergePage : public QWidget {
     void mergeAll();
     /// A frame without a face passes through unswapped: opens the face placement dialog on it.
     void placeFaceInFrame();
+    /// The marker strip: frames without a destination face, ranges with their own settings.
+    void refreshMarkers();
 
     StudioSession* session_;
     QLineEdit* modelName_;
@@ -77,6 +81,8 @@ class MergePage : public QWidget {
     QSlider* frameSlider_;
     QLabel* frameLabel_;
     QPushButton* placeFaceButton_;  ///< shown on a frame without a face
+    FrameMarkerBar* markers_;
+    QPushButton* nextWithoutFace_;  ///< "N without a face: next", when there are such frames
     QLabel* view_;
     QCheckBox* showBefore_;
     QCheckBox* split_;

@@ -1,6 +1,7 @@
 // The merge page re-renders the current frame when a slider moves, on a worker thread, with the
 // new value in the options; a burst of changes ends with a render of the newest settings; a frame
-// without a face says so and offers to place one.
+// without a face says so and offers to place one; a strip under the slider marks the frames
+// without a face and the ranges with their own settings, and "next" walks the former.
 #include <QLabel>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -9,9 +10,14 @@
 #include <QThread>
 
 #include <atomic>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 
+#include "common/AtomicFile.h"
+#include "common/Workspace.h"
+#include "support/TestSupport.h"
+#include "ui/FrameMarkerBar.h"
 #include "ui/MergePage.h"
 #include "ui/StudioSession.h"
 
@@ -121,6 +127,50 @@ class MergePageTest : public QObject {
         page.frameSlider()->setValue(2);
         QVERIFY(QTest::qWaitFor([&] { return page.lastRender().frameIndex == 3; }, 5000));
         QVERIFY(place->isHidden());
+    }
+
+    void marksFramesWithoutAFaceAndRangesWithTheirOwnSettings() {
+        const auto dir = test::scratchDir("gui_merge_markers");
+        const auto video = test::dataFile("video/grid_s2_150f.mp4");
+        Workspace ws = Workspace::create(dir / "ws", video, video);
+        std::filesystem::create_directories(ws.alignedDir(Side::Dst));
+        for (const char* stem : {"000001_0", "000003_0", "000004_0"})  // 2 and 5 have no face
+            writeFileAtomic(ws.alignedDir(Side::Dst) / (std::string(stem) + ".json"), "{}");
+        ws.updateProject([](nlohmann::json& p) {
+            p["options"]["merge.overrides"] = {
+                {{"first", 3}, {"last", 4}, {"set", {{"erode", 9}}}}};
+        });
+        StudioSession session(nullptr);
+        session.setWorkspace(ws);
+        MergePage page(&session);
+        page.resize(900, 600);
+        page.show();
+        page.setRenderer(
+            [](int64_t frame, const nlohmann::json&) {
+                MergeRender out;
+                out.frameIndex = frame;
+                out.before = QImage(64, 48, QImage::Format_RGB32);
+                out.after = out.before.copy();
+                return out;
+            },
+            {1, 2, 3, 4, 5});
+        QCOMPARE(page.markers()->ticks(), (std::vector<int>{1, 4}));
+        QCOMPARE(page.markers()->bands(), (std::vector<std::pair<int, int>>{{2, 3}}));
+        auto* next = page.findChild<QPushButton*>(QStringLiteral("nextWithoutFace"));
+        QVERIFY(next && !next->isHidden());
+        QCOMPARE(next->text(), QString("2 without a face: next"));
+        next->click();
+        QCOMPARE(page.frameSlider()->value(), 1);
+        next->click();
+        QCOMPARE(page.frameSlider()->value(), 4);
+        next->click();  // wraps round
+        QCOMPARE(page.frameSlider()->value(), 1);
+        // A click on the strip moves the slider there.
+        QTest::mouseClick(page.markers(), Qt::LeftButton, {},
+                          QPoint(page.markers()->width() - 2, 3));
+        QCOMPARE(page.frameSlider()->value(), 4);
+        QVERIFY(page.markers()->grab().save(QString::fromStdString(
+            (test::envPath("DOPPEL_TEST_TMP", "/tmp") / "merge_markers.png").string())));
     }
 
     void aBurstOfChangesEndsWithTheNewestSettings() {
