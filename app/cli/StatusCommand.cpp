@@ -7,7 +7,9 @@
 #include "common/AtomicFile.h"
 #include "common/Workspace.h"
 #include "faces/AlignedFace.h"
+#include "faces/FaceTrackGroups.h"
 #include "models/models.h"
+#include "pipeline/FacesetReview.h"
 #include "pipeline/FrameFiles.h"
 
 namespace doppel::cli {
@@ -67,6 +69,14 @@ NextStep describeSide(const Workspace& ws, Side side) {
     if (deleted) std::cout << ", " << deleted << " deleted (in trash/)";
     std::cout << "\n  frames without a face: " << without << "\n";
     if (faces == 0) return {1, "doppel align" + root};
+    // A scene with several people: who is swapped, and whether align left some out.
+    const size_t people = groupFacesByTrack(listAlignedFaces(ws.alignedDir(side))).size();
+    const int64_t leftOut = FacesetReview::otherFacesLeftOut(ws, side);
+    if (people > 1 || leftOut > 0) {
+        std::cout << "  people: " << people << " (doppel people" << root << ")";
+        if (leftOut > 0) std::cout << "; " << leftOut << " frame(s) with another face not aligned";
+        std::cout << "\n";
+    }
 
     const fs::path header = ws.packedDir(side) / "faceset.json";
     const std::string pack = stageWord(ws, "pack." + name);

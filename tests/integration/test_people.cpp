@@ -109,6 +109,11 @@ TEST(PeopleCli, KeepsOneOfTwoSpeakersAndTheOtherGoesToTheTrash) {
     const std::string hint = FacesetReview::severalPeopleHint(workspace, Side::Src, 1);
     EXPECT_NE(hint.find("left another face out in 12 frame(s)"), std::string::npos) << hint;
     EXPECT_EQ(FacesetReview::otherFacesLeftOut(workspace, Side::Dst), 0);  // keep=all there
+    CliRun status = runCli(scratch, "status --workspace " + quoted(ws));
+    EXPECT_NE(status.out.find("people: 1 (doppel people"), std::string::npos) << status.out;
+    EXPECT_NE(status.out.find("12 frame(s) with another face not aligned"), std::string::npos)
+        << status.out;
+    EXPECT_NE(status.out.find("people: 2 (doppel people"), std::string::npos) << status.out;
 }
 
 TEST(PeopleCli, APhotosFacesAreChosenOneByOne) {
