@@ -351,10 +351,7 @@ void TrainPage::start() {
         StageResult result = runStageSafely("train", [&] {
             return engine->train(request, sink, cancel, previews.get(), commands.get());
         });
-        const char* status = result.status == StageStatus::Succeeded   ? "done"
-                             : result.status == StageStatus::Cancelled ? "cancelled"
-                                                                       : "failed";
-        workspace.setStageStatus("train", status, result.message);
+        workspace.recordStageResult("train", result);
         return result;
     });
     if (job_) {

@@ -125,10 +125,7 @@ int runTrain(const CliArgs& args) {
     ConsoleProgress progress;
     StageResult result = engine->train(request, progress, interruptToken(), nullptr, nullptr);
     progress.finish();
-    const char* status = result.status == StageStatus::Succeeded   ? "done"
-                         : result.status == StageStatus::Cancelled ? "cancelled"
-                                                                   : "failed";
-    ws.setStageStatus("train", status, result.message);
+    ws.recordStageResult("train", result);
     ws.updateProject([&](nlohmann::json& project) {
         project["train"]["model"] = name;
         if (result.summary.is_object()) project["train"]["last_session"] = result.summary;

@@ -234,6 +234,18 @@ void Workspace::setStageStatus(const std::string& key, const std::string& status
     });
 }
 
+void Workspace::recordStageResult(const std::string& key, StageResult& result) const {
+    const char* word = result.status == StageStatus::Succeeded   ? "done"
+                       : result.status == StageStatus::Cancelled ? "cancelled"
+                                                                 : "failed";
+    try {
+        setStageStatus(key, word, result.message);
+    } catch (const std::exception& e) {
+        result.warnings.push_back("could not record the status of " + key +
+                                  " in project.json: " + e.what());
+    }
+}
+
 std::string Workspace::stageStatus(const std::string& key) const {
     nlohmann::json p = project();
     if (!p.contains("stages") || !p["stages"].contains(key)) return "";

@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "common/StageResult.h"
+
 #include <nlohmann/json.hpp>
 
 namespace doppel {
@@ -92,6 +94,9 @@ class Workspace {
     void setStageStatus(const std::string& key, const std::string& status,
                         const std::string& message = "") const;
     std::string stageStatus(const std::string& key) const;  ///< "" when never run
+    /// Records how a stage ended ("done", "failed" or "cancelled" with its message). A failure
+    /// to write project.json becomes a warning of the result: the stage's work stands.
+    void recordStageResult(const std::string& key, StageResult& result) const;
     /// Last options used for a stage (resolved JSON), null when never set.
     nlohmann::json stageOptions(const std::string& key) const;
     void setStageOptions(const std::string& key, const nlohmann::json& options) const;

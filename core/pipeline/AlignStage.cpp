@@ -553,11 +553,8 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
         ok.warnings = warnings;
         return ok;
     });
+    workspace.recordStageResult(key, result);
     try {
-        const char* status = result.status == StageStatus::Succeeded   ? "done"
-                             : result.status == StageStatus::Cancelled ? "cancelled"
-                                                                       : "failed";
-        workspace.setStageStatus(key, status, result.message);
         // Kept for review (FacesetReview::otherFacesLeftOut): whether this side shows people
         // that align did not align. A run that only resumed frames measured nothing new.
         const nlohmann::json& summary = result.summary;
@@ -567,7 +564,7 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
                     summary.value("frames_with_other_faces_left_out", int64_t(0));
             });
     } catch (const std::exception& e) {
-        logWarning(std::string("align: could not record the stage status: ") + e.what());
+        logWarning(std::string("align: could not record the faces left out: ") + e.what());
     }
     return result;
 }

@@ -327,15 +327,7 @@ StageResult ExportStage::run(const Workspace& workspace, const json& options,
             return exportImage(workspace, o, readFrameIndex(workspace));
         return exportVideo(workspace, resolved, progress, cancel);
     });
-    const char* status = result.status == StageStatus::Succeeded   ? "done"
-                         : result.status == StageStatus::Cancelled ? "cancelled"
-                                                                   : "failed";
-    try {
-        workspace.setStageStatus(key, status, result.message);
-    } catch (const std::exception& e) {
-        result.warnings.push_back(std::string("could not record the status in project.json: ") +
-                                  e.what());
-    }
+    workspace.recordStageResult(key, result);
     return result;
 }
 

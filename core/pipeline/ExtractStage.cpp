@@ -429,15 +429,7 @@ StageResult ExtractStage::run(const Workspace& workspace, Side side, const json&
         workspace.setStageStatus(key, "running");
         return extract(workspace, side, resolved, progress, cancel);
     });
-    const char* status = result.status == StageStatus::Succeeded   ? "done"
-                         : result.status == StageStatus::Cancelled ? "cancelled"
-                                                                   : "failed";
-    try {
-        workspace.setStageStatus(key, status, result.message);
-    } catch (const std::exception& e) {
-        result.warnings.push_back(std::string("could not record the status in project.json: ") +
-                                  e.what());
-    }
+    workspace.recordStageResult(key, result);
     return result;
 }
 

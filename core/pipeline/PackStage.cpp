@@ -184,14 +184,7 @@ StageResult PackStage::run(const Workspace& workspace, Side side,
         ok.warnings = warnings;
         return ok;
     });
-    try {
-        const char* status = result.status == StageStatus::Succeeded   ? "done"
-                             : result.status == StageStatus::Cancelled ? "cancelled"
-                                                                       : "failed";
-        workspace.setStageStatus(key, status, result.message);
-    } catch (const std::exception& e) {
-        logWarning(std::string("pack: could not record the stage status: ") + e.what());
-    }
+    workspace.recordStageResult(key, result);
     return result;
 }
 
