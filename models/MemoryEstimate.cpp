@@ -59,7 +59,7 @@ double decoderElements(const TrainOptions& o) {
 }  // namespace
 
 double MemoryEstimate::featureElementsPerSample(const TrainOptions& o) {
-    const double r = o.resolution, e = o.eDims, m = o.dMaskDims, ae = o.aeDims;
+    const double r = o.resolution, e = o.eDims, ae = o.aeDims;
     const bool liae = isLiae(o);
     // Encoder: 4 downscales (conv + LeakyReLU outputs).
     double encoder =
@@ -67,8 +67,12 @@ double MemoryEstimate::featureElementsPerSample(const TrainOptions& o) {
     // Inter: dense -> grid x ae (x2 for LIAE's two codes), upscale conv to 4x channels + shuffle.
     double code = liae ? 2 * ae : ae;
     double inter = 2 * sq(r / 16) * 4 * code + sq(r / 8) * code;
-    const double decoder = decoderElements(o);
-    const double dr = halfDecoder(o) ? r / 2 : r;
+    return encoder + inter + decoderElementsPerSample(o) + lossElementsPerSample(o);
+}
+
+double MemoryEstimate::decoderElementsPerSample(const TrainOptions& o) {
+    const double m = o.dMaskDims;
+    const double dr = halfDecoder(o) ? o.resolution / 2.0 : double(o.resolution);
     double mask = 0;
     double side = dr / 8;
     for (double c : {8 * m, 4 * m, 2 * m}) {
@@ -76,7 +80,7 @@ double MemoryEstimate::featureElementsPerSample(const TrainOptions& o) {
         side *= 2;
         mask += sq(side) * c;
     }
-    return encoder + inter + decoder + mask + lossElementsPerSample(o);
+    return decoderElements(o) + mask;
 }
 
 double MemoryEstimate::lossElementsPerSample(const TrainOptions& o) {
@@ -101,6 +105,18 @@ MemoryEstimate MemoryEstimate::compute(const TrainOptions& o, int64_t parameters
         perSample = network * kCudaBytesPerNetworkElement * half + loss * kCudaBytesPerLossElement;
     }
     m.activationBytes = int64_t(perSample * 2.0 * o.batch);
+    const bool style = o.faceStylePower > 0 || o.bgStylePower > 0;
+    if (style) {
+        // The swap: each destination sample through the source decoder once more (the encoder
+        // and inter maps are shared), and the style terms' full-resolution maps (masked and
+        // blurred images, DSSIM statistics), counted like the loss maps.
+        const double decoder = decoderElementsPerSample(o), loss = lossElementsPerSample(o);
+        const double half = cuda && o.precision != "fp32" ? kCudaHalfPrecisionFactor : 1.0;
+        const double bytes =
+            cuda ? decoder * kCudaBytesPerNetworkElement * half + loss * kCudaBytesPerLossElement
+                 : (decoder + loss) * kCpuBytesPerElement;
+        m.activationBytes += int64_t(bytes * o.batch);
+    }
     if (o.trueFacePower > 0 && !isLiae(o)) {
         // True face: the code discriminator's weights with their optimiser (its maps are tiny).
         m.parameterBytes += int64_t(double(CodeDiscriminatorImpl::parameterCount(o.aeDims)) * 4.0 *
@@ -124,9 +140,12 @@ MemoryEstimate MemoryEstimate::compute(const TrainOptions& o, int64_t parameters
     if (!cuda && winogradKernels && o.winograd) {
         // Each Winograd call holds its transformed tiles and blocked copies of its maps; DF's
         // two decoders do so at once (side by side from two threads).
-        const double perCall = isLiae(o)        ? kWinogradLiaeFactor
-                               : o.threads == 1 ? kWinogradSequentialDfFactor
-                                                : kWinogradSideBySideDfFactor;
+        // With the swap (a style term) the step is sequential and the source decoder's call
+        // takes twice the batch, which the side-by-side figure matches; LIAE's one decoder call
+        // takes 3 batches instead of 2.
+        const double perCall = isLiae(o) ? kWinogradLiaeFactor * (style ? 1.5 : 1.0)
+                               : o.threads == 1 && !style ? kWinogradSequentialDfFactor
+                                                          : kWinogradSideBySideDfFactor;
         m.convolutionScratchBytes = int64_t(decoderElements(o) * 4.0 * o.batch * perCall);
     }
     m.totalBytes = m.parameterBytes + m.activationBytes + m.facesetBytes + m.runtimeBytes +

@@ -27,6 +27,9 @@ struct MemoryEstimate {
     /// The part of featureElementsPerSample at full resolution outside the network (loss maps,
     /// augmented batch): it stays fp32 under mixed precision.
     static double lossElementsPerSample(const TrainOptions& options);
+    /// The part of featureElementsPerSample in one decoder's image and mask branches: what the
+    /// swap adds per destination sample when a style term (face/bg_style_power) is on.
+    static double decoderElementsPerSample(const TrainOptions& options);
     /// `parameters` from the real model; faceset sizes as packed (count, side in pixels);
     /// `winogradKernels`: oneDNN's Winograd kernels run on this CPU (WinogradConv.h).
     static MemoryEstimate compute(const TrainOptions& options, int64_t parameters, bool cuda,

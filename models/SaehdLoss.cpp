@@ -57,6 +57,60 @@ torch::Tensor softTrainingMask(const torch::Tensor& mask, int resolution) {
     return gaussianBlur(mask, sigma, BlurBorder::Zero).clamp(0.0, 0.5) * 2.0;
 }
 
+torch::Tensor styleMask(const torch::Tensor& mask, int resolution) {
+    // The training mask's blur without its clip-and-double: that one is 1 right up to the hull's
+    // edge, so the background term would start at the edge with no overlap; unclipped, the mask
+    // is 0.5 on the edge and the two terms share the rim smoothly.
+    return gaussianBlur(mask, std::max(1, resolution / 32), BlurBorder::Zero);
+}
+
+torch::Tensor faceStyleDistance(const torch::Tensor& a, const torch::Tensor& b, int resolution) {
+    TORCH_CHECK(a.dim() == 4 && a.sizes() == b.sizes(),
+                "faceStyleDistance: a and b must be NCHW of the same shape");
+    // The blur (DFL's radius res/16) makes the statistics those of the colour and light, not of
+    // the detail; zero borders as DFL pads.
+    const double sigma = std::max(1, resolution / 16);
+    auto blurred = gaussianBlur(torch::cat({a, b}, 0), sigma, BlurBorder::Zero);
+    auto halves = blurred.chunk(2, 0);
+    auto moments = [](const torch::Tensor& x) {
+        auto mean = x.mean(torch::IntArrayRef{2, 3});
+        auto var = (x - mean.unsqueeze(-1).unsqueeze(-1)).square().mean(torch::IntArrayRef{2, 3});
+        return std::make_pair(mean, (var + 1e-5).sqrt());
+    };
+    const auto [meanA, stdA] = moments(halves[0]);
+    const auto [meanB, stdB] = moments(halves[1]);
+    const double channels = double(a.size(1));
+    return ((meanA - meanB).square() + (stdA - stdB).square()).sum(1) / channels;
+}
+
+torch::Tensor backgroundStyleDistance(const torch::Tensor& a, const torch::Tensor& b,
+                                      int resolution) {
+    return 5.0 * dssim(a, b, int(resolution / 11.6)) + 10.0 * perSampleMean((a - b).square());
+}
+
+StyleTerms styleTerms(const torch::Tensor& swap, const torch::Tensor& dstTarget,
+                      const torch::Tensor& dstMask, const LossOptions& options) {
+    TORCH_CHECK(options.styleTermsOn(), "styleTerms: both style powers are 0");
+    TORCH_CHECK(swap.dim() == 4 && swap.sizes() == dstTarget.sizes(),
+                "styleTerms: swap/target shape mismatch");
+    const torch::Tensor mask = styleMask(dstMask, options.resolution);
+    StyleTerms terms;
+    terms.perSample = torch::zeros({swap.size(0)}, swap.options());
+    if (options.faceStylePower > 0) {
+        terms.face = faceStyleDistance(swap * mask, dstTarget * mask, options.resolution) *
+                     (10000.0 * options.faceStylePower / 100.0);
+        terms.perSample = terms.perSample + terms.face;
+    }
+    if (options.bgStylePower > 0) {
+        const torch::Tensor anti = 1.0 - mask;
+        terms.background =
+            backgroundStyleDistance(swap * anti, dstTarget * anti, options.resolution) *
+            (10.0 * options.bgStylePower / 100.0);
+        terms.perSample = terms.perSample + terms.background;
+    }
+    return terms;
+}
+
 LossTerms saehdLoss(const torch::Tensor& target, const torch::Tensor& pred,
                     const torch::Tensor& targetMask, const torch::Tensor& predMask,
                     const torch::Tensor& eyesMouth, const LossOptions& options) {

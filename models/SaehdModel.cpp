@@ -317,25 +317,34 @@ SaehdModelImpl::SaehdModelImpl(const ModelConfig& config)
 
 std::pair<Decoded, Decoded> SaehdModelImpl::reconstruct(const torch::Tensor& src,
                                                         const torch::Tensor& dst,
-                                                        torch::Tensor* sharedCodeOut) {
+                                                        torch::Tensor* sharedCodeOut,
+                                                        Decoded* swapOut) {
     auto& p = *parts_;
-    const int64_t b = src.size(0);
+    const int64_t b = src.size(0), n = dst.size(0);
+    auto rows = [](const Decoded& d, int64_t from, int64_t count) {
+        return Decoded{d.image.narrow(0, from, count), d.mask.narrow(0, from, count)};
+    };
     // The shared sub-networks run once on the concatenated batch: same maths as two passes,
     // half the kernel launches and better GEMM shapes.
     if (hasTwoDecoders()) {
         auto code = sharedCode(src, dst);
         if (sharedCodeOut) *sharedCodeOut = code;
-        return {decodeSrc(code.narrow(0, 0, b)), decodeDst(code.narrow(0, b, code.size(0) - b))};
+        if (!swapOut) return {decodeSrc(code.narrow(0, 0, b)), decodeDst(code.narrow(0, b, n))};
+        // [src codes; dst codes] through the source decoder: the reconstruction, then the swap.
+        auto srcOut = decodeSrc(code);
+        *swapOut = rows(srcOut, b, n);
+        return {rows(srcOut, 0, b), decodeDst(code.narrow(0, b, n))};
     }
     auto e = p.encoder->forward(torch::cat({src, dst}, 0));
     auto ab = p.interAB->forward(e);
-    auto abSrc = ab.narrow(0, 0, b), abDst = ab.narrow(0, b, ab.size(0) - b);
-    auto bDst = p.interB->forward(e.narrow(0, b, e.size(0) - b));
-    auto code = torch::cat({torch::cat({abSrc, abSrc}, 1), torch::cat({bDst, abDst}, 1)}, 0);
-    auto out = p.decoder->forward(code);
-    const int64_t n = out.image.size(0) - b;
-    return {Decoded{out.image.narrow(0, 0, b), out.mask.narrow(0, 0, b)},
-            Decoded{out.image.narrow(0, b, n), out.mask.narrow(0, b, n)}};
+    auto abSrc = ab.narrow(0, 0, b), abDst = ab.narrow(0, b, n);
+    auto bDst = p.interB->forward(e.narrow(0, b, n));
+    std::vector<torch::Tensor> codes = {torch::cat({abSrc, abSrc}, 1),
+                                        torch::cat({bDst, abDst}, 1)};
+    if (swapOut) codes.push_back(torch::cat({abDst, abDst}, 1));
+    auto out = p.decoder->forward(torch::cat(codes, 0));
+    if (swapOut) *swapOut = rows(out, b + n, n);
+    return {rows(out, 0, b), rows(out, b, n)};
 }
 
 torch::Tensor SaehdModelImpl::sharedCode(const torch::Tensor& src, const torch::Tensor& dst) {

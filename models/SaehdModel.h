@@ -35,9 +35,12 @@ class SaehdModelImpl : public torch::nn::Module {
     /// Training forward: src through the src path, dst through the dst path (DF: shared encoder
     /// + inter, per-identity decoders; LIAE: inter_AB / inter_B and one decoder).
     /// `sharedCode`, when given, receives DF's shared code of the concatenated batch (src rows
-    /// first); LIAE leaves it undefined.
+    /// first); LIAE leaves it undefined. `swap`, when given, receives the swap (dst through the
+    /// src path, as swap() computes it) from the same forward: its rows join the source
+    /// decoder's batch, so the encoder and inter run once.
     std::pair<Decoded, Decoded> reconstruct(const torch::Tensor& src, const torch::Tensor& dst,
-                                            torch::Tensor* sharedCode = nullptr);
+                                            torch::Tensor* sharedCode = nullptr,
+                                            Decoded* swap = nullptr);
     /// DF only (two decoders): the shared encoder + inter on the concatenated batch, then each
     /// identity's decoder on its half, so that the decoders can run on separate threads.
     bool hasTwoDecoders() const { return !config_.isLiae(); }

@@ -76,6 +76,17 @@ const OptionSchema& trainOptionSchema() {
                    "weight of its verdict joins the source loss, for sharper skin and detail; "
                    "0 = off. DeepFaceLab users switch it on (0.1) once the swap looks right")
             .inGroup("Training");
+        s.addFloat("face_style_power", 0.0, 0.0, 100.0,
+                   "percent: the swap (destination through the source decoder) learns the "
+                   "destination's colour and light inside the face (DeepFaceLab's "
+                   "face_style_power; 0 = off). Start small (0.1-10) once the model has learnt; "
+                   "too much makes the swap look like the destination or shows artefacts")
+            .inGroup("Training");
+        s.addFloat("bg_style_power", 0.0, 0.0, 100.0,
+                   "percent: the swap learns to keep the destination's background around the "
+                   "face (DeepFaceLab's bg_style_power; 0 = off). Start small (0.1-10) once the "
+                   "model has learnt and raise it slowly")
+            .inGroup("Training");
         s.addBool("color_jitter", false, "jitter brightness/contrast of the input")
             .inGroup("Augmentation");
         s.addBool("blur_out_mask", false,
@@ -140,6 +151,8 @@ TrainOptions TrainOptions::fromJson(const nlohmann::json& options) {
     o.eyesMouthPriority = v["eyes_mouth_priority"].get<bool>();
     o.ganPower = v["gan_power"].get<double>();
     o.trueFacePower = v["true_face_power"].get<double>();
+    o.faceStylePower = v["face_style_power"].get<double>();
+    o.bgStylePower = v["bg_style_power"].get<double>();
     o.colorJitter = v["color_jitter"].get<bool>();
     o.ctMode = v["ct_mode"].get<std::string>();
     o.uniformYaw = v["uniform_yaw"].get<bool>();
@@ -175,6 +188,8 @@ nlohmann::json TrainOptions::toJson() const {
             {"eyes_mouth_priority", eyesMouthPriority},
             {"gan_power", ganPower},
             {"true_face_power", trueFacePower},
+            {"face_style_power", faceStylePower},
+            {"bg_style_power", bgStylePower},
             {"color_jitter", colorJitter},
             {"ct_mode", ctMode},
             {"uniform_yaw", uniformYaw},

@@ -36,8 +36,10 @@ struct TrainOptions {
     bool randomFlipDst = true;
     bool maskedTraining = true;
     bool eyesMouthPriority = false;
-    double ganPower = 0;       ///< weight of the patch discriminator's term; 0 = no GAN
-    double trueFacePower = 0;  ///< DF: weight of the code discriminator's term; 0 = off
+    double ganPower = 0;        ///< weight of the patch discriminator's term; 0 = no GAN
+    double trueFacePower = 0;   ///< DF: weight of the code discriminator's term; 0 = off
+    double faceStylePower = 0;  ///< percent: the swap takes the dst's colour/light; 0 = off
+    double bgStylePower = 0;    ///< percent: the swap keeps the dst's background; 0 = off
     bool colorJitter = false;
     bool blurOutMask = false;     ///< blur the background around the face (WarpAugment.h)
     bool uniformYaw = false;      ///< draw faces evenly across yaw (UniformYaw.h)

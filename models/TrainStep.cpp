@@ -76,6 +76,18 @@ void addTrueFaceTerm(LossTerms& terms, const torch::Tensor& dstCode, const StepS
     out.trueFace = term.detach().mean();
 }
 
+// The source side's face- and background-style terms (a style power is on): the swap should
+// carry the destination's colour and light inside the face and its background outside. They
+// train the source decoder and, through the destination codes, the shared encoder and inter.
+void addStyleTerms(LossTerms& terms, const torch::Tensor& swap, const AugmentedBatch& dst,
+                   const StepSettings& s, StepLosses& out) {
+    const StyleTerms style = styleTerms(swap, dst.target, dst.mask, s.loss);
+    terms.total = terms.total + style.perSample.sum();
+    terms.perSample = terms.perSample + style.perSample.detach();
+    if (style.face.defined()) out.faceStyle = style.face.detach().mean();
+    if (style.background.defined()) out.bgStyle = style.background.detach().mean();
+}
+
 // One decoder, its loss (with the GAN term on the source side, the true-face term on the
 // destination side, when enabled) and, when finite, its backward, with `threads` threads.
 LossTerms decoderBranch(SaehdModel& model, bool srcSide, const torch::Tensor& code,
@@ -190,10 +202,15 @@ StepLosses TrainStep::run(SaehdModel& model, const AugmentedBatch& src, const Au
                           double lossScale) {
     const StepSettings& s = settings_;
     const torch::Device device = src.input.device();
-    lastSideBySide_ = s.decodersSideBySide && s.forwardType == torch::kFloat &&
+    // The style terms need the swap, which doubles the source decoder's batch: side by side, its
+    // thread would have twice the destination's work and the other thread would wait for half
+    // the step, so the gain of the two-thread split is gone; they take the sequential path.
+    const bool style = s.loss.styleTermsOn();
+    lastSideBySide_ = s.decodersSideBySide && !style && s.forwardType == torch::kFloat &&
                       decodersSideBySideApplies(model, device, at::get_num_threads());
     if (lastSideBySide_) return sideBySide(model, src, dst, lossScale);
     std::pair<Decoded, Decoded> recon;
+    Decoded swap;        // dst through the source path, when a style term needs it
     torch::Tensor code;  // DF's shared code, when the true-face term needs it
     const bool trueFace = s.codeDiscriminator && model->hasTwoDecoders();
     {
@@ -201,7 +218,7 @@ StepLosses TrainStep::run(SaehdModel& model, const AugmentedBatch& src, const Au
         std::optional<AutocastScope> autocast;
         if (s.forwardType != torch::kFloat) autocast.emplace(device, s.forwardType);
         recon = model->reconstruct(asInput(src.input, s), asInput(dst.input, s),
-                                   trueFace ? &code : nullptr);
+                                   trueFace ? &code : nullptr, style ? &swap : nullptr);
     }
     auto f32 = [](const torch::Tensor& t) { return t.to(torch::kFloat32); };
     StepLosses out;
@@ -209,6 +226,7 @@ StepLosses TrainStep::run(SaehdModel& model, const AugmentedBatch& src, const Au
     out.src =
         saehdLoss(src.target, srcImage, src.mask, f32(recon.first.mask), src.eyesMouth, s.loss);
     if (s.discriminator) addAdversarialTerm(out.src, srcImage, src, s, out);
+    if (style) addStyleTerms(out.src, f32(swap.image), dst, s, out);
     out.dst = saehdLoss(dst.target, f32(recon.second.image), dst.mask, f32(recon.second.mask),
                         dst.eyesMouth, s.loss);
     if (trueFace) {

@@ -27,7 +27,8 @@ struct StepSettings {
     /// Autocast dtype for the network forward (CUDA): kBFloat16 / kHalf; kFloat = none.
     torch::ScalarType forwardType = torch::kFloat;
     bool channelsLast = false;  ///< NHWC inputs (with SaehdModel::useChannelsLast)
-    /// Run DF's two decoders on separate threads when decodersSideBySideApplies() (CPU).
+    /// Run DF's two decoders on separate threads when decodersSideBySideApplies() (CPU) and no
+    /// style term is on (loss.styleTermsOn(): those take the sequential path, TrainStep::run).
     bool decodersSideBySide = true;
     /// The GAN (gan_power > 0): the source reconstruction also answers to this discriminator,
     /// with weight `ganPower`, in its loss. Null: no GAN.
@@ -48,6 +49,9 @@ struct StepLosses {
     /// With a code discriminator: its term (batch mean, before the weight; in dst.total and
     /// dst.perSample, not dst.image) and the source and destination codes (detached).
     torch::Tensor trueFace, codeSrc, codeDst;
+    /// With face_style_power / bg_style_power: each weighted term's batch mean (in src.total and
+    /// src.perSample, not src.image); undefined when its power is 0.
+    torch::Tensor faceStyle, bgStyle;
     /// Both losses finite; only then were gradients computed (scaled by `lossScale`).
     bool finite = false;
 };

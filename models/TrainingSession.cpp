@@ -244,6 +244,8 @@ TrainingSession::StepResult TrainingSession::step() {
         s.loss.resolution = res;
         s.loss.maskedTraining = options_.maskedTraining;
         s.loss.eyesMouthPriority = options_.eyesMouthPriority;
+        s.loss.faceStylePower = options_.faceStylePower;
+        s.loss.bgStylePower = options_.bgStylePower;
         if (device_.is_cuda() && options_.precision != "fp32")
             s.forwardType = options_.precision == "fp16" ? at::kHalf : at::kBFloat16;
         s.channelsLast = options_.channelsLast;

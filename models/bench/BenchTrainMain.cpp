@@ -58,8 +58,9 @@ struct BenchOptions {
     uint64_t seed = 0;
     bool channelsLast = true;         ///< the trainer's default (option channels_last)
     bool sequentialDecoders = false;  ///< the decoders one after the other (as eager PyTorch)
-    /// "decoders" or "winograd": alternate iterations between the default and that feature off
-    /// in this one process (drift on a shared machine cancels out) and report both.
+    double stylePower = 0;            ///< face_style_power and bg_style_power both (percent)
+    /// "decoders", "winograd" or "style": alternate iterations between the default and that feature
+    /// off in this one process (drift on a shared machine cancels out) and report both.
     std::string compare;
     bool winograd = true;  ///< the trainer's default (option winograd)
     int logEvery = 0;
@@ -67,17 +68,14 @@ struct BenchOptions {
 };
 
 const char* kUsage =
-    "usage: doppel-bench-train [--arch df|liae[-u|-d|-ud]] [--res N] [--batch N] [--iters N] "
-    "[--warmup N]\n"
-    "                          [--threads N] [--device cpu|cuda] [--dtype fp32|bf16|fp16] "
-    "[--channels-last]\n"
-    "                          [--sequential-decoders] [--compare decoders|winograd] "
-    "[--no-channels-last] [--no-winograd]\n"
-    "                          [--ae-dims N] [--e-dims N] [--d-dims N] [--d-mask-dims N] [--pool "
-    "N] [--seed N]\n"
-    "                          [--log-every N] [--trace FILE.json]\n"
+    "usage: doppel-bench-train [--arch df|liae[-u|-d|-ud]] [--res N] [--batch N] [--iters N]\n"
+    "  [--warmup N] [--threads N] [--device cpu|cuda] [--dtype fp32|bf16|fp16] [--channels-last]\n"
+    "  [--no-channels-last] [--no-winograd] [--sequential-decoders] [--style-power P]\n"
+    "  [--compare decoders|winograd|style] [--ae-dims N] [--e-dims N] [--d-dims N]\n"
+    "  [--d-mask-dims N] [--pool N] [--seed N] [--log-every N] [--trace FILE.json]\n"
     "Times the SAEHD training step (warp + forward + loss + backward + AdaBelief) on synthetic "
-    "faces.\n";
+    "faces.\n--style-power P: face_style_power and bg_style_power at P; --compare X: X off in "
+    "every second iteration.\n";
 
 BenchOptions parseArgs(int argc, char** argv) {
     BenchOptions o;
@@ -136,10 +134,12 @@ BenchOptions parseArgs(int argc, char** argv) {
             o.channelsLast = false;
         } else if (a == "--sequential-decoders") {
             o.sequentialDecoders = true;
+        } else if (a == "--style-power") {
+            o.stylePower = std::stod(need(i));
         } else if (a == "--compare") {
             o.compare = need(i);
-            if (o.compare != "decoders" && o.compare != "winograd")
-                throw std::runtime_error("--compare: decoders or winograd");
+            if (o.compare != "decoders" && o.compare != "winograd" && o.compare != "style")
+                throw std::runtime_error("--compare: decoders, winograd or style");
         } else if (a == "--trace") {
             o.traceFile = need(i);
         } else if (a == "--log-every") {
@@ -151,6 +151,8 @@ BenchOptions parseArgs(int argc, char** argv) {
     if (o.batch < 1 || o.iters < 1 || o.warmup < 0 || o.threads < 1 || o.pool < 1)
         throw std::runtime_error(
             "--batch, --iters, --threads and --pool must be >= 1, --warmup >= 0");
+    if (o.compare == "style" && o.stylePower <= 0)
+        throw std::runtime_error("--compare style needs --style-power > 0");
     if (o.dtype != "fp32" && o.dtype != "bf16" && o.dtype != "fp16")
         throw std::runtime_error("--dtype must be fp32, bf16 or fp16, not '" + o.dtype + "'");
     return o;
@@ -310,6 +312,9 @@ int run(const BenchOptions& o) {
     stepSettings.channelsLast = o.channelsLast;
     stepSettings.decodersSideBySide = !o.sequentialDecoders;
     doppel::models::setWinogradEnabled(o.winograd);
+    doppel::models::TrainStep styleOffStep(stepSettings);  // --compare style's other turn
+    stepSettings.loss.faceStylePower = stepSettings.loss.bgStylePower = o.stylePower;
+    trainOptions.faceStylePower = trainOptions.bgStylePower = o.stylePower;
     doppel::models::TrainStep step(stepSettings);
     stepSettings.decodersSideBySide = false;
     doppel::models::TrainStep sequentialStep(stepSettings);
@@ -377,8 +382,10 @@ int run(const BenchOptions& o) {
         const bool alternativeTurn = !o.compare.empty() && i % 2 == 1;
         if (o.compare == "winograd")
             doppel::models::setWinogradEnabled(o.winograd && !alternativeTurn);
-        auto [s, d] =
-            oneIteration(alternativeTurn && o.compare == "decoders" ? sequentialStep : step);
+        auto [s, d] = oneIteration(!alternativeTurn          ? step
+                                   : o.compare == "decoders" ? sequentialStep
+                                   : o.compare == "style"    ? styleOffStep
+                                                             : step);
         sync();
         const double ms =
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
@@ -475,6 +482,7 @@ int run(const BenchOptions& o) {
     j["optimizer"] = "adabelief";
     j["lr"] = 5e-5;
     j["masked_training"] = true;
+    j["style_power"] = o.stylePower;
     j["random_warp"] = true;
     j["dims"] = {{"ae", o.aeDims}, {"e", o.eDims}, {"d", o.dDims}, {"d_mask", o.dMaskDims}};
     std::cout << j.dump() << std::endl;

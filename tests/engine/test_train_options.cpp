@@ -23,6 +23,10 @@ TEST(TrainOptions, DefaultsFollowTheSpec) {
     EXPECT_EQ(d["random_flip_dst"], true);
     EXPECT_EQ(d["precision"], "fp32");
     EXPECT_EQ(d["ct_mode"], "none");
+    EXPECT_EQ(d["face_style_power"], 0.0);
+    EXPECT_EQ(d["bg_style_power"], 0.0);
+    EXPECT_THROW(TrainOptions::fromJson({{"bg_style_power", 101}}), Error);
+    EXPECT_DOUBLE_EQ(TrainOptions::fromJson({{"face_style_power", 2.5}}).faceStylePower, 2.5);
     const OptionSpec* archi = trainOptionSchema().find("archi");
     ASSERT_NE(archi, nullptr);
     EXPECT_EQ(archi->choices.size(), 8u);
@@ -48,6 +52,8 @@ TEST(TrainOptions, DefaultsFollowTheSpec) {
                             "winograd",
                             "gan_power",
                             "true_face_power",
+                            "face_style_power",
+                            "bg_style_power",
                             "blur_out_mask"})
         EXPECT_NE(trainOptionSchema().find(key), nullptr) << key;
 }
@@ -88,9 +94,9 @@ TEST(TrainOptions, ModelShapeIsFixedOnResumeTrainingKnobsAreNot) {
     for (const char* key :
          {"archi", "resolution", "ae_dims", "e_dims", "d_dims", "d_mask_dims", "optimizer"})
         EXPECT_FALSE(s.find(key)->changeableOnResume) << key;
-    for (const char* key :
-         {"batch", "lr", "random_warp", "masked_training", "clip_grad", "ct_mode", "uniform_yaw",
-          "preview_every", "gan_power", "true_face_power", "blur_out_mask"})
+    for (const char* key : {"batch", "lr", "random_warp", "masked_training", "clip_grad", "ct_mode",
+                            "uniform_yaw", "preview_every", "gan_power", "true_face_power",
+                            "face_style_power", "bg_style_power", "blur_out_mask"})
         EXPECT_TRUE(s.find(key)->changeableOnResume) << key;
     nlohmann::json saved = s.defaults();
     nlohmann::json changed = saved;

@@ -158,6 +158,8 @@ TEST_F(Fixture, ResumeContinuesAndChecksOptions) {
     changed["gan_power"] = 0.1;     // ...and with a GAN, switched on late as DFL users do
     changed["blur_out_mask"] = true;
     changed["true_face_power"] = 0.1;  // ...and true face (DF)
+    changed["face_style_power"] = 1;   // ...and both style terms (the swap in the step)
+    changed["bg_style_power"] = 1;
     StageResult result =
         trainer.train(request("main", 220, changed), progress, cancel, nullptr, nullptr);
     ASSERT_TRUE(result.ok()) << result.message;
@@ -169,6 +171,7 @@ TEST_F(Fixture, ResumeContinuesAndChecksOptions) {
     EXPECT_EQ(state.options["batch"], 4);
     EXPECT_EQ(state.options["ct_mode"], "rct");
     EXPECT_EQ(state.options["uniform_yaw"], true);
+    EXPECT_EQ(state.options["face_style_power"], 1.0);
     EXPECT_TRUE(fs::exists(Checkpoint::currentDir(root_ / "model" / "main") / "discriminator.pt"));
     EXPECT_TRUE(
         fs::exists(Checkpoint::currentDir(root_ / "model" / "main") / "code_discriminator.pt"));
