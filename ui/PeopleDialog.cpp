@@ -82,7 +82,9 @@ PeopleDialog::PeopleDialog(const Workspace& workspace, Side side, QWidget* paren
                  "them through the clip (left to right: their faces from the start to the end). "
                  "Untick the people who should stay as they are; their faces go to the trash "
                  "(Restore deleted brings them back). A person the tracker lost for a while "
-                 "(a cut, a long occlusion) comes back as a new row: keep every row of theirs.")
+                 "(a cut, a long occlusion) comes back as a new row, marked \"looks like\" their "
+                 "first "
+                 "row: keep every row of theirs.")
             : tr("Only the source person should be here. Each row is one person as align "
                  "followed them (left to right: their faces from the start to the end). Untick "
                  "anyone else; their faces go to the trash (Restore deleted brings them back)."),
@@ -97,9 +99,16 @@ PeopleDialog::PeopleDialog(const Workspace& workspace, Side side, QWidget* paren
     list_ = new QListWidget(this);
     list_->setIconSize(QSize(kFaceSide * kFacesPerStrip, kFaceSide));
     list_->setSpacing(2);
-    for (const FaceTrackGroup& group : groups_) {
-        auto* item = new QListWidgetItem(QIcon(faceStrip(workspace.alignedDir(side), group)),
-                                         describe(group), list_);
+    const std::vector<int> alike =
+        earlierLookAlikes(groupLooks(groups_, workspace.alignedDir(side)));
+    for (size_t i = 0; i < groups_.size(); ++i) {
+        const FaceTrackGroup& group = groups_[i];
+        QString text = describe(group);
+        if (alike[i] >= 0)
+            text +=
+                tr("\nlooks like %1").arg(describe(groups_[size_t(alike[i])]).section('\n', 0, 0));
+        auto* item =
+            new QListWidgetItem(QIcon(faceStrip(workspace.alignedDir(side), group)), text, list_);
         item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsUserCheckable | Qt::ItemIsSelectable);
         item->setCheckState(Qt::Checked);
     }

@@ -25,19 +25,23 @@ std::vector<std::string> splitKeys(const std::string& text, const char* flag) {
     return keys;
 }
 
-void printGroups(const std::vector<FaceTrackGroup>& groups, Side side) {
+void printGroups(const std::vector<FaceTrackGroup>& groups, const std::vector<int>& alike,
+                 Side side) {
     std::cout << sideName(side) << ": " << groups.size()
               << (groups.size() == 1 ? " person" : " people")
               << " (faces followed across frames; a photo's faces one by one)\n";
-    for (const FaceTrackGroup& g : groups) {
+    for (size_t i = 0; i < groups.size(); ++i) {
+        const FaceTrackGroup& g = groups[i];
         char line[256];
         std::snprintf(line, sizeof line,
                       "  %-10s frames %lld-%lld  %4zu faces  box %4.0f px at x %4.0f y %4.0f  "
-                      "largest %s\n",
+                      "largest %s",
                       g.key.c_str(), (long long)g.firstFrame, (long long)g.lastFrame,
                       g.faces.size(), g.boxSide, g.centreX, g.centreY,
                       g.faces[g.largest].imageName().c_str());
         std::cout << line;
+        if (alike[i] >= 0) std::cout << "  looks like " << groups[size_t(alike[i])].key;
+        std::cout << "\n";
     }
 }
 
@@ -59,7 +63,7 @@ int runPeople(const CliArgs& args) {
         return 1;
     }
     if (keys.empty()) {
-        printGroups(groups, side);
+        printGroups(groups, earlierLookAlikes(groupLooks(groups, ws.alignedDir(side))), side);
         const std::string hint = FacesetReview::severalPeopleHint(ws, side, groups.size());
         if (!hint.empty()) std::cout << "note: " << hint << "\n";
         if (groups.size() > 1)
@@ -96,7 +100,8 @@ const bool registered = registerCommand({
     "stem, e.g. 000003_1). In a scene with several people every kept face is swapped, so keep\n"
     "only the one(s) to swap: --keep 0,4 moves the faces of every other person to\n"
     "data_<side>/trash/ (restorable), --remove 2 moves those of person 2. A person the tracker\n"
-    "lost (a cut, a long occlusion) comes back under a new key: keep all of that person's keys.\n"
+    "lost (a cut, a long occlusion) comes back under a new key, listed as \"looks like\" the\n"
+    "first key that person had (by the faces' look): keep all of that person's keys.\n"
     "Align with --set keep=all first so every face is there. Pack the side again afterwards.\n"
     "Exit codes: 0 done, 1 failed, 2 bad usage.\n",
     {},

@@ -146,17 +146,26 @@ cv::Mat normalizedThumbnail(const cv::Mat& alignedBgr) {
 
 std::vector<double> likenessToTheSet(const std::vector<cv::Mat>& thumbnails) {
     std::vector<double> likeness(thumbnails.size(), 0.0);
-    if (thumbnails.empty()) return likeness;
+    const cv::Mat mean = meanThumbnail(thumbnails);
+    if (mean.empty()) return likeness;
+    for (size_t i = 0; i < thumbnails.size(); ++i)
+        likeness[i] = thumbnailLikeness(thumbnails[i], mean);
+    return likeness;
+}
+
+cv::Mat meanThumbnail(const std::vector<cv::Mat>& thumbnails) {
+    if (thumbnails.empty()) return {};
     cv::Mat mean = cv::Mat::zeros(32, 32, CV_32F);
     for (const cv::Mat& t : thumbnails) mean += t;
     mean /= double(thumbnails.size());
     cv::Scalar average, deviation;
     cv::meanStdDev(mean, average, deviation);
-    if (deviation[0] < 1e-6) return likeness;
-    mean = (mean - average[0]) / deviation[0];
-    for (size_t i = 0; i < thumbnails.size(); ++i)
-        likeness[i] = thumbnails[i].dot(mean) / double(mean.total());
-    return likeness;
+    if (deviation[0] < 1e-6) return {};
+    return (mean - average[0]) / deviation[0];
+}
+
+double thumbnailLikeness(const cv::Mat& a, const cv::Mat& b) {
+    return a.dot(b) / double(a.total());
 }
 
 FaceSortKeys computeFaceSortKeys(const cv::Mat& alignedBgr,

@@ -59,6 +59,12 @@ cv::Mat normalizedThumbnail(const cv::Mat& alignedBgr);
 /// the face's layout.
 std::vector<double> likenessToTheSet(const std::vector<cv::Mat>& thumbnails);
 
+/// The mean of normalizedThumbnail results, normalised again (zero mean, unit variance); an
+/// empty Mat when there are none or they cancel out.
+cv::Mat meanThumbnail(const std::vector<cv::Mat>& thumbnails);
+/// The correlation (-1..1) of two normalised thumbnails.
+double thumbnailLikeness(const cv::Mat& a, const cv::Mat& b);
+
 /// All keys of one aligned face (its image, its landmarks in frame pixels and the frame size).
 FaceSortKeys computeFaceSortKeys(const cv::Mat& alignedBgr,
                                  const std::vector<std::array<float, 2>>& frameLandmarks,

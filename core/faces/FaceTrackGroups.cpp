@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <map>
 
+#include <opencv2/imgcodecs.hpp>
+
+#include "faces/FaceSortKeys.h"
+
 namespace doppel {
 
 std::vector<FaceTrackGroup> groupFacesByTrack(std::vector<AlignedFace> faces) {
@@ -52,6 +56,34 @@ std::vector<AlignedFace> facesOutside(const std::vector<FaceTrackGroup>& groups,
     for (const FaceTrackGroup& group : groups)
         if (!keep.count(group.key)) out.insert(out.end(), group.faces.begin(), group.faces.end());
     return out;
+}
+
+std::vector<cv::Mat> groupLooks(const std::vector<FaceTrackGroup>& groups,
+                                const std::filesystem::path& dir, int perGroup) {
+    std::vector<cv::Mat> looks;
+    for (const FaceTrackGroup& group : groups) {
+        std::vector<cv::Mat> thumbnails;
+        const size_t n = group.faces.size(), picks = std::min(n, size_t(std::max(1, perGroup)));
+        for (size_t k = 0; k < picks; ++k) {
+            const size_t at = picks == 1 ? 0 : k * (n - 1) / (picks - 1);
+            const cv::Mat image =
+                cv::imread((dir / group.faces[at].imageName()).string(), cv::IMREAD_COLOR);
+            if (!image.empty()) thumbnails.push_back(normalizedThumbnail(image));
+        }
+        looks.push_back(meanThumbnail(thumbnails));
+    }
+    return looks;
+}
+
+std::vector<int> earlierLookAlikes(const std::vector<cv::Mat>& looks, double threshold) {
+    std::vector<int> alike(looks.size(), -1);
+    for (size_t i = 1; i < looks.size(); ++i) {
+        if (looks[i].empty()) continue;
+        for (size_t j = 0; j < i && alike[i] < 0; ++j)
+            if (!looks[j].empty() && thumbnailLikeness(looks[i], looks[j]) >= threshold)
+                alike[i] = alike[j] >= 0 ? alike[j] : int(j);  // the first of that person's rows
+    }
+    return alike;
 }
 
 std::vector<std::string> unknownGroupKeys(const std::vector<FaceTrackGroup>& groups,

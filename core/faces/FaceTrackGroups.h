@@ -5,9 +5,12 @@
 // meant to be swapped: in a scene with several people every kept face is swapped, so the faces
 // of the others must go (DeepFaceLab leaves this to deleting files by hand).
 #include <cstdint>
+#include <filesystem>
 #include <set>
 #include <string>
 #include <vector>
+
+#include <opencv2/core.hpp>
 
 #include "faces/AlignedFace.h"
 
@@ -30,6 +33,18 @@ std::vector<FaceTrackGroup> groupFacesByTrack(std::vector<AlignedFace> faces);
 /// Every face of the groups whose key is not in `keep`.
 std::vector<AlignedFace> facesOutside(const std::vector<FaceTrackGroup>& groups,
                                       const std::set<std::string>& keep);
+
+/// Each group's look: meanThumbnail of up to `perGroup` of its faces spread over the track
+/// (images read from `dir`, the side's aligned/ folder); empty when none could be read.
+std::vector<cv::Mat> groupLooks(const std::vector<FaceTrackGroup>& groups,
+                                const std::filesystem::path& dir, int perGroup = 8);
+
+/// For each group, the first earlier group it looks like (thumbnailLikeness of their looks at
+/// least `threshold`), else -1: a person the tracker lost (a cut, a long occlusion) and found
+/// again as a new track. Measured on the two-speaker GRID scene: one speaker's looks from
+/// alternate frames 0.997-1.0, the two speakers 0.69-0.70; single faces against their own
+/// speaker's look 0.97 and up, against the other's 0.70 at most.
+std::vector<int> earlierLookAlikes(const std::vector<cv::Mat>& looks, double threshold = 0.9);
 
 /// The keys in `keys` no group has (for a clear error), in the order given.
 std::vector<std::string> unknownGroupKeys(const std::vector<FaceTrackGroup>& groups,

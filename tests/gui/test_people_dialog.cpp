@@ -1,7 +1,8 @@
 // The people dialog (Faces page, "People..."): a real two-person scene, aligned with keep=all,
-// shows one row per speaker with a strip of their faces; unticking one says what will go,
-// enables Remove, and applying moves exactly that speaker's faces to the trash. Unticking both
-// is refused. A grab of the dialog is written to test-tmp/people_dialog.png.
+// shows one row per speaker with a strip of their faces (a track broken in two: its second row
+// says whom it looks like); unticking says what will go, enables Remove, and applying moves
+// exactly that speaker's faces to the trash. Unticking everyone is refused. A grab of the dialog is
+// written to test-tmp/people_dialog.png.
 #include <QApplication>
 #include <QPushButton>
 #include <QTest>
@@ -33,13 +34,22 @@ class PeopleDialogTest : public QObject {
         QVERIFY(ExtractStage::run(ws, Side::Dst, nlohmann::json::object(), progress, cancel).ok());
         QVERIFY(AlignStage::run(ws, Side::Dst, {{"keep", "all"}}, progress, cancel).ok());
         QCOMPARE(listAlignedFaces(ws.alignedDir(Side::Dst)).size(), size_t(16));
+        // The right speaker's track broken after frame 5, as a cut would: a third row.
+        for (AlignedFace face : listAlignedFaces(ws.alignedDir(Side::Dst)))
+            if (face.faceIndex == 1 && face.frameIndex > 5) {
+                face.trackId = 50;
+                writeAlignedFace(ws.alignedDir(Side::Dst) / face.metaName(), face);
+            }
 
         PeopleDialog dialog(ws, Side::Dst);
         dialog.show();
         QVERIFY(QTest::qWaitForWindowExposed(&dialog));
-        QCOMPARE(dialog.list()->count(), 2);
+        QCOMPARE(dialog.list()->count(), 3);
         QVERIFY(dialog.hintText().isEmpty());  // every face was aligned
         QVERIFY(dialog.list()->item(0)->text().contains(QStringLiteral("frames 1-8, 8 faces")));
+        QVERIFY(!dialog.list()->item(1)->text().contains(QStringLiteral("looks like")));
+        QVERIFY2(dialog.list()->item(2)->text().contains(QStringLiteral("looks like Person 1")),
+                 qPrintable(dialog.list()->item(2)->text()));
         QVERIFY(dialog.list()->item(0)->icon().availableSizes().size() > 0);
         auto* apply = dialog.findChild<QPushButton*>(QStringLiteral("applyPeople"));
         QVERIFY(apply);
@@ -48,8 +58,11 @@ class PeopleDialogTest : public QObject {
         dialog.list()->item(1)->setCheckState(Qt::Unchecked);
         QVERIFY(apply->isEnabled());
         QVERIFY2(
-            dialog.summaryText().contains(QStringLiteral("8 faces of one person go to the trash")),
+            dialog.summaryText().contains(QStringLiteral("5 faces of one person go to the trash")),
             qPrintable(dialog.summaryText()));
+        dialog.list()->item(2)->setCheckState(Qt::Unchecked);
+        QVERIFY2(dialog.summaryText().contains(QStringLiteral("8 faces of 2 people")),
+                 qPrintable(dialog.summaryText()));
         QVERIFY(dialog.grab().save(QString::fromStdString(
             (test::envPath("DOPPEL_TEST_TMP", "/tmp") / "people_dialog.png").string())));
         dialog.list()->item(0)->setCheckState(Qt::Unchecked);
