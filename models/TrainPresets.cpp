@@ -46,7 +46,7 @@ const std::vector<TrainPreset>& trainPresets() {
         {"large",
          "Large: 256 px, wider network (LIAE-UD), for a GPU with 16 GB or more",
          "For faces that fill much of the frame (close-ups, HD): LIAE-UD at 256 px with a wider "
-         "bottleneck and decoder (ae 512, e 64, d 80, mask 26). About four times the work of "
+         "bottleneck and decoder (ae 512, e 64, d 80, mask 26). About seven times the work of "
          "the standard model per iteration; the estimate shows its memory.",
          {{"archi", "liae-ud"},
           {"resolution", 256},
