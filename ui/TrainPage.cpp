@@ -13,6 +13,7 @@
 
 #include "common/Log.h"
 #include "pipeline/PackStage.h"
+#include "pipeline/TrainingTimelapse.h"
 #include "ui/ImageConvert.h"
 #include "ui/LossChart.h"
 #include "ui/OptionForm.h"
@@ -22,6 +23,7 @@ namespace doppel::ui {
 namespace {
 
 const QString kJobName = QStringLiteral("Train");
+const QString kTimelapseJob = QStringLiteral("Training timelapse");
 constexpr int kPollMs = 500;
 
 QString formatBytes(int64_t bytes) {
@@ -140,6 +142,13 @@ TrainPage::TrainPage(StudioSession* session, QWidget* parent)
     previewBar->addWidget(new QLabel(tr("History"), this));
     previewBar->addWidget(history_, 1);
     previewBar->addWidget(historyLabel_);
+    auto* timelapseButton = new QPushButton(tr("Timelapse"), this);
+    timelapseButton->setObjectName(QStringLiteral("timelapseButton"));
+    timelapseButton->setToolTip(
+        tr("A video of this model's training from its saved previews (result/NAME_training.mp4, "
+           "labelled as AI-generated)"));
+    previewBar->addWidget(timelapseButton);
+    connect(timelapseButton, &QPushButton::clicked, this, &TrainPage::makeTimelapse);
     right->addLayout(previewBar);
     stats_ = new QLabel(tr("iteration -, - ms/iter, ETA -"), this);
     right->addWidget(stats_);
@@ -262,6 +271,20 @@ QString TrainPage::startFromTrainedModel(const std::filesystem::path& from) {
 
 std::filesystem::path TrainPage::modelDir() const {
     return session_->workspace().modelDir(modelName_->text().trimmed().toStdString());
+}
+
+void TrainPage::makeTimelapse() {
+    if (!session_->hasWorkspace()) return;
+    const std::string name = modelName_->text().trimmed().toStdString();
+    const std::filesystem::path modelDir = this->modelDir();
+    const bool masks = maskView_->isChecked();  // the grids shown are the grids encoded
+    const std::filesystem::path out = session_->workspace().resultDir() /
+                                      (name + (masks ? "_training_masks.mp4" : "_training.mp4"));
+    session_->startJob(kTimelapseJob, [=](ProgressSink& sink, const CancelToken& cancel) {
+        return runStageSafely("timelapse", [&] {
+            return TrainingTimelapse::write(modelDir, out, 8, masks, sink, cancel);
+        });
+    });
 }
 
 bool TrainPage::applyPreset(const std::string& name) {

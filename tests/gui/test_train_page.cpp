@@ -1,7 +1,10 @@
 // The train page shows a preview frame pushed into the trainer's mailbox: the GUI-thread timer
-// takes it, draws the grid, the iteration and losses, and the loss chart.
+// takes it, draws the grid, the iteration and losses, and the loss chart; presets fill the form
+// for a new model; "Timelapse" encodes the saved previews as a job.
 #include <QLabel>
 #include <QPixmap>
+#include <QPushButton>
+#include <QSignalSpy>
 #include <QTest>
 
 #include <filesystem>
@@ -153,6 +156,27 @@ class TrainPageTest : public QObject {
         std::filesystem::create_directories(session.workspace().modelDir("default"));
         session.setWorkspace(session.workspace());
         QVERIFY(!page.presetCombo()->isEnabled());
+    }
+
+    void makesATimelapseOfTheSavedPreviewsAsAJob() {
+        IdleEngine engine;
+        StudioSession session(&engine);
+        TrainPage page(&session);
+        const auto dir = test::scratchDir("gui_train_timelapse");
+        const auto video = test::dataFile("video/grid_s2_150f.mp4");
+        session.setWorkspace(Workspace::create(dir / "ws", video, video));
+        const auto previews = session.workspace().modelDir("default") / "previews";
+        std::filesystem::create_directories(previews);
+        for (const char* name : {"preview_00000100.png", "preview_00000200.png"})
+            QVERIFY(QImage(240, 160, QImage::Format_RGB32)
+                        .save(QString::fromStdString((previews / name).string())));
+        QSignalSpy finished(&session, &StudioSession::jobFinished);
+        auto* button = page.findChild<QPushButton*>(QStringLiteral("timelapseButton"));
+        QVERIFY(button);
+        button->click();
+        QVERIFY(finished.wait(30000));
+        const auto out = session.workspace().resultDir() / "default_training.mp4";
+        QVERIFY2(std::filesystem::exists(out), out.string().c_str());
     }
 };
 

@@ -1,6 +1,7 @@
 // Export end to end on a real workspace: merged frames (watermarked here, as merge does) plus the
 // destination's index and audio -> result video; read back with libavformat; `doppel export` and
-// `doppel verify` exit codes; the error paths and cancellation leave no file behind.
+// `doppel verify` exit codes; the error paths and cancellation leave no file behind; a photo
+// destination comes back as a labelled photo; a model's previews become a training timelapse.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -280,4 +281,54 @@ TEST(Export, APhotoDestinationIsExportedAsALabelledPhoto) {
                   .exitCode,
               0);
     EXPECT_EQ(probe(video).videoPackets, 1);
+}
+
+// A model's preview grids become a captioned, labelled video in iteration order; a model
+// without previews is a clear error.
+TEST(Export, TrainingTimelapseFromThePreviewGrids) {
+    const fs::path scratch = test::scratchDir("export_timelapse");
+    const fs::path clip = test::dataFile("video/grid_sbia1a_75f_audio.mp4");
+    ASSERT_EQ(runCli(scratch, "new --workspace " + test::quoted(scratch / "ws") + " --src " +
+                                  test::quoted(clip) + " --dst " + test::quoted(clip))
+                  .exitCode,
+              0);
+    Workspace ws = Workspace::open(scratch / "ws");
+    const fs::path previews = ws.modelDir("demo") / "previews";
+    fs::create_directories(previews);
+    CliRun none =
+        runCli(scratch, "timelapse --workspace " + test::quoted(ws.root()) + " --model demo");
+    EXPECT_EQ(none.exitCode, 1);
+    EXPECT_NE(none.err.find("no saved previews"), std::string::npos) << none.err;
+
+    // Grids that brighten with the iteration; the last one saved at another size.
+    for (int iteration : {300, 100, 200}) {
+        cv::Mat grid(iteration == 300 ? 200 : 160, iteration == 300 ? 300 : 240, CV_8UC3,
+                     cv::Scalar::all(iteration / 2));
+        char name[32];
+        std::snprintf(name, sizeof name, "preview_%08d.png", iteration);
+        writeImageAtomic(previews / name, grid);
+    }
+    writeImageAtomic(previews / "masks_00000100.png", cv::Mat(160, 240, CV_8UC3, cv::Scalar(0)));
+    CliRun made = runCli(
+        scratch, "timelapse --workspace " + test::quoted(ws.root()) + " --model demo --fps 4");
+    ASSERT_EQ(made.exitCode, 0) << made.output();
+    const fs::path video = ws.resultDir() / "demo_training.mp4";
+    ASSERT_TRUE(fs::exists(video)) << made.output();
+    EXPECT_NE(made.out.find("3 previews (iterations 100-300)"), std::string::npos) << made.out;
+    const Probe p = probe(video);
+    EXPECT_EQ(p.videoPackets, 3);
+    EXPECT_NEAR(p.fps, 4.0, 0.01);
+    // In iteration order: each frame brighter than the one before, above the caption band.
+    VideoReader reader(video);
+    EXPECT_EQ(reader.info().width, 240);  // the first grid's size, with a caption band below
+    EXPECT_GT(reader.info().height, 160);
+    VideoFrame frame;
+    double previous = -1;
+    while (reader.read(frame)) {
+        const double level = cv::mean(frame.bgr(cv::Rect(20, 20, 100, 100)))[0];
+        EXPECT_GT(level, previous + 20);
+        previous = level;
+    }
+    CliRun verified = runCli(scratch, "verify " + test::quoted(video));
+    EXPECT_NE(verified.output().find("label:     yes"), std::string::npos) << verified.output();
 }

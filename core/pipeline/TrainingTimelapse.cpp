@@ -1,0 +1,115 @@
+#include "pipeline/TrainingTimelapse.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <opencv2/imgproc.hpp>
+
+#include "common/Error.h"
+#include "media/ExportLabel.h"
+#include "media/ImageIO.h"
+#include "media/VideoEncoder.h"
+#include "merge/Watermark.h"
+
+namespace doppel {
+namespace fs = std::filesystem;
+namespace {
+
+struct SavedGrid {
+    long long iteration = 0;
+    fs::path path;
+};
+
+/// preview_00001250.png (or masks_...) in iteration order.
+std::vector<SavedGrid> savedGrids(const fs::path& dir, const std::string& prefix) {
+    std::vector<SavedGrid> grids;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        const std::string name = entry.path().filename().string();
+        long long iteration = 0;
+        char tail[8] = {};
+        if (name.rfind(prefix, 0) == 0 &&
+            std::sscanf(name.c_str() + prefix.size(), "%lld.%4s", &iteration, tail) == 2 &&
+            std::string(tail) == "png")
+            grids.push_back({iteration, entry.path()});
+    }
+    std::sort(grids.begin(), grids.end(),
+              [](const SavedGrid& a, const SavedGrid& b) { return a.iteration < b.iteration; });
+    return grids;
+}
+
+/// The grid on a canvas of even size (H.264's 4:2:0) with a caption band below it.
+cv::Mat captioned(const cv::Mat& grid, cv::Size gridSize, long long iteration) {
+    const int band = std::max(18, gridSize.height / 14);
+    cv::Mat frame(((gridSize.height + band + 1) / 2) * 2, ((gridSize.width + 1) / 2) * 2, CV_8UC3,
+                  cv::Scalar(24, 24, 24));
+    cv::Mat fitted = grid;
+    if (grid.size() != gridSize) cv::resize(grid, fitted, gridSize, 0, 0, cv::INTER_AREA);
+    fitted.copyTo(frame(cv::Rect(0, 0, gridSize.width, gridSize.height)));
+    const double scale = band / 32.0;
+    cv::putText(frame, "iteration " + std::to_string(iteration),
+                cv::Point(band / 3, gridSize.height + band * 3 / 4), cv::FONT_HERSHEY_SIMPLEX,
+                scale, cv::Scalar(235, 235, 235), std::max(1, int(std::lround(scale * 2))),
+                cv::LINE_AA);
+    return frame;
+}
+
+}  // namespace
+
+StageResult TrainingTimelapse::write(const fs::path& modelDir, const fs::path& output, double fps,
+                                     bool masks, ProgressSink& progress,
+                                     const CancelToken& cancel) {
+    const fs::path dir = modelDir / "previews";
+    const std::vector<SavedGrid> grids = savedGrids(dir, masks ? "masks_" : "preview_");
+    if (grids.empty())
+        throw Error(ErrorCode::NotFound,
+                    dir.string() + ": no saved previews (train the model first; it saves one " +
+                        "every preview_every iterations)");
+    if (!(fps > 0)) throw Error(ErrorCode::BadOption, "the frame rate must be above 0");
+    const cv::Mat first = loadImage(grids.front().path);
+    const cv::Mat sample = captioned(first, first.size(), grids.front().iteration);
+
+    VideoEncoderSettings settings;
+    settings.crf = 18;
+    settings.preset = "medium";
+    settings.width = sample.cols;
+    settings.height = sample.rows;
+    const int ticks = std::max(1, int(std::lround(fps * 1000)));
+    settings.timeBaseNum = 1;
+    settings.timeBaseDen = ticks;  // a thousandth of a frame: any fps, exact timestamps
+    settings.fps = fps;
+    settings.metadata = syntheticMediaTags();
+    settings.audio = "none";
+    fs::create_directories(output.parent_path());
+    VideoEncoder encoder(output, settings);
+
+    ProgressEvent event;
+    event.stage = "timelapse";
+    event.total = int64_t(grids.size());
+    for (size_t i = 0; i < grids.size(); ++i) {
+        if (cancel.isCancelled()) {
+            encoder.abandon();
+            return StageResult::cancelled("cancelled; no file was written");
+        }
+        cv::Mat frame = captioned(loadImage(grids[i].path), first.size(), grids[i].iteration);
+        Watermark::embedFrame(frame);
+        encoder.writeFrame(frame, int64_t(i) * 1000);
+        event.done = int64_t(i + 1);
+        event.message = grids[i].path.filename().string();
+        progress.report(event);
+    }
+    encoder.finish();
+    return StageResult::succeeded(std::to_string(grids.size()) + " previews (iterations " +
+                                      std::to_string(grids.front().iteration) + "-" +
+                                      std::to_string(grids.back().iteration) + ") to " +
+                                      output.string() + ", labelled as AI-generated",
+                                  {{"output", output.string()},
+                                   {"frames", int64_t(grids.size())},
+                                   {"first_iteration", grids.front().iteration},
+                                   {"last_iteration", grids.back().iteration}});
+}
+
+}  // namespace doppel
