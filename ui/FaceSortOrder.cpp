@@ -1,7 +1,9 @@
 #include "ui/FaceSortOrder.h"
 
 #include <algorithm>
+#include <map>
 #include <numeric>
+#include <tuple>
 
 #include <opencv2/imgcodecs.hpp>
 
@@ -17,6 +19,26 @@ std::vector<size_t> faceSortOrder(const std::vector<FaceEntry>& faces, FaceSort 
         std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
             return std::make_pair(faces[a].meta.frameIndex, faces[a].meta.faceIndex) <
                    std::make_pair(faces[b].meta.frameIndex, faces[b].meta.faceIndex);
+        });
+        return order;
+    }
+    if (key == FaceSort::ByPerson) {
+        // The order of the People dialog's rows: each track from its first appearance on;
+        // faces of photos (no track) on their own, where they appear.
+        std::map<int, std::pair<int64_t, int>> firstOfTrack;  // track -> (frame, face)
+        for (const FaceEntry& f : faces) {
+            if (f.meta.trackId < 0) continue;
+            const auto at = std::make_pair(f.meta.frameIndex, f.meta.faceIndex);
+            auto [it, added] = firstOfTrack.emplace(f.meta.trackId, at);
+            if (!added) it->second = std::min(it->second, at);
+        }
+        auto groupStart = [&](const FaceEntry& f) {
+            return f.meta.trackId < 0 ? std::make_pair(f.meta.frameIndex, f.meta.faceIndex)
+                                      : firstOfTrack[f.meta.trackId];
+        };
+        std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+            return std::make_tuple(groupStart(faces[a]), faces[a].meta.frameIndex) <
+                   std::make_tuple(groupStart(faces[b]), faces[b].meta.frameIndex);
         });
         return order;
     }

@@ -80,7 +80,8 @@ FacesPage::FacesPage(StudioSession* session, QWidget* parent) : QWidget(parent),
     sortCombo_ = new QComboBox(this);
     sortCombo_->addItems({tr("Sort: frame order"), tr("Sort: blur (blurriest first)"),
                           tr("Sort: yaw"), tr("Sort: pitch"), tr("Sort: size (smallest first)"),
-                          tr("Sort: histogram similarity"), tr("Sort: odd ones out first")});
+                          tr("Sort: histogram similarity"), tr("Sort: odd ones out first"),
+                          tr("Sort: person (track)")});
     deleteButton_ = new QPushButton(tr("Delete selected"), this);
     restoreButton_ = new QPushButton(tr("Restore deleted"), this);
     restoreButton_->setObjectName(QStringLiteral("restoreButton"));

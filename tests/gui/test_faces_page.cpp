@@ -2,7 +2,7 @@
 // selected ones with their sidecars to trash/, restores them, all at once or face by face from
 // the trash's own view, never over a face of the same name (either marks the side's packed
 // faceset stale, so training packs again), marks faces align's fill_gaps placed, and sorts by
-// blur; "Keep best" thins the faceset as a job.
+// blur and by person; "Keep best" thins the faceset as a job.
 #include <QComboBox>
 #include <QListView>
 #include <QPushButton>
@@ -18,6 +18,7 @@
 #include "faces/AlignedFace.h"
 #include "support/TestSupport.h"
 #include "ui/FaceGridModel.h"
+#include "ui/FaceSortOrder.h"
 #include "ui/FacesPage.h"
 #include "ui/StudioSession.h"
 
@@ -144,6 +145,20 @@ class FacesPageTest : public QObject {
         QCOMPARE(page.model()->rowCount(), 4);
         QVERIFY(fs::exists(ws.alignedDir(Side::Src) / "000002_0.json"));
         QVERIFY(fs::is_empty(ws.trashDir(Side::Src)));
+    }
+
+    void sortsByPersonAsThePeopleDialogListsThem() {
+        // Two people through frames 1-3 (tracks 4 and 9, 9 appearing first), a photo face.
+        std::vector<FaceEntry> faces;
+        auto add = [&](int64_t frame, int index, int track) {
+            FaceEntry e;
+            e.meta.frameIndex = frame;
+            e.meta.faceIndex = index;
+            e.meta.trackId = track;
+            faces.push_back(e);
+        };
+        add(1, 0, 9), add(1, 1, 4), add(2, 0, 4), add(2, 1, 9), add(3, 0, 9), add(4, 0, -1);
+        QCOMPARE(faceSortOrder(faces, FaceSort::ByPerson), (std::vector<size_t>{0, 3, 4, 1, 2, 5}));
     }
 
     void sortsByBlurWithTheBlurriestFirst() {
