@@ -3,7 +3,11 @@
 #include <algorithm>
 #include <tuple>
 
+#include <opencv2/imgproc.hpp>
+
 #include "common/Error.h"
+#include "faces/FaceGeometry.h"
+#include "faces/FaceSortKeys.h"
 
 namespace doppel {
 
@@ -36,7 +40,16 @@ bool otherFaceLeftOut(const std::vector<TrackedFace>& faces) {
     return false;
 }
 
-void assignTracks(FaceTimeline& timeline, double minIoU) {
+cv::Mat faceLook(const cv::Mat& frameBgr, const std::vector<std::array<float, 2>>& landmarks68) {
+    if (frameBgr.empty() || landmarks68.size() < 68) return {};
+    constexpr int kSide = 64;  // a little over the look's 32 px, for a clean downscale
+    cv::Mat crop;
+    cv::warpAffine(frameBgr, crop, cv::Mat(alignmentMatrix(landmarks68, kSide, FaceType::Full)),
+                   cv::Size(kSide, kSide), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    return normalizedThumbnail(crop);
+}
+
+void assignTracks(FaceTimeline& timeline, double minIoU, double minLikeness) {
     int nextId = 0;
     for (size_t f = 0; f < timeline.size(); ++f) {
         auto& current = timeline[f];
@@ -47,7 +60,10 @@ void assignTracks(FaceTimeline& timeline, double minIoU) {
             for (size_t i = 0; i < current.size(); ++i)
                 for (size_t j = 0; j < previous.size(); ++j) {
                     double iou = boxIoU(current[i].face.box, previous[j].face.box);
-                    if (iou >= minIoU) pairs.emplace_back(iou, i, j);
+                    const cv::Mat &now = current[i].look, &before = previous[j].look;
+                    const bool alike = now.empty() || before.empty() ||
+                                       thumbnailLikeness(now, before) >= minLikeness;
+                    if (iou >= minIoU && alike) pairs.emplace_back(iou, i, j);
                 }
             // Best overlaps first; ties broken by index so the result is fully deterministic.
             std::sort(pairs.begin(), pairs.end(), [](const auto& a, const auto& b) {

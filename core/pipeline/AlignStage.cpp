@@ -353,7 +353,11 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
                               });
                 }
                 if (!found.empty()) keepDecoded(i, image);
-                for (auto& f : found) timeline[size_t(i)].push_back({std::move(f), -1, false});
+                for (auto& f : found) {
+                    TrackedFace face{std::move(f), -1, false};
+                    if (videoAt[size_t(i)]) face.look = faceLook(image, face.face.landmarks);
+                    timeline[size_t(i)].push_back(std::move(face));
+                }
                 reportOne(frames[size_t(i)].path.filename().string());
             }
             times.add(times.detect, detector.detectMilliseconds());

@@ -134,6 +134,26 @@ TEST(PeopleCli, KeepsOneOfTwoSpeakersAndTheOtherGoesToTheTrash) {
     EXPECT_NE(status.out.find("people: 3 (doppel people"), std::string::npos) << status.out;
 }
 
+// Two people trading places at a cut: the tracks end there (a track continues only onto a
+// face that looks like it), so each row is one person, and the rows after the cut are listed as
+// looking like the person's rows before it.
+TEST(PeopleCli, PeopleTradingPlacesAtACutAreNotFollowedIntoEachOther) {
+    const fs::path scratch = test::scratchDir("people_trading");
+    const fs::path clip = test::twoPeopleClip(scratch, 12, 6);
+    const fs::path ws = test::cliWorkspace(scratch, clip, clip, "", "dst", "--set keep=all");
+    const Workspace workspace = Workspace::open(ws);
+    const auto groups = groupFacesByTrack(listAlignedFaces(workspace.alignedDir(Side::Dst)));
+    ASSERT_EQ(groups.size(), 4u);
+    for (const auto& g : groups) {
+        EXPECT_EQ(g.faces.size(), 6u) << g.key;
+        const bool left = g.centreX < 360;
+        for (const AlignedFace& f : g.faces) EXPECT_EQ(f.box[0] < 360, left) << f.stem();
+    }
+    EXPECT_EQ(groups[2].firstFrame, 7);
+    EXPECT_EQ(earlierLookAlikes(groupLooks(groups, workspace.alignedDir(Side::Dst))),
+              (std::vector<int>{-1, -1, 1, 0}));  // s2 left then right, sbia right then left
+}
+
 TEST(PeopleCli, APhotosFacesAreChosenOneByOne) {
     const fs::path scratch = test::scratchDir("people_photo");
     const fs::path photo = dataFile("photos/three_people.png");

@@ -78,3 +78,20 @@ TEST(FaceSelection, AFaceLeftOutBesideTheKeptOneIsAnotherPerson) {
     EXPECT_FALSE(otherFaceLeftOut(frame));
     EXPECT_STREQ(keepModeName(parseKeepMode("track")), "track");
 }
+
+// A track continues only onto a face that looks like it: the same place, another person (a cut)
+// starts a new track; a face without a look (read back, placed by hand) is matched by place.
+TEST(FaceTracking, ATrackDoesNotContinueOntoAFaceThatLooksOther) {
+    cv::Mat one(32, 32, CV_32F), other(32, 32, CV_32F);
+    cv::randn(one, 0, 1), cv::randn(other, 0, 1);
+    FaceTimeline timeline(4);
+    for (auto& frame : timeline) frame.push_back(faceAt(10, 10, -1));
+    timeline[0][0].look = one;
+    timeline[1][0].look = one.clone();
+    timeline[2][0].look = other;  // the cut
+    // timeline[3]: no look, continues whatever is there
+    assignTracks(timeline);
+    EXPECT_EQ(timeline[1][0].trackId, timeline[0][0].trackId);
+    EXPECT_NE(timeline[2][0].trackId, timeline[1][0].trackId);
+    EXPECT_EQ(timeline[3][0].trackId, timeline[2][0].trackId);
+}
