@@ -40,6 +40,11 @@ bool otherFaceLeftOut(const std::vector<TrackedFace>& faces) {
     return false;
 }
 
+namespace {
+// Likeness of two looks from which they are taken for one person (see assignTracks).
+constexpr double kSameLook = 0.8;
+}  // namespace
+
 cv::Mat faceLook(const cv::Mat& frameBgr, const std::vector<std::array<float, 2>>& landmarks68) {
     if (frameBgr.empty() || landmarks68.size() < 68) return {};
     constexpr int kSide = 64;  // a little over the look's 32 px, for a clean downscale
@@ -92,6 +97,7 @@ void selectFaces(FaceTimeline& timeline, KeepMode mode, int reacquireAfter) {
     };
     int followed = -1;
     int framesLost = 0;
+    cv::Mat followedLook;  // the followed face as last seen
     for (auto& faces : timeline) {
         for (auto& face : faces) face.keep = mode == KeepMode::All;
         if (faces.empty() || mode == KeepMode::All) {
@@ -104,13 +110,17 @@ void selectFaces(FaceTimeline& timeline, KeepMode mode, int reacquireAfter) {
         }
         auto it = std::find_if(faces.begin(), faces.end(),
                                [&](const TrackedFace& f) { return f.trackId == followed; });
+        // The followed person on a new track (after a cut): the face that looks like them.
+        if (it == faces.end() && !followedLook.empty())
+            it = std::find_if(faces.begin(), faces.end(), [&](const TrackedFace& f) {
+                return !f.look.empty() && thumbnailLikeness(f.look, followedLook) >= kSameLook;
+            });
+        if (it == faces.end() && (followed < 0 || framesLost >= reacquireAfter))
+            it = faces.begin() + std::ptrdiff_t(largestIndex(faces));
         if (it != faces.end()) {
             it->keep = true;
-            framesLost = 0;
-        } else if (followed < 0 || framesLost >= reacquireAfter) {
-            size_t best = largestIndex(faces);
-            faces[best].keep = true;
-            followed = faces[best].trackId;
+            followed = it->trackId;
+            if (!it->look.empty()) followedLook = it->look;
             framesLost = 0;
         } else {
             ++framesLost;

@@ -46,7 +46,8 @@ void assignTracks(FaceTimeline& timeline, double minIoU = 0.3, double minLikenes
 
 /// Marks the faces to keep. Largest: the biggest box per frame. All: every face. Track: one face
 /// followed across frames -- the biggest face where nothing is followed yet, then whichever
-/// face continues its track; a lost face is re-acquired after `reacquireAfter` empty frames.
+/// face continues its track, or (its track ended, e.g. at a cut) a face that looks like it; a
+/// face lost for `reacquireAfter` frames gives way to the biggest face again.
 void selectFaces(FaceTimeline& timeline, KeepMode mode, int reacquireAfter = 5);
 
 /// Whether a face of this frame was left out that is not a second box on a kept face (IoU with

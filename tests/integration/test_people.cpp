@@ -152,6 +152,15 @@ TEST(PeopleCli, PeopleTradingPlacesAtACutAreNotFollowedIntoEachOther) {
     EXPECT_EQ(groups[2].firstFrame, 7);
     EXPECT_EQ(earlierLookAlikes(groupLooks(groups, workspace.alignedDir(Side::Dst))),
               (std::vector<int>{-1, -1, 1, 0}));  // s2 left then right, sbia right then left
+
+    // keep=track follows the person it started on (s2, the larger at first) across the cut.
+    CliRun tracked =
+        runCli(scratch, "align --workspace " + quoted(ws) + " --side src --set keep=track");
+    ASSERT_EQ(tracked.exitCode, 0) << tracked.output();
+    const auto followed = listAlignedFaces(workspace.alignedDir(Side::Src));
+    ASSERT_EQ(followed.size(), 12u);
+    for (const AlignedFace& f : followed)
+        EXPECT_EQ(f.box[0] < 360, f.frameIndex <= 6) << f.stem();  // left, then right
 }
 
 TEST(PeopleCli, APhotosFacesAreChosenOneByOne) {

@@ -95,3 +95,25 @@ TEST(FaceTracking, ATrackDoesNotContinueOntoAFaceThatLooksOther) {
     EXPECT_NE(timeline[2][0].trackId, timeline[1][0].trackId);
     EXPECT_EQ(timeline[3][0].trackId, timeline[2][0].trackId);
 }
+
+// keep=track follows the person: after a cut where they trade places with someone larger, the
+// face that looks like them is kept at once, not the larger one.
+TEST(FaceSelection, TrackModeFollowsThePersonAcrossACut) {
+    cv::Mat first(32, 32, CV_32F), second(32, 32, CV_32F);
+    cv::randn(first, 0, 1), cv::randn(second, 0, 1);
+    FaceTimeline timeline(4);
+    for (size_t f = 0; f < timeline.size(); ++f) {
+        const bool afterCut = f >= 2;
+        TrackedFace a = faceAt(afterCut ? 300 : 0, 0, -1), b = faceAt(afterCut ? 0 : 300, 0, -1);
+        a.look = first, b.look = second;
+        a.face.box.width = a.face.box.height = 120;  // the followed one, larger at first
+        if (afterCut) b.face.box.width = b.face.box.height = 140;  // the other, larger after
+        timeline[f] = {a, b};
+    }
+    assignTracks(timeline);
+    selectFaces(timeline, KeepMode::Track);
+    for (size_t f = 0; f < timeline.size(); ++f) {
+        EXPECT_TRUE(timeline[f][0].keep) << "frame " << f;
+        EXPECT_FALSE(timeline[f][1].keep) << "frame " << f;
+    }
+}
