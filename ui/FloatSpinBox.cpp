@@ -1,5 +1,6 @@
 #include "ui/FloatSpinBox.h"
 
+#include <QFontMetrics>
 #include <QLocale>
 #include <QRegularExpression>
 
@@ -27,6 +28,27 @@ void FloatSpinBox::stepBy(int steps) {
     }
     const double start = value() > 0 ? value() : std::max(minimum(), 1e-12);
     setValue(std::clamp(start * std::pow(2.0, steps), minimum(), maximum()));
+}
+
+namespace {
+
+/// How much wider than Qt's measure the box must be for the widest value it shows.
+int extraWidth(const FloatSpinBox& box) {
+    const QFontMetrics metrics = box.fontMetrics();
+    const int widest = metrics.horizontalAdvance(QStringLiteral("-0.000125"));
+    const int measured = std::max(metrics.horizontalAdvance(box.textFromValue(box.minimum())),
+                                  metrics.horizontalAdvance(box.textFromValue(box.maximum())));
+    return std::max(0, widest - measured);
+}
+
+}  // namespace
+
+QSize FloatSpinBox::sizeHint() const {
+    return QDoubleSpinBox::sizeHint() + QSize(extraWidth(*this), 0);
+}
+
+QSize FloatSpinBox::minimumSizeHint() const {
+    return QDoubleSpinBox::minimumSizeHint() + QSize(extraWidth(*this), 0);
 }
 
 QString FloatSpinBox::textFromValue(double value) const {

@@ -20,6 +20,10 @@ class FloatSpinBox : public QDoubleSpinBox {
     QString textFromValue(double value) const override;
     double valueFromText(const QString& text) const override;
     QValidator::State validate(QString& text, int& position) const override;
+    /// Wide enough for six significant digits (0.000125, 3.14159), not only for the range's
+    /// ends, which is all Qt measures: an lr of 0.0002 was cut off by the arrows.
+    QSize sizeHint() const override;
+    QSize minimumSizeHint() const override;
 
   private:
     bool logarithmic_ = false;
