@@ -123,11 +123,7 @@ QString ExportPage::newestResult() const {
     QDir dir(QString::fromStdString(session_->workspace().resultDir().string()));
     QFileInfoList files = dir.entryInfoList({"*.mp4", "*.mkv", "*.mov", "*.webm", "*.png", "*.jpg"},
                                             QDir::Files, QDir::Time);
-    for (const QFileInfo& file : files)  // training timelapses live there too: not the result
-        if (!file.completeBaseName().endsWith(QStringLiteral("_training")) &&
-            !file.completeBaseName().endsWith(QStringLiteral("_training_masks")))
-            return file.absoluteFilePath();
-    return {};
+    return files.isEmpty() ? QString() : files.front().absoluteFilePath();
 }
 
 void ExportPage::onFinished(const QString& name, const JobOutcome& outcome) {

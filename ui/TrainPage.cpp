@@ -145,7 +145,7 @@ TrainPage::TrainPage(StudioSession* session, QWidget* parent)
     auto* timelapseButton = new QPushButton(tr("Timelapse"), this);
     timelapseButton->setObjectName(QStringLiteral("timelapseButton"));
     timelapseButton->setToolTip(
-        tr("A video of this model's training from its saved previews (result/NAME_training.mp4, "
+        tr("A video of this model's training from its saved previews (model/NAME/timelapse.mp4, "
            "labelled as AI-generated)"));
     previewBar->addWidget(timelapseButton);
     connect(timelapseButton, &QPushButton::clicked, this, &TrainPage::makeTimelapse);
@@ -275,11 +275,9 @@ std::filesystem::path TrainPage::modelDir() const {
 
 void TrainPage::makeTimelapse() {
     if (!session_->hasWorkspace()) return;
-    const std::string name = modelName_->text().trimmed().toStdString();
     const std::filesystem::path modelDir = this->modelDir();
     const bool masks = maskView_->isChecked();  // the grids shown are the grids encoded
-    const std::filesystem::path out = session_->workspace().resultDir() /
-                                      (name + (masks ? "_training_masks.mp4" : "_training.mp4"));
+    const std::filesystem::path out = TrainingTimelapse::defaultOutput(modelDir, masks);
     session_->startJob(kTimelapseJob, [=](ProgressSink& sink, const CancelToken& cancel) {
         return runStageSafely("timelapse", [&] {
             return TrainingTimelapse::write(modelDir, out, 8, masks, sink, cancel);

@@ -53,7 +53,7 @@ class TrainPage : public QWidget {
     /// Fills the form with the engine's preset `name`; false when there is no such preset.
     bool applyPreset(const std::string& name);
     /// "Timelapse": a job encoding the model's saved previews (or, with Show masks, the mask
-    /// grids) into result/NAME_training.mp4 (TrainingTimelapse); the log says where.
+    /// grids) into model/NAME/timelapse.mp4 (TrainingTimelapse); the log says where.
     void makeTimelapse();
 
   private:

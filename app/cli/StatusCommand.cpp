@@ -54,7 +54,8 @@ NextStep describeSide(const Workspace& ws, Side side) {
     for (const FrameFile& f : frames) without += withFaces.count(f.index) ? 0 : 1;
     std::map<std::string, size_t> placements;
     size_t drawn = 0, faces = 0;
-    for (const AlignedFace& face : listAlignedFaces(ws.alignedDir(side))) {
+    const std::vector<AlignedFace> alignedFaces = listAlignedFaces(ws.alignedDir(side));
+    for (const AlignedFace& face : alignedFaces) {
         ++faces;
         ++placements[face.placement];
         drawn += face.hasDrawnMask() ? 1 : 0;
@@ -70,7 +71,7 @@ NextStep describeSide(const Workspace& ws, Side side) {
     std::cout << "\n  frames without a face: " << without << "\n";
     if (faces == 0) return {1, "doppel align" + root};
     // A scene with several people: who is swapped, and whether align left some out.
-    const size_t people = groupFacesByTrack(listAlignedFaces(ws.alignedDir(side))).size();
+    const size_t people = groupFacesByTrack(alignedFaces).size();
     const int64_t leftOut = FacesetReview::otherFacesLeftOut(ws, side);
     if (people > 1 || leftOut > 0) {
         std::cout << "  people: " << people << " (doppel people" << root << ")";

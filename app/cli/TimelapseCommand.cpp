@@ -24,7 +24,7 @@ int runTimelapse(const CliArgs& args) {
         return 1;
     }
     if (out.empty())
-        out = ws.resultDir() / (name + (masks ? "_training_masks.mp4" : "_training.mp4"));
+        out = TrainingTimelapse::defaultOutput(ws.modelDir(name), masks);
     else if (out.is_relative())
         out = std::filesystem::absolute(out);
     ConsoleProgress progress;
@@ -43,7 +43,7 @@ const bool registered = registerCommand({
     "Encodes the preview grids the model saved while it trained (model/NAME/previews/, one\n"
     "every preview_every iterations; --masks: the mask grids) into an H.264 video, oldest\n"
     "first, each captioned with its iteration, at N grids per second (default 8). Default\n"
-    "model: the one saved last; default output: result/NAME_training.mp4. The grids hold\n"
+    "model: the one saved last; default output: model/NAME/timelapse.mp4. The grids hold\n"
     "swapped faces: the video is labelled as AI-generated (metadata and watermark).\n"
     "Exit codes: 0 done, 1 failed, 2 bad usage, 130 interrupted.\n",
     {"masks"},

@@ -126,10 +126,8 @@ fs::path outputPathFor(const Workspace& ws, const ExportOptions& o) {
     return p;
 }
 
-StageResult exportVideo(const Workspace& ws, const json& options, ProgressSink& progress,
-                        const CancelToken& cancel) {
-    ExportOptions o = readOptions(options);
-    FrameIndex index = readFrameIndex(ws);
+StageResult exportVideo(const Workspace& ws, const ExportOptions& o, const FrameIndex& index,
+                        ProgressSink& progress, const CancelToken& cancel) {
     fs::path mergedDir = ws.mergedDir();
     size_t mergedPresent = 0;
     for (const auto& f : index.frames)
@@ -323,9 +321,9 @@ StageResult ExportStage::run(const Workspace& workspace, const json& options,
         workspace.setStageOptions(key, resolved);
         workspace.setStageStatus(key, "running");
         const ExportOptions o = readOptions(resolved);
-        if (exportsAnImage(workspace, o, readFrameIndex(workspace)))
-            return exportImage(workspace, o, readFrameIndex(workspace));
-        return exportVideo(workspace, resolved, progress, cancel);
+        const FrameIndex index = readFrameIndex(workspace);
+        if (exportsAnImage(workspace, o, index)) return exportImage(workspace, o, index);
+        return exportVideo(workspace, o, index, progress, cancel);
     });
     workspace.recordStageResult(key, result);
     return result;

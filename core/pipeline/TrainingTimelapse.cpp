@@ -59,6 +59,10 @@ cv::Mat captioned(const cv::Mat& grid, cv::Size gridSize, long long iteration) {
 
 }  // namespace
 
+fs::path TrainingTimelapse::defaultOutput(const fs::path& modelDir, bool masks) {
+    return modelDir / (masks ? "timelapse_masks.mp4" : "timelapse.mp4");
+}
+
 StageResult TrainingTimelapse::write(const fs::path& modelDir, const fs::path& output, double fps,
                                      bool masks, ProgressSink& progress,
                                      const CancelToken& cancel) {

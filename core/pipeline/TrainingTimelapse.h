@@ -17,6 +17,9 @@ class TrainingTimelapse {
     /// names) at `fps` frames per second; `masks` takes the mask grids. The first grid's size
     /// fixes the video's (others are resized to it). Throws Error(NotFound) when the model has
     /// no saved previews.
+    /// Where a model's timelapse goes by default: next to its previews, model/NAME/timelapse.mp4
+    /// (timelapse_masks.mp4 for the mask grids), so result/ keeps only exports.
+    static std::filesystem::path defaultOutput(const std::filesystem::path& modelDir, bool masks);
     static StageResult write(const std::filesystem::path& modelDir,
                              const std::filesystem::path& output, double fps, bool masks,
                              ProgressSink& progress, const CancelToken& cancel);

@@ -118,6 +118,8 @@ class FacesPageTest : public QObject {
         auto* restore = page.findChild<QPushButton*>(QStringLiteral("restoreButton"));
         QCOMPARE(restore->text(), QString("Restore selected"));
         QVERIFY(!page.findChild<QPushButton*>(QStringLiteral("placeFaces"))->isEnabled());
+        QVERIFY(page.grab().save(QString::fromStdString(
+            (test::envPath("DOPPEL_TEST_TMP", "/tmp") / "faces_page_deleted.png").string())));
         QCOMPARE(label(1), QString("000003_0.jpg"));
         grid->selectionModel()->select(page.model()->index(1), QItemSelectionModel::Select);
         page.deleteSelected();  // nothing to delete in the trash

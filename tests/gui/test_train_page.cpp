@@ -175,7 +175,7 @@ class TrainPageTest : public QObject {
         QVERIFY(button);
         button->click();
         QVERIFY(finished.wait(30000));
-        const auto out = session.workspace().resultDir() / "default_training.mp4";
+        const auto out = session.workspace().modelDir("default") / "timelapse.mp4";
         QVERIFY2(std::filesystem::exists(out), out.string().c_str());
     }
 };

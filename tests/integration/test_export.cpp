@@ -22,6 +22,7 @@ extern "C" {
 #include "media/VideoReader.h"
 #include "merge/Watermark.h"
 #include "pipeline/ExportStage.h"
+#include "support/CliWorkspace.h"
 #include "support/TestSupport.h"
 
 using namespace doppel;
@@ -242,14 +243,7 @@ TEST(Export, CancelLeavesNoFile) {
 TEST(Export, APhotoDestinationIsExportedAsALabelledPhoto) {
     const fs::path scratch = test::scratchDir("export_photo");
     const fs::path photo = test::dataFile("photos/grace_hopper.jpg");
-    ASSERT_EQ(runCli(scratch, "new --workspace " + test::quoted(scratch / "ws") + " --src " +
-                                  test::quoted(photo) + " --dst " + test::quoted(photo))
-                  .exitCode,
-              0);
-    ASSERT_EQ(runCli(scratch, "extract --workspace " + test::quoted(scratch / "ws") + " --side dst")
-                  .exitCode,
-              0);
-    Workspace ws = Workspace::open(scratch / "ws");
+    Workspace ws = Workspace::open(test::cliWorkspace(scratch, photo, photo, "", ""));
     cv::Mat merged = loadImage(ws.framesDir(Side::Dst) / "000001.png");
     Watermark::embedFrame(merged);  // as merge does
     fs::create_directories(ws.mergedDir());
@@ -287,12 +281,8 @@ TEST(Export, APhotoDestinationIsExportedAsALabelledPhoto) {
 // without previews is a clear error.
 TEST(Export, TrainingTimelapseFromThePreviewGrids) {
     const fs::path scratch = test::scratchDir("export_timelapse");
-    const fs::path clip = test::dataFile("video/grid_sbia1a_75f_audio.mp4");
-    ASSERT_EQ(runCli(scratch, "new --workspace " + test::quoted(scratch / "ws") + " --src " +
-                                  test::quoted(clip) + " --dst " + test::quoted(clip))
-                  .exitCode,
-              0);
-    Workspace ws = Workspace::open(scratch / "ws");
+    const fs::path photo = test::dataFile("photos/grace_hopper.jpg");  // any workspace will do
+    Workspace ws = Workspace::open(test::cliWorkspace(scratch, photo, photo, "", ""));
     const fs::path previews = ws.modelDir("demo") / "previews";
     fs::create_directories(previews);
     CliRun none =
@@ -312,7 +302,7 @@ TEST(Export, TrainingTimelapseFromThePreviewGrids) {
     CliRun made = runCli(
         scratch, "timelapse --workspace " + test::quoted(ws.root()) + " --model demo --fps 4");
     ASSERT_EQ(made.exitCode, 0) << made.output();
-    const fs::path video = ws.resultDir() / "demo_training.mp4";
+    const fs::path video = ws.modelDir("demo") / "timelapse.mp4";
     ASSERT_TRUE(fs::exists(video)) << made.output();
     EXPECT_NE(made.out.find("3 previews (iterations 100-300)"), std::string::npos) << made.out;
     const Probe p = probe(video);
