@@ -1,14 +1,13 @@
 #include "ui/PeopleDialog.h"
 
 #include <QDialogButtonBox>
+#include <QFutureWatcher>
 #include <QMessageBox>
 #include <QPainter>
 #include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <set>
-
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 
 #include "common/Log.h"
 #include "pipeline/FacesetReview.h"
@@ -22,24 +21,13 @@ namespace {
 constexpr int kFaceSide = 84;      // one face of a strip
 constexpr int kFacesPerStrip = 4;  // first, two between, last: is it one person throughout?
 
-/// Up to four faces spread over the group, side by side.
-QPixmap faceStrip(const fs::path& alignedDir, const FaceTrackGroup& group) {
-    std::vector<size_t> picks;
-    const size_t n = group.faces.size();
-    for (int k = 0; k < kFacesPerStrip; ++k) {
-        const size_t at = n == 1 ? 0 : size_t(k) * (n - 1) / (kFacesPerStrip - 1);
-        if (picks.empty() || picks.back() != at) picks.push_back(at);
-    }
+/// A group's faces side by side (blank until they are loaded).
+QPixmap faceStrip(const std::vector<cv::Mat>& faces) {
     QPixmap strip(kFaceSide * kFacesPerStrip, kFaceSide);
     strip.fill(Qt::transparent);
     QPainter painter(&strip);
-    for (size_t i = 0; i < picks.size(); ++i) {
-        const fs::path path = alignedDir / group.faces[picks[i]].imageName();
-        cv::Mat face = cv::imread(path.string(), cv::IMREAD_COLOR);
-        if (face.empty()) continue;
-        cv::resize(face, face, cv::Size(kFaceSide, kFaceSide), 0, 0, cv::INTER_AREA);
-        painter.drawImage(int(i) * kFaceSide, 0, toQImage(face));
-    }
+    for (size_t i = 0; i < faces.size(); ++i)
+        painter.drawImage(int(i) * kFaceSide, 0, toQImage(faces[i]));
     return strip;
 }
 
@@ -99,16 +87,8 @@ PeopleDialog::PeopleDialog(const Workspace& workspace, Side side, QWidget* paren
     list_ = new QListWidget(this);
     list_->setIconSize(QSize(kFaceSide * kFacesPerStrip, kFaceSide));
     list_->setSpacing(2);
-    const std::vector<int> alike =
-        earlierLookAlikes(groupLooks(groups_, workspace.alignedDir(side)));
-    for (size_t i = 0; i < groups_.size(); ++i) {
-        const FaceTrackGroup& group = groups_[i];
-        QString text = describe(group);
-        if (alike[i] >= 0)
-            text +=
-                tr("\nlooks like %1").arg(describe(groups_[size_t(alike[i])]).section('\n', 0, 0));
-        auto* item =
-            new QListWidgetItem(QIcon(faceStrip(workspace.alignedDir(side), group)), text, list_);
+    for (const FaceTrackGroup& group : groups_) {
+        auto* item = new QListWidgetItem(QIcon(faceStrip({})), describe(group), list_);
         item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsUserCheckable | Qt::ItemIsSelectable);
         item->setCheckState(Qt::Checked);
     }
@@ -126,6 +106,33 @@ PeopleDialog::PeopleDialog(const Workspace& workspace, Side side, QWidget* paren
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     resize(720, 560);
     updateSummary();
+    loadFacesInBackground();
+}
+
+void PeopleDialog::loadFacesInBackground() {
+    auto* watcher = new QFutureWatcher<std::vector<GroupFaces>>(this);
+    connect(watcher, &QFutureWatcher<std::vector<GroupFaces>>::finished, this, [this, watcher] {
+        showFaces(watcher->result());
+        watcher->deleteLater();
+    });
+    // The task gets its own copy of the groups: the dialog may close before it ends.
+    watcher->setFuture(QtConcurrent::run([groups = groups_, dir = workspace_.alignedDir(side_)] {
+        return loadAllGroupFaces(groups, dir, kFacesPerStrip, kFaceSide);
+    }));
+}
+
+void PeopleDialog::showFaces(const std::vector<GroupFaces>& faces) {
+    const std::vector<int> alike = earlierLookAlikes(looksOf(faces));
+    for (size_t i = 0; i < groups_.size() && i < faces.size(); ++i) {
+        QListWidgetItem* item = list_->item(int(i));
+        item->setIcon(QIcon(faceStrip(faces[i].strip)));
+        if (alike[i] >= 0)
+            item->setText(
+                item->text() +
+                tr("\nlooks like %1").arg(describe(groups_[size_t(alike[i])]).section('\n', 0, 0)));
+    }
+    facesLoaded_ = true;
+    Q_EMIT facesLoadedChanged();
 }
 
 void PeopleDialog::updateSummary() {

@@ -30,9 +30,17 @@ class PeopleDialog : public QDialog {
     QString hintText() const { return hint_->text(); }
     /// Moves the faces of the unticked people to the trash; returns how many moved.
     int apply();
+    /// Whether the rows' face strips and "looks like" are in (they load off the GUI thread, so
+    /// the dialog opens at once also for a source of thousands of photos).
+    bool facesLoaded() const { return facesLoaded_; }
+
+  Q_SIGNALS:
+    void facesLoadedChanged();
 
   private:
     void updateSummary();
+    void loadFacesInBackground();
+    void showFaces(const std::vector<GroupFaces>& faces);
 
     Workspace workspace_;
     Side side_;
@@ -41,6 +49,7 @@ class PeopleDialog : public QDialog {
     QLabel* summary_;
     QLabel* hint_;
     QPushButton* applyButton_;
+    bool facesLoaded_ = false;
 };
 
 }  // namespace doppel::ui

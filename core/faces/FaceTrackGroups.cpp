@@ -4,7 +4,9 @@
 #include <map>
 
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
+#include "common/ParallelFor.h"
 #include "faces/FaceSortKeys.h"
 
 namespace doppel {
@@ -58,20 +60,71 @@ std::vector<AlignedFace> facesOutside(const std::vector<FaceTrackGroup>& groups,
     return out;
 }
 
+namespace {
+
+/// `count` indices spread evenly over [0, n): the first and the last always among them.
+std::vector<size_t> spreadPicks(size_t n, int count) {
+    std::vector<size_t> picks;
+    const size_t wanted = std::min(n, size_t(std::max(0, count)));
+    for (size_t k = 0; k < wanted; ++k) {
+        const size_t at = wanted == 1 ? 0 : k * (n - 1) / (wanted - 1);
+        if (picks.empty() || picks.back() != at) picks.push_back(at);
+    }
+    return picks;
+}
+
+}  // namespace
+
+GroupFaces loadGroupFaces(const FaceTrackGroup& group, const std::filesystem::path& dir,
+                          int stripCount, int stripSide, int lookCount) {
+    const size_t n = group.faces.size();
+    const std::vector<size_t> stripPicks = spreadPicks(n, stripCount);
+    const std::vector<size_t> lookPicks = spreadPicks(n, std::max(1, lookCount));
+    // The strip's picks and the look's overlap (first and last at least): read each face once.
+    std::map<size_t, cv::Mat> images;
+    for (const auto* picks : {&stripPicks, &lookPicks})
+        for (size_t at : *picks)
+            if (!images.count(at))
+                images[at] =
+                    cv::imread((dir / group.faces[at].imageName()).string(), cv::IMREAD_COLOR);
+    GroupFaces out;
+    for (size_t at : stripPicks) {
+        const cv::Mat& image = images[at];
+        if (image.empty()) continue;
+        cv::Mat small;
+        cv::resize(image, small, cv::Size(stripSide, stripSide), 0, 0, cv::INTER_AREA);
+        out.strip.push_back(small);
+    }
+    std::vector<cv::Mat> thumbnails;
+    for (size_t at : lookPicks)
+        if (!images[at].empty()) thumbnails.push_back(normalizedThumbnail(images[at]));
+    out.look = meanThumbnail(thumbnails);
+    return out;
+}
+
+std::vector<GroupFaces> loadAllGroupFaces(const std::vector<FaceTrackGroup>& groups,
+                                          const std::filesystem::path& dir, int stripCount,
+                                          int stripSide, int threads) {
+    std::vector<GroupFaces> out(groups.size());
+    parallelFor(int64_t(groups.size()), threads > 0 ? threads : defaultThreadCount(),
+                [&](int64_t i, int) {
+                    out[size_t(i)] = loadGroupFaces(groups[size_t(i)], dir, stripCount, stripSide);
+                });
+    return out;
+}
+
 std::vector<cv::Mat> groupLooks(const std::vector<FaceTrackGroup>& groups,
                                 const std::filesystem::path& dir, int perGroup) {
+    std::vector<cv::Mat> looks(groups.size());
+    parallelFor(int64_t(groups.size()), defaultThreadCount(), [&](int64_t i, int) {
+        looks[size_t(i)] = loadGroupFaces(groups[size_t(i)], dir, 0, 0, perGroup).look;
+    });
+    return looks;
+}
+
+std::vector<cv::Mat> looksOf(const std::vector<GroupFaces>& faces) {
     std::vector<cv::Mat> looks;
-    for (const FaceTrackGroup& group : groups) {
-        std::vector<cv::Mat> thumbnails;
-        const size_t n = group.faces.size(), picks = std::min(n, size_t(std::max(1, perGroup)));
-        for (size_t k = 0; k < picks; ++k) {
-            const size_t at = picks == 1 ? 0 : k * (n - 1) / (picks - 1);
-            const cv::Mat image =
-                cv::imread((dir / group.faces[at].imageName()).string(), cv::IMREAD_COLOR);
-            if (!image.empty()) thumbnails.push_back(normalizedThumbnail(image));
-        }
-        looks.push_back(meanThumbnail(thumbnails));
-    }
+    for (const GroupFaces& f : faces) looks.push_back(f.look);
     return looks;
 }
 

@@ -34,10 +34,33 @@ std::vector<FaceTrackGroup> groupFacesByTrack(std::vector<AlignedFace> faces);
 std::vector<AlignedFace> facesOutside(const std::vector<FaceTrackGroup>& groups,
                                       const std::set<std::string>& keep);
 
+/// How many faces spread over a track make its look (groupLooks, loadGroupFaces).
+constexpr int kLookFacesPerGroup = 8;
+
+/// What the people views show of a group, with each face image read from disk once.
+struct GroupFaces {
+    std::vector<cv::Mat> strip;  ///< up to stripCount faces (BGR, stripSide px) start to end
+    cv::Mat look;                ///< meanThumbnail of up to lookCount faces; empty if none read
+};
+
+/// The strip and look of one group (images from `dir`, the side's aligned/ folder). Unreadable
+/// faces are left out of both.
+GroupFaces loadGroupFaces(const FaceTrackGroup& group, const std::filesystem::path& dir,
+                          int stripCount, int stripSide, int lookCount = kLookFacesPerGroup);
+
+/// loadGroupFaces of every group, the groups spread over `threads` workers (0 = all cores).
+std::vector<GroupFaces> loadAllGroupFaces(const std::vector<FaceTrackGroup>& groups,
+                                          const std::filesystem::path& dir, int stripCount,
+                                          int stripSide, int threads = 0);
+
 /// Each group's look: meanThumbnail of up to `perGroup` of its faces spread over the track
 /// (images read from `dir`, the side's aligned/ folder); empty when none could be read.
 std::vector<cv::Mat> groupLooks(const std::vector<FaceTrackGroup>& groups,
-                                const std::filesystem::path& dir, int perGroup = 8);
+                                const std::filesystem::path& dir,
+                                int perGroup = kLookFacesPerGroup);
+
+/// The looks of `faces` (GroupFaces::look of each), in order.
+std::vector<cv::Mat> looksOf(const std::vector<GroupFaces>& faces);
 
 /// For each group, the first earlier group it looks like (thumbnailLikeness of their looks at
 /// least `threshold`), else -1: a person the tracker lost (a cut, a long occlusion) and found

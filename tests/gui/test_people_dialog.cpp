@@ -47,10 +47,14 @@ class PeopleDialogTest : public QObject {
         QCOMPARE(dialog.list()->count(), 3);
         QVERIFY(dialog.hintText().isEmpty());  // every face was aligned
         QVERIFY(dialog.list()->item(0)->text().contains(QStringLiteral("frames 1-8, 8 faces")));
+        // The strips and "looks like" come in from a worker thread.
+        QTRY_VERIFY_WITH_TIMEOUT(dialog.facesLoaded(), 20000);
         QVERIFY(!dialog.list()->item(1)->text().contains(QStringLiteral("looks like")));
         QVERIFY2(dialog.list()->item(2)->text().contains(QStringLiteral("looks like Person 1")),
                  qPrintable(dialog.list()->item(2)->text()));
-        QVERIFY(dialog.list()->item(0)->icon().availableSizes().size() > 0);
+        const QImage strip = dialog.list()->item(0)->icon().pixmap(QSize(336, 84)).toImage();
+        QVERIFY(qAlpha(strip.pixel(42, 42)) == 255);   // the first face drawn
+        QVERIFY(qAlpha(strip.pixel(294, 42)) == 255);  // and the last
         auto* apply = dialog.findChild<QPushButton*>(QStringLiteral("applyPeople"));
         QVERIFY(apply);
         QVERIFY(!apply->isEnabled());  // nothing unticked yet
