@@ -72,6 +72,10 @@ QVariant FaceGridModel::data(const QModelIndex& index, int role) const {
                     tr("\nthe detector lost this face: placed between the frames before and "
                        "after (interpolated)");
             if (entry.meta.placement == "manual") tip += tr("\nplaced by hand (Place faces...)");
+            if (entry.meta.placement == "imported")
+                tip +=
+                    tr("\nlandmarks as its photo gave them (a DeepFaceLab faceset, or faces of "
+                       "another workspace)");
             if (entry.meta.hasDrawnMask())
                 tip += tr("\ndrawn mask: %n polygon(s) (double click to edit)", "",
                           int(entry.meta.maskPolygons.size()));

@@ -68,6 +68,10 @@ const bool addRegistered = registerCommand({
     "swap. `doppel extract --side src` then adds the new frames in a numbered block of their\n"
     "own (the second input's frames start at 1000001.png) and keeps the frames already there;\n"
     "align tracks faces within each clip, never from one clip into the next.\n"
+    "A faceset made elsewhere comes in the same way: a folder of DeepFaceLab aligned faces\n"
+    "(data_src/aligned) or another workspace's data_src/aligned. Align then takes the landmarks\n"
+    "each face carries (and DeepFaceLab's XSeg polygons as its drawn mask) instead of detecting\n"
+    "the face again.\n"
     "--remove NAME takes an added input out again (NAME as in DIR/data_src, e.g. input_2.mp4,\n"
     "or the path it was copied from): its copy is deleted, its aligned faces go to the trash,\n"
     "and the next extract drops its frames; the other frames keep their numbers.\n",

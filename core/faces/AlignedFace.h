@@ -35,7 +35,8 @@ struct AlignedFace {
     double detectorScore = 0;
     /// "detected"; "interpolated" for a face the detector lost for a few video frames and
     /// align's fill_gaps placed between its neighbours; "manual" for a face the user placed
-    /// (`doppel place-face`, the studio's Place faces), which align's redo keeps.
+    /// (`doppel place-face`, the studio's Place faces), which align's redo keeps; "imported" for
+    /// the landmarks its photo came with (a DeepFaceLab faceset, faces/EmbeddedFace.h).
     std::string placement = "detected";
     double rollDegrees = 0;  ///< rotation the detector needed (0, 90, 270, 180, +-25)
     std::vector<std::array<float, 2>> landmarks;  ///< 68 points (iBUG order) in frame pixels

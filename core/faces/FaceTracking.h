@@ -23,6 +23,7 @@ struct TrackedFace {
     bool keep = false;
     bool gapFilled = false;     ///< placed by fillGaps between its neighbours, not detected
     bool placedByHand = false;  ///< placed by the user (kept by align's redo), not detected
+    bool imported = false;      ///< landmarks given by the photo's face metadata, not detected
     /// faceLook of the face where it was detected (empty for faces read back or placed): a
     /// track continues only onto a face that looks like it.
     cv::Mat look;

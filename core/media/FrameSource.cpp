@@ -56,7 +56,12 @@ std::vector<fs::path> listImagesNaturally(const fs::path& folder) {
     std::vector<fs::path> files;
     std::error_code ec;
     for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
-        if (it->is_regular_file() && hasImageExtension(it->path())) files.push_back(it->path());
+        // Another workspace's aligned/ brought in as photos holds each face's XSeg mask next
+        // to it ("000001_0_xseg.png", AlignedFace::xsegMaskName): a mask, not a photo.
+        const std::string name = it->path().filename().string();
+        const bool xsegMask = name.size() > 9 && name.compare(name.size() - 9, 9, "_xseg.png") == 0;
+        if (it->is_regular_file() && hasImageExtension(it->path()) && !xsegMask)
+            files.push_back(it->path());
     }
     if (ec)
         throw Error(ErrorCode::Io,

@@ -19,6 +19,7 @@
 #include "faces/FaceGeometry.h"
 #include "faces/FaceTracking.h"
 #include "media/ImageIO.h"
+#include "pipeline/EmbeddedFrameFaces.h"
 #include "pipeline/FrameFiles.h"
 
 namespace doppel {
@@ -113,6 +114,18 @@ void keepFacesPlacedByHand(FaceTimeline& timeline, const std::vector<FrameFile>&
                 *overlapping = std::move(byHand);
         }
     }
+}
+
+/// A photo's face (a faceset made elsewhere) may be cropped tighter than the face type asks.
+constexpr double kMostOutsidePhoto = 0.1;
+
+/// The share of an aligned face of `size` px that `frameToAligned` takes from outside an image
+/// of `imageSize`.
+double shareOutsideImage(cv::Size imageSize, const cv::Matx23d& frameToAligned, int size) {
+    cv::Mat inside;
+    cv::warpAffine(cv::Mat(imageSize, CV_8U, cv::Scalar(255)), inside, frameToAligned,
+                   cv::Size(size, size), cv::INTER_NEAREST, cv::BORDER_CONSTANT, cv::Scalar(0));
+    return 1.0 - double(cv::countNonZero(inside)) / (double(size) * size);
 }
 
 void removeAlignedOutputs(const fs::path& alignedDir, const fs::path& debugDir) {
@@ -276,6 +289,14 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
             }
         }
 
+        // Photos that come with their landmarks (a DeepFaceLab faceset, another workspace's
+        // aligned faces) are not detected again: the landmarks they carry are used as given.
+        std::vector<FrameFile> framesToDo;
+        for (size_t i = 0; i < frames.size(); ++i)
+            if (!states[i].resumed) framesToDo.push_back(frames[i]);
+        const std::map<int64_t, FrameEmbeddedFace> embedded =
+            embeddedFacesOfFrames(workspace, side, framesToDo, warnings);
+
         ProgressEvent event;
         event.stage = "align";
         event.side = sideName(side);
@@ -327,6 +348,15 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
                 state.width = image.cols;
                 state.height = image.rows;
                 std::vector<DetectedFace> found;
+                const auto given = embedded.find(frames[size_t(i)].index);
+                if (given != embedded.end()) {
+                    found.push_back(asDetectedFace(inFramePixels(given->second)));
+                    keepDecoded(i, image);
+                    timeline[size_t(i)].push_back({found.front(), -1, false});
+                    timeline[size_t(i)].back().imported = true;
+                    reportOne(frames[size_t(i)].path.filename().string());
+                    continue;
+                }
                 bool tracked = false;
                 static const std::vector<TrackedFace> kNone;
                 const auto& previous = i > first && continuesVideo(frames, videoAt, size_t(i))
@@ -405,7 +435,7 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
         keepFacesPlacedByHand(timeline, frames, states, placedByHand);
 
         // Phase 3: warp, encode, write; each frame is independent.
-        std::atomic<int64_t> facesWritten{0};
+        std::atomic<int64_t> facesWritten{0}, facesImported{0}, facesPastPhotoEdge{0};
         parallelFor(frameCount, opt.threads, [&](int64_t i, int) {
             if (cancel.isCancelled()) return;
             const FrameState& state = states[size_t(i)];
@@ -442,6 +472,7 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
                 out.detectorScore = d.score;
                 out.placement = faces[k].placedByHand ? "manual"
                                 : faces[k].gapFilled  ? "interpolated"
+                                : faces[k].imported   ? "imported"
                                                       : "detected";
                 out.rollDegrees = d.rollDegrees;
                 // Stored landmarks stay the detected ones (exact per frame, for masks); only the
@@ -461,6 +492,14 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
                         if (boxIoU(d.box, cv::Rect2f(before.box[0], before.box[1], before.box[2],
                                                      before.box[3])) >= 0.5)
                             out.maskPolygons = carriedMaskPolygons(before, out);
+                if (faces[k].imported) {
+                    if (out.maskPolygons.empty())  // drawn in DeepFaceLab
+                        out.maskPolygons = polygonsInAligned(embedded.at(out.frameIndex), matrix);
+                    // A faceset cropped tighter than this face type leaves part of the crop
+                    // outside the photo: filled by repeating its edge, which training learns.
+                    if (shareOutsideImage(image.size(), matrix, opt.size) > kMostOutsidePhoto)
+                        ++facesPastPhotoEdge;
+                }
                 cv::Mat aligned;
                 cv::warpAffine(image, aligned, matrix, cv::Size(opt.size, opt.size),
                                cv::INTER_CUBIC, cv::BORDER_REPLICATE);
@@ -473,6 +512,7 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
                 times.add(times.write, msSince(start));
                 if (opt.debug) drawDebug(debugCanvas, out, matrix);
                 ++facesWritten;
+                if (faces[k].imported) ++facesImported;
             }
             if (opt.debug)
                 writeImageAtomic(debugDir / (frameStem(frames[size_t(i)].index) + ".jpg"),
@@ -497,6 +537,15 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
             }
             if (otherFaceLeftOut(timeline[i])) ++framesWithOthersLeftOut;
         }
+        if (facesPastPhotoEdge > 0)
+            warnings.push_back(
+                std::to_string(facesPastPhotoEdge.load()) +
+                " face(s) from photos with landmarks (a faceset made elsewhere) are cropped "
+                "tighter than face_type=" +
+                faceTypeName(opt.faceType) +
+                ": over a tenth of their aligned face lies outside the photo and is filled from "
+                "its edge; align this side with a smaller face type (--set face_type=full or "
+                "mid_full) or bring the faceset with a larger one");
         // Another person in the picture, not aligned (keep largest/track): whoever is larger
         // in a frame is the one swapped there, so the user should know and can choose.
         if (framesWithOthersLeftOut > 0)
@@ -520,6 +569,7 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
             {"frames_unreadable", unreadable},
             {"faces_written", facesWritten.load()},
             {"faces_total", facesWritten.load() + resumedFaceCount},
+            {"faces_with_given_landmarks", facesImported.load()},
             {"full_detections", fullDetections},
             {"threads", opt.threads},
             {"video", anyVideo},
@@ -551,6 +601,9 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
                 (gapFilledFrames ? "; " + std::to_string(gapFilledFrames) +
                                        " frame(s) where the face was lost filled in"
                                  : "") +
+                (facesImported ? "; " + std::to_string(facesImported.load()) +
+                                     " face(s) with the landmarks their photos came with"
+                               : "") +
                 (resumedFrames ? "; " + std::to_string(resumedFrames) + " frame(s) kept from before"
                                : ""),
             summary);

@@ -1,0 +1,106 @@
+#include "pipeline/EmbeddedFrameFaces.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "common/AtomicFile.h"
+#include "common/Error.h"
+#include "media/ImageIO.h"
+
+namespace doppel {
+namespace fs = std::filesystem;
+
+namespace {
+
+/// frames/index.json's records of photo frames: frame number -> file name in its input.
+std::map<int64_t, std::string> photoSourceFiles(const fs::path& framesDir) {
+    std::map<int64_t, std::string> out;
+    const fs::path index = framesDir / "index.json";
+    std::error_code ec;
+    if (!fs::is_regular_file(index, ec)) return out;
+    try {
+        const nlohmann::json j = readJsonFile(index);
+        if (!j.contains("frames") || !j["frames"].is_array()) return out;
+        for (const auto& record : j["frames"])
+            if (record.contains("source_file") && record["source_file"].is_string())
+                out[record.value("index", int64_t(0))] = record["source_file"].get<std::string>();
+    } catch (const std::exception&) {
+        // Without the index the photos are simply detected, as before.
+    }
+    return out;
+}
+
+}  // namespace
+
+std::map<int64_t, FrameEmbeddedFace> embeddedFacesOfFrames(const Workspace& workspace, Side side,
+                                                           const std::vector<FrameFile>& frames,
+                                                           std::vector<std::string>& warnings) {
+    std::map<int64_t, FrameEmbeddedFace> out;
+    const std::map<int64_t, std::string> sources = photoSourceFiles(workspace.framesDir(side));
+    if (sources.empty()) return out;
+    std::map<int, fs::path> inputOfBlock;
+    for (const SideInput& input : workspace.inputs(side)) inputOfBlock[input.block] = input.path;
+    for (const FrameFile& frame : frames) {
+        auto source = sources.find(frame.index);
+        auto input = inputOfBlock.find(inputOfFrame(frame.index));
+        if (source == sources.end() || input == inputOfBlock.end()) continue;
+        std::error_code ec;
+        const fs::path file =
+            fs::is_directory(input->second, ec) ? input->second / source->second : input->second;
+        try {
+            std::optional<EmbeddedFace> face = readEmbeddedFace(file);
+            if (!face) continue;
+            const std::optional<cv::Size> original = readImageHeader(file);
+            const std::optional<cv::Size> decoded = readImageHeader(frame.path);
+            if (!original || !decoded || original->width <= 0)
+                throw Error(ErrorCode::InvalidInput, file.string() + ": unreadable image header");
+            const double scale = double(decoded->width) / original->width;
+            // The frame must be the photo, only scaled: a photo turned by its EXIF orientation,
+            // or metadata written for an image of another size, would put the face elsewhere.
+            const bool sameShape = std::abs(original->height * scale - decoded->height) <= 1.0;
+            const bool metadataFits = face->width <= 0 || (face->width == original->width &&
+                                                           face->height == original->height);
+            if (!sameShape || !metadataFits)
+                throw Error(ErrorCode::InvalidInput,
+                            file.string() + ": its face metadata is for an image of another size");
+            out[frame.index] = FrameEmbeddedFace{std::move(*face), file, scale};
+        } catch (const Error& e) {
+            warnings.push_back(std::string(e.what()) + "; the face is detected instead");
+        }
+    }
+    return out;
+}
+
+EmbeddedFace inFramePixels(const FrameEmbeddedFace& embedded) {
+    EmbeddedFace face = embedded.face;
+    const float s = float(embedded.scale);
+    for (auto& p : face.landmarks) p = {p[0] * s, p[1] * s};
+    for (MaskPolygon& polygon : face.polygons)
+        for (auto& p : polygon.points) p = {p[0] * s, p[1] * s};
+    return face;
+}
+
+DetectedFace asDetectedFace(const EmbeddedFace& face) {
+    DetectedFace d;
+    float left = face.landmarks[0][0], top = face.landmarks[0][1], right = left, bottom = top;
+    for (const auto& p : face.landmarks) {
+        left = std::min(left, p[0]), right = std::max(right, p[0]);
+        top = std::min(top, p[1]), bottom = std::max(bottom, p[1]);
+    }
+    d.box = cv::Rect2f(left, top, right - left, bottom - top);
+    d.score = 1;  // as sure as a face gets: someone aligned it and kept it
+    d.landmarks = face.landmarks;
+    return d;
+}
+
+std::vector<MaskPolygon> polygonsInAligned(const FrameEmbeddedFace& embedded,
+                                           const cv::Matx23d& m) {
+    std::vector<MaskPolygon> polygons = inFramePixels(embedded).polygons;
+    for (MaskPolygon& polygon : polygons)
+        for (auto& p : polygon.points)
+            p = {float(m(0, 0) * p[0] + m(0, 1) * p[1] + m(0, 2)),
+                 float(m(1, 0) * p[0] + m(1, 1) * p[1] + m(1, 2))};
+    return polygons;
+}
+
+}  // namespace doppel
