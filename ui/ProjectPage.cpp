@@ -8,6 +8,7 @@
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QInputDialog>
+#include <QMenu>
 #include <QMessageBox>
 #include <QPointer>
 #include <QVBoxLayout>
@@ -142,8 +143,9 @@ QWidget* ProjectPage::buildCard(Side side) {
         card.addInput = new QPushButton(tr("Add more of this person..."), box);
         card.addInput->setObjectName(QStringLiteral("addSourceInput"));
         card.addInput->setToolTip(
-            tr("Another video or photo of the source person, for a more varied faceset: its "
-               "frames are extracted in a block of their own (run Extract again)"));
+            tr("Another video, photo or folder of photos of the source person, or a faceset "
+               "made elsewhere (DeepFaceLab, another workspace), for a more varied faceset: "
+               "its frames are extracted in a block of their own (run Extract again)"));
         card.addInput->setEnabled(false);
         card.removeInput = new QPushButton(tr("Remove an added input..."), box);
         card.removeInput->setObjectName(QStringLiteral("removeSourceInput"));
@@ -166,13 +168,28 @@ QWidget* ProjectPage::buildCard(Side side) {
                 false, &ok);
             if (ok && !name.isEmpty()) removeSourceInput(name);
         });
-        connect(card.addInput, &QPushButton::clicked, this, [this] {
+        // A file, or a folder: of photos, or a faceset made elsewhere (DeepFaceLab's aligned/,
+        // another workspace's), whose faces keep the landmarks and masks they carry.
+        auto* addMenu = new QMenu(card.addInput);
+        addMenu->addAction(tr("A video or photo..."), this, [this] {
             const QString path = QFileDialog::getOpenFileName(
                 this, tr("More of the source person"), QString(),
                 tr("Videos and images (*.mp4 *.mkv *.mov *.avi *.webm *.m4v *.png *.jpg "
                    "*.jpeg);;All files (*)"));
             if (!path.isEmpty()) addSourceInput(path);
         });
+        addMenu
+            ->addAction(tr("A folder of photos or a faceset..."), this,
+                        [this] {
+                            const QString dir = QFileDialog::getExistingDirectory(
+                                this, tr("Photos of the source person, or a faceset (DeepFaceLab "
+                                         "aligned faces, another workspace's aligned)"));
+                            if (!dir.isEmpty()) addSourceInput(dir);
+                        })
+            ->setToolTip(tr("DeepFaceLab's data_src/aligned or another workspace's: align keeps "
+                            "the landmarks and drawn masks its faces carry"));
+        addMenu->setToolTipsVisible(true);
+        card.addInput->setMenu(addMenu);
     }
     return box;
 }

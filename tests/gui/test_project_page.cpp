@@ -2,6 +2,7 @@
 // the source (as a job), lists it under the source card, and marks extract stale; the
 // destination card has no such button; "Remove an added input..." takes it out again.
 #include <QLabel>
+#include <QMenu>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTest>
@@ -31,6 +32,10 @@ class ProjectPageTest : public QObject {
         QVERIFY(!add->isEnabled());  // no workspace yet
         session.setWorkspace(ws);
         QVERIFY(add->isEnabled());
+        // A file, or a folder (photos, or a faceset made elsewhere).
+        QVERIFY(add->menu());
+        QCOMPARE(add->menu()->actions().size(), 2);
+        QVERIFY(add->menu()->actions()[1]->text().contains(QStringLiteral("faceset")));
 
         QSignalSpy finished(&session, &StudioSession::jobFinished);
         page.addSourceInput(QString::fromStdString(test::dataFile("photos/lisa3.jpg").string()));
@@ -45,6 +50,14 @@ class ProjectPageTest : public QObject {
         QVERIFY(listed);
         auto* remove = page.findChild<QPushButton*>(QStringLiteral("removeSourceInput"));
         QVERIFY(remove && !remove->isHidden());
+
+        // A folder: a DeepFaceLab faceset.
+        page.addSourceInput(QString::fromStdString(test::dataFile("dfl").string()));
+        QVERIFY(finished.wait(10000));
+        QCOMPARE(ws.inputPaths(Side::Src).size(), size_t(3));
+        QVERIFY(fs::is_directory(ws.inputPaths(Side::Src)[2]));
+        page.removeSourceInput(QStringLiteral("input_3"));
+        QVERIFY(finished.wait(10000));
 
         // Taken out again: the card shows one input and no remove button.
         page.removeSourceInput(QStringLiteral("input_2.jpg"));
