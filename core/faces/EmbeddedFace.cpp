@@ -3,6 +3,9 @@
 #include <cctype>
 #include <fstream>
 
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
 #include "common/Error.h"
 #include "common/PickleReader.h"
 
@@ -52,6 +55,20 @@ std::vector<MaskPolygon> dflPolygons(const PickleValue* segPolys) {
     }
     includes.insert(includes.end(), excludes.begin(), excludes.end());
     return includes;
+}
+
+/// xseg_mask: a numpy uint8 buffer holding a PNG or JPEG of the mask at XSeg's resolution
+/// (0..255). An undecodable one is left out: the face is still good without it.
+cv::Mat dflMask(const PickleValue& value, int width, int height) {
+    const std::optional<NumpyArray> buffer = numpyArray(value);
+    if (!buffer || buffer->dtype != "u1" || buffer->data.empty()) return {};
+    cv::Mat mask = cv::imdecode(
+        cv::Mat(1, int(buffer->data.size()), CV_8U, const_cast<char*>(buffer->data.data())),
+        cv::IMREAD_GRAYSCALE);
+    if (mask.empty() || width <= 0 || height <= 0) return {};
+    if (mask.size() != cv::Size(width, height))
+        cv::resize(mask, mask, cv::Size(width, height), 0, 0, cv::INTER_LINEAR);
+    return mask;
 }
 
 }  // namespace
@@ -113,6 +130,7 @@ EmbeddedFace faceFromDeepFaceLabDict(const std::string& pickle, int width, int h
     face.height = height;
     face.landmarks = pointsOf(*flat);
     face.polygons = dflPolygons(dict->get("seg_ie_polys"));
+    if (const PickleValue* mask = dict->get("xseg_mask")) face.mask = dflMask(*mask, width, height);
     return face;
 }
 
@@ -149,6 +167,14 @@ std::optional<EmbeddedFace> readEmbeddedFace(const fs::path& image) {
     face.width = face.height = aligned.size;
     face.landmarks = aligned.alignedLandmarks();
     face.polygons = aligned.maskPolygons;  // already in the aligned image's pixels
+    // Its xseg-apply mask, if it has one ("000001_0_xseg.png", made for this very crop).
+    const fs::path mask = image.parent_path() / aligned.xsegMaskName();
+    if (fs::is_regular_file(mask, ec)) {
+        face.mask = cv::imread(mask.string(), cv::IMREAD_GRAYSCALE);
+        if (!face.mask.empty() && face.mask.size() != cv::Size(face.width, face.height))
+            cv::resize(face.mask, face.mask, cv::Size(face.width, face.height), 0, 0,
+                       cv::INTER_LINEAR);
+    }
     return face;
 }
 

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <opencv2/core.hpp>
+
 #include "faces/AlignedFace.h"
 
 namespace doppel {
@@ -25,6 +27,9 @@ struct EmbeddedFace {
     /// The drawn mask (DeepFaceLab's XSeg polygons: includes first, then excludes, the order
     /// DeepFaceLab fills them in), image pixels; empty when none was drawn.
     std::vector<MaskPolygon> polygons;
+    /// The applied XSeg mask (DeepFaceLab's `xseg_mask`, a Doppel face's `_xseg.png`), resized
+    /// to the image: CV_8UC1, 255 = face; empty when the face has none.
+    cv::Mat mask;
 };
 
 /// The face metadata `image` carries, or nothing when it has none (an ordinary photo). Throws

@@ -499,6 +499,10 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
                     // outside the photo: filled by repeating its edge, which training learns.
                     if (shareOutsideImage(image.size(), matrix, opt.size) > kMostOutsidePhoto)
                         ++facesPastPhotoEdge;
+                    // DeepFaceLab's applied XSeg mask, where xseg-apply would put one.
+                    const cv::Mat mask =
+                        maskInAligned(embedded.at(out.frameIndex), matrix, opt.size);
+                    if (!mask.empty()) writeImageAtomic(alignedDir / out.xsegMaskName(), mask);
                 }
                 cv::Mat aligned;
                 cv::warpAffine(image, aligned, matrix, cv::Size(opt.size, opt.size),

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include <opencv2/imgproc.hpp>
 #include "common/AtomicFile.h"
+
 #include "common/Error.h"
 #include "media/ImageIO.h"
 
@@ -78,6 +80,20 @@ EmbeddedFace inFramePixels(const FrameEmbeddedFace& embedded) {
     for (MaskPolygon& polygon : face.polygons)
         for (auto& p : polygon.points) p = {p[0] * s, p[1] * s};
     return face;
+}
+
+cv::Mat maskInAligned(const FrameEmbeddedFace& embedded, const cv::Matx23d& frameToAligned,
+                      int size) {
+    if (embedded.face.mask.empty()) return {};
+    // Scale to frame pixels first, then the face's own alignment: one warp, same as the image.
+    cv::Matx33d toFrame(embedded.scale, 0, 0, 0, embedded.scale, 0, 0, 0, 1);
+    cv::Matx33d align(frameToAligned(0, 0), frameToAligned(0, 1), frameToAligned(0, 2),
+                      frameToAligned(1, 0), frameToAligned(1, 1), frameToAligned(1, 2), 0, 0, 1);
+    const cv::Matx33d both = align * toFrame;
+    cv::Mat aligned;
+    cv::warpAffine(embedded.face.mask, aligned, cv::Matx23d(both.val), cv::Size(size, size),
+                   cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(0));
+    return aligned;
 }
 
 DetectedFace asDetectedFace(const EmbeddedFace& face) {

@@ -34,6 +34,11 @@ EmbeddedFace inFramePixels(const FrameEmbeddedFace& embedded);
 /// A face whose landmarks came with its photo (frame pixels), as the detector would report it.
 DetectedFace asDetectedFace(const EmbeddedFace& face);
 
+/// `embedded`'s applied XSeg mask warped like the face (`frameToAligned`, `size` px); empty
+/// when it has none.
+cv::Mat maskInAligned(const FrameEmbeddedFace& embedded, const cv::Matx23d& frameToAligned,
+                      int size);
+
 /// `embedded`'s drawn polygons in the pixels of the face aligned by `frameToAligned`.
 std::vector<MaskPolygon> polygonsInAligned(const FrameEmbeddedFace& embedded,
                                            const cv::Matx23d& frameToAligned);

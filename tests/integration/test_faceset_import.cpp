@@ -1,10 +1,10 @@
 // Bringing a faceset from elsewhere (faces/EmbeddedFace, pipeline/EmbeddedFrameFaces): a folder
 // of DeepFaceLab aligned faces (tests/data/dfl, made by make_dfl_faces.py with Python's pickle
 // and numpy) as the source input keeps the landmarks each face carries (not detected again),
-// its drawn XSeg polygons become the face's drawn mask, a face whose metadata is damaged is
-// detected instead with a warning naming it; a redo gives the same; a face type wider than the
-// faceset's crops is warned about. Another workspace's
-// aligned faces added with `doppel add-source` keep their landmarks and drawn masks too (their
+// its drawn XSeg polygons become the face's drawn mask and its applied XSeg mask its xseg mask, a
+// face whose metadata is damaged is detected instead with a warning naming it; a redo gives the
+// same; a face type wider than the faceset's crops is warned about. Another workspace's aligned
+// faces added with `doppel add-source` keep their landmarks, drawn masks and XSeg masks too (their
 // XSeg mask files are not taken for photos).
 #include <gtest/gtest.h>
 
@@ -100,6 +100,18 @@ TEST(FacesetImport, DeepFaceLabFacesKeepTheirLandmarksAndDrawnMasks) {
     for (const AlignedFace& face : faces)
         if (face.frameIndex != 4) EXPECT_FALSE(face.hasDrawnMask()) << face.stem();
 
+    // Face 5's applied XSeg mask (128 px, face in the left half of DeepFaceLab's crop) is where
+    // xseg-apply puts one, warped like the face; the others have none.
+    for (const AlignedFace& face : faces) {
+        const fs::path maskPath = ws.alignedDir(Side::Src) / face.xsegMaskName();
+        ASSERT_EQ(fs::exists(maskPath), face.frameIndex == 5) << face.stem();
+        if (face.frameIndex != 5) continue;
+        const cv::Mat mask = cv::imread(maskPath.string(), cv::IMREAD_GRAYSCALE);
+        ASSERT_EQ(mask.size(), cv::Size(face.size, face.size));
+        EXPECT_EQ(mask.at<uchar>(face.size / 2, face.size / 4), 255);
+        EXPECT_EQ(mask.at<uchar>(face.size / 2, face.size * 3 / 4), 0);
+    }
+
     // A redo reads the same metadata again: the same landmarks, still imported.
     ASSERT_TRUE(alignSource(ws, {{"redo", true}}).ok());
     const std::vector<AlignedFace> again = listAlignedFaces(ws.alignedDir(Side::Src));
@@ -159,6 +171,10 @@ TEST(FacesetImport, AnotherWorkspacesAlignedFacesAddedAsSourceKeepLandmarksAndMa
         const auto given = theirs[i].alignedLandmarks();  // their aligned image is our photo
         for (size_t k = 0; k < 68; ++k) EXPECT_LT(distance(ours[i].landmarks[k], given[k]), 1e-3);
         EXPECT_EQ(ours[i].maskPolygons.size(), theirs[i].maskPolygons.size());
+        // The XSeg mask next to theirs comes along (face 5's, and face 1's copied above).
+        EXPECT_EQ(
+            fs::exists(Workspace::open(second).alignedDir(Side::Src) / ours[i].xsegMaskName()),
+            i == 0 || i == 4);
     }
     EXPECT_EQ(ours[3].maskPolygons.size(), 2u);  // the mask drawn in DeepFaceLab, twice carried
 }

@@ -7,7 +7,7 @@ inserted after the image's last APPn segment (DFLJPG.dump); the dict holds 'face
 'source_rect', 'source_landmarks', 'image_to_face_mat' (a numpy float64 2x3),
 'eyebrows_expand_mod', and optionally 'seg_ie_polys' ({'polys': [{'type': 0 exclude | 1
 include, 'pts': numpy float32 (n, 2)}]}) and 'xseg_mask' (a numpy uint8 buffer of an encoded
-PNG). This script builds such files with Python's own pickle and real numpy from faces that
+PNG, at the XSeg model's resolution, which may differ from the face's). This script builds such files with Python's own pickle and real numpy from faces that
 Doppel aligned (face_type whole_face, 256 px) from frames of tests/data/video/grid_s2_150f.mp4:
 
   doppel new --workspace ws --src tests/data/video/grid_s2_150f.mp4 --dst <any video>
@@ -49,8 +49,10 @@ def with_app15(jpeg, payload):
     return jpeg[:insert_at] + segment + jpeg[insert_at:]
 
 
-def grey_png(width, height, value):
-    rows = b"".join(b"\x00" + bytes([value]) * width for _ in range(height))
+def half_mask_png(width, height):
+    """A grey PNG, 255 (face) in the left half and 0 in the right: XSeg's output at its own size."""
+    rows = b"".join(b"\x00" + b"\xff" * (width // 2) + b"\x00" * (width - width // 2)
+                    for _ in range(height))
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
@@ -79,7 +81,7 @@ def main(aligned_dir, out_dir):
         "00001_0": ("000001_0", 4, None),
         "00051_0": ("000051_0", 4, None),
         "00101_0": ("000101_0", 4, "polys"),   # XSeg polygons drawn: include face, exclude mouth
-        "00126_0": ("000126_0", 3, "xseg"),    # protocol 3 (Python < 3.8) and an applied XSeg mask
+        "00126_0": ("000126_0", 3, "xseg"),    # protocol 3 (Python < 3.8), an applied XSeg mask
         "00026_0": ("000026_0", 4, "broken"),  # the pickle cut short: must fall back to detection
     }
     expected = {}
@@ -93,7 +95,7 @@ def main(aligned_dir, out_dir):
             d["seg_ie_polys"] = {"polys": [{"type": 1, "pts": np.float32(hull)},
                                            {"type": 0, "pts": np.float32(mouth)}]}
         if extra == "xseg":
-            d["xseg_mask"] = np.frombuffer(grey_png(256, 256, 255), dtype=np.uint8)
+            d["xseg_mask"] = np.frombuffer(half_mask_png(128, 128), dtype=np.uint8)
         payload = pickle.dumps(d, protocol=protocol)
         if extra == "broken":
             payload = payload[: len(payload) // 2]
