@@ -12,6 +12,7 @@
 #include <QVBoxLayout>
 
 #include "common/Log.h"
+#include "common/StageLock.h"
 #include "pipeline/PackStage.h"
 #include "pipeline/TrainingTimelapse.h"
 #include "ui/ImageConvert.h"
@@ -368,6 +369,8 @@ void TrainPage::start() {
             StageResult packed = PackStage::runBothSides(workspace, packOptions, sink, cancel);
             if (!packed.ok()) return packed;
         }
+        const StageLock lock(workspace.stageLockFile("train"),
+                             "training in " + workspace.root().string());
         workspace.setStageStatus("train", "running");
         StageResult result = runStageSafely("train", [&] {
             return engine->train(request, sink, cancel, previews.get(), commands.get());

@@ -8,6 +8,7 @@
 #include "cli/CommandRegistry.h"
 #include "common/AtomicFile.h"
 #include "common/Error.h"
+#include "common/StageLock.h"
 #include "common/Workspace.h"
 #include "models/TrainPresets.h"
 #include "models/models.h"
@@ -26,10 +27,9 @@ int runTrain(const CliArgs& args) {
     Workspace ws = Workspace::open(args.required("workspace"));
     const std::string name = args.value("model", "default");
     const bool estimateOnly = args.has("estimate");
-    const long long iters = args.intValue("iters", 0);
-    const double minutes = args.doubleValue("minutes", 0);
-    if (iters < 0 || minutes < 0) throw UsageError("--iters and --minutes must not be negative");
-    if (iters > 0 && minutes > 0) throw UsageError("give either --iters or --minutes, not both");
+    const TrainingLength length = trainingLength(args);
+    const long long iters = length.iterations;
+    const double minutes = length.minutes;
     if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
         throw UsageError("--model must be a plain folder name, got '" + name + "'");
 
@@ -102,7 +102,18 @@ int runTrain(const CliArgs& args) {
     if (srcCount == 0 || dstCount == 0)
         throw Error(ErrorCode::NotFound,
                     "no packed faces in " + (srcCount == 0 ? srcDir : dstDir).string() +
-                        " (run `doppel pack --workspace " + ws.root().string() + "` first)");
+                        " (run `doppel pack --workspace " + ws.root().string() + " --side " +
+                        (srcCount == 0 ? "src" : "dst") + "` first)");
+    for (Side side : {Side::Src, Side::Dst})
+        if (packIsStale(ws, side))
+            std::cerr << "warning: the " << sideName(side)
+                      << " pack is older than its aligned faces (align ran again, or faces were "
+                         "deleted): this trains on the faces packed before; `doppel pack "
+                         "--workspace "
+                      << ws.root().string() << " --side " << sideName(side)
+                      << "` packs the faces as they are now\n";
+    // One training at a time: two would both save the model, and one run's work be lost.
+    const StageLock lock(ws.stageLockFile("train"), "training in " + ws.root().string());
     if (!reused.empty()) {
         models::copyModel(reused, modelDir);
         std::cout << "model '" << name << "' starts from a copy of " << reused.string() << "\n";

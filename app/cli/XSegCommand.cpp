@@ -5,6 +5,7 @@
 #include "cli/CliSupport.h"
 #include "cli/CommandRegistry.h"
 #include "common/Error.h"
+#include "common/StageLock.h"
 #include "common/Workspace.h"
 #include "models/models.h"
 #include "pipeline/XSegStage.h"
@@ -14,10 +15,9 @@ namespace {
 
 int runXSegTrain(const CliArgs& args) {
     Workspace ws = Workspace::open(args.required("workspace"));
-    const long long iters = args.intValue("iters", 0);
-    const double minutes = args.doubleValue("minutes", 0);
-    if (iters < 0 || minutes < 0) throw UsageError("--iters and --minutes must not be negative");
-    if (iters > 0 && minutes > 0) throw UsageError("give either --iters or --minutes, not both");
+    const TrainingLength length = trainingLength(args);
+    const long long iters = length.iterations;
+    const double minutes = length.minutes;
     std::unique_ptr<SegmentationEngine> engine = models::createSegmentationEngine();
     // An existing model's options are the base (its resolution and width cannot change).
     const nlohmann::json info = models::readModelInfo(ws.xsegDir());
@@ -36,6 +36,7 @@ int runXSegTrain(const CliArgs& args) {
     }
     std::cout << "device: " << engine->deviceDescription() << "\n" << std::flush;
 
+    const StageLock lock(ws.stageLockFile("xseg"), "mask model training");
     ConsoleProgress progress;
     StageResult labelled = XSegStage::prepareLabelled(ws, options["resolution"].get<int>(),
                                                       progress, interruptToken());

@@ -13,6 +13,7 @@ enum class ErrorCode {
     MissingDependency,  ///< a system package or data file is not installed
     BadOption,          ///< an option value is out of range or of the wrong type
     Incompatible,       ///< e.g. a model trained at another resolution
+    Busy,               ///< another process is running the same stage on the same workspace
     Internal,           ///< a bug: should never reach a user
 };
 

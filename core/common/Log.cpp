@@ -31,6 +31,8 @@ const char* errorCodeName(ErrorCode code) {
             return "bad option";
         case ErrorCode::Incompatible:
             return "incompatible";
+        case ErrorCode::Busy:
+            return "busy";
         case ErrorCode::Internal:
             return "internal error";
     }

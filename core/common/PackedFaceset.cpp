@@ -2,6 +2,7 @@
 
 #include "common/AtomicFile.h"
 #include "common/Error.h"
+#include "common/FolderSwap.h"
 #include "common/NpyArray.h"
 
 namespace fs = std::filesystem;
@@ -20,9 +21,12 @@ void PackedFaceset::checkConsistent() const {
     if (!names.empty() && names.size() != n) throw bad("names do not match count");
 }
 
-void writePackedFaceset(const fs::path& dir, const PackedFaceset& set) {
+void writePackedFaceset(const fs::path& packedDir, const PackedFaceset& set) {
     set.checkConsistent();
-    fs::create_directories(dir);
+    if (!packedDir.parent_path().empty()) fs::create_directories(packedDir.parent_path());
+    // The five files are one faceset: written beside the old one and swapped in whole, so a
+    // killed pack never leaves new faces with old masks (FolderSwap.h).
+    const fs::path dir = startFolderSwap(packedDir);
     int64_t n = set.count(), r = set.resolution;
     writeNpy(dir / "faces.npy", NpyArray::fromU8({n, r, r, 3}, set.faces));
     writeNpy(dir / "masks.npy", NpyArray::fromU8({n, r, r, 2}, set.masks));
@@ -36,6 +40,7 @@ void writePackedFaceset(const fs::path& dir, const PackedFaceset& set) {
     header["count"] = n;
     header["names"] = set.names;
     writeJsonAtomic(dir / "faceset.json", header, false);
+    commitFolderSwap(packedDir);
 }
 
 PackedFaceset readPackedFaceset(const fs::path& dir) {

@@ -7,6 +7,7 @@
 #include "common/AtomicFile.h"
 #include "common/Error.h"
 #include "common/RemoveTree.h"
+#include "common/StageLock.h"
 
 namespace fs = std::filesystem;
 
@@ -213,8 +214,27 @@ fs::path Workspace::inputPath(Side side) const {
 }
 
 nlohmann::json Workspace::project() const {
-    std::lock_guard<std::mutex> lock(projectMutex());
-    return readJsonFile(projectFile());
+    nlohmann::json p;
+    {
+        std::lock_guard<std::mutex> lock(projectMutex());
+        p = readJsonFile(projectFile());
+    }
+    // A stage recorded as running whose run holds no lock any more ended without saying so
+    // (killed, crashed, the machine went down): it is not running, whatever the file says.
+    if (p.is_object() && p.contains("stages") && p["stages"].is_object())
+        for (auto& [key, stage] : p["stages"].items())
+            if (stage.is_object() && stage.value("status", "") == "running" &&
+                !StageLock::isHeld(stageLockFile(key))) {
+                stage["status"] = "interrupted";
+                stage["message"] =
+                    "its run ended before it finished (killed or crashed): run "
+                    "it again; it resumes from what was saved";
+            }
+    return p;
+}
+
+std::filesystem::path Workspace::stageLockFile(const std::string& key) const {
+    return root_ / ".locks" / (key + ".lock");
 }
 
 void Workspace::updateProject(const std::function<void(nlohmann::json&)>& change) const {

@@ -84,13 +84,17 @@ class Workspace {
     std::filesystem::path resultDir() const { return root_ / "result"; }
     std::filesystem::path projectFile() const { return root_ / "project.json"; }
 
-    /// A fresh read of project.json.
+    /// A fresh read of project.json, where a stage recorded as "running" that no process runs
+    /// (its lock is free: killed, crashed) reads "interrupted".
     nlohmann::json project() const;
+    /// workspace/.locks/<key>.lock: what a run of stage `key` holds (common/StageLock.h), so
+    /// that one process at a time runs it and project() can tell running from interrupted.
+    std::filesystem::path stageLockFile(const std::string& key) const;
     /// Read-modify-write of project.json under a process-wide lock, written atomically.
     void updateProject(const std::function<void(nlohmann::json&)>& change) const;
 
     /// Stage bookkeeping; `key` is e.g. "extract.src", "align.dst", "train", "merge", "export".
-    /// status: "running", "done", "failed", "cancelled".
+    /// status: "running", "done", "failed", "cancelled" (and "interrupted", read only).
     void setStageStatus(const std::string& key, const std::string& status,
                         const std::string& message = "") const;
     std::string stageStatus(const std::string& key) const;  ///< "" when never run

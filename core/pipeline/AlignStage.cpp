@@ -12,8 +12,10 @@
 
 #include "common/AtomicFile.h"
 #include "common/Error.h"
+#include "common/FolderSwap.h"
 #include "common/Log.h"
 #include "common/ParallelFor.h"
+#include "common/StageLock.h"
 #include "faces/AlignedFace.h"
 #include "faces/FaceDetector.h"
 #include "faces/FaceGeometry.h"
@@ -128,16 +130,10 @@ double shareOutsideImage(cv::Size imageSize, const cv::Matx23d& frameToAligned, 
     return 1.0 - double(cv::countNonZero(inside)) / (double(size) * size);
 }
 
-void removeAlignedOutputs(const fs::path& alignedDir, const fs::path& debugDir) {
-    for (const fs::path& dir : {alignedDir, debugDir}) {
-        if (!fs::is_directory(dir)) continue;
-        for (const auto& entry : fs::directory_iterator(dir)) {
-            // Predicted xseg masks (.png) go too: they fit the old crops only (xseg-apply again).
-            std::string ext = entry.path().extension().string();
-            if (entry.is_regular_file() && (ext == ".jpg" || ext == ".json" || ext == ".png"))
-                fs::remove(entry.path());
-        }
-    }
+void removeDebugOutputs(const fs::path& debugDir) {
+    if (!fs::is_directory(debugDir)) return;
+    for (const auto& entry : fs::directory_iterator(debugDir))
+        if (entry.is_regular_file() && entry.path().extension() == ".jpg") fs::remove(entry.path());
 }
 
 void drawDebug(cv::Mat& canvas, const AlignedFace& face, const cv::Matx23d& matrix) {
@@ -210,6 +206,7 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
                             const nlohmann::json& givenOptions, ProgressSink& progress,
                             const CancelToken& cancel) {
     const std::string key = std::string("align.") + sideName(side);
+    const StageLock lock(workspace.stageLockFile(key), std::string("align ") + sideName(side));
     StageResult result = runStageSafely("align", [&]() -> StageResult {
         nlohmann::json options = optionSchema().resolve(givenOptions);
         AlignOptions opt = parseOptions(options);
@@ -254,7 +251,12 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
                     warnings.push_back(std::string(e.what()) + " (not carried over)");
                 }
             }
-        if (opt.redo) removeAlignedOutputs(alignedDir, debugDir);
+        // A redo writes the faces into a folder beside aligned/ and swaps it in when it is done:
+        // cancelled, failed or killed, the faces from before stay (drawn masks and all). The
+        // predicted xseg masks are not carried: they fit the old crops only (xseg-apply again).
+        recoverFolderSwap(alignedDir);  // an earlier redo that was killed
+        const fs::path outDir = opt.redo ? startFolderSwap(alignedDir) : alignedDir;
+        if (opt.redo) removeDebugOutputs(debugDir);
         // Per frame: from a video input (tracked, smoothed) or stills; runs of one clip are
         // never tracked into the next input's frames.
         const std::vector<bool> videoAt = videoFrames(framesDir, frames);
@@ -295,7 +297,7 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
         for (size_t i = 0; i < frames.size(); ++i)
             if (!states[i].resumed) framesToDo.push_back(frames[i]);
         const std::map<int64_t, FrameEmbeddedFace> embedded =
-            embeddedFacesOfFrames(workspace, side, framesToDo, warnings);
+            embeddedFacesOfFrames(workspace, side, framesToDo, warnings, opt.threads);
 
         ProgressEvent event;
         event.stage = "align";
@@ -393,7 +395,13 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
             times.add(times.detect, detector.detectMilliseconds());
             times.add(times.landmarks, detector.landmarkMilliseconds());
         });
-        if (cancel.isCancelled()) return StageResult::cancelled("cancelled while detecting faces");
+        // What a cancelled redo tells: nothing was lost (the staging folder is dropped).
+        auto cancelled = [&](const std::string& when) {
+            if (!opt.redo) return StageResult::cancelled(when);
+            abandonFolderSwap(alignedDir);
+            return StageResult::cancelled(when + "; the faces from before are kept");
+        };
+        if (cancel.isCancelled()) return cancelled("cancelled while detecting faces");
 
         // Phase 2 (sequential, cheap): tracks, which faces to keep, gaps; per clip (one input's
         // run of video frames) or per still, so nothing follows a face from one clip into the
@@ -502,7 +510,7 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
                     // DeepFaceLab's applied XSeg mask, where xseg-apply would put one.
                     const cv::Mat mask =
                         maskInAligned(embedded.at(out.frameIndex), matrix, opt.size);
-                    if (!mask.empty()) writeImageAtomic(alignedDir / out.xsegMaskName(), mask);
+                    if (!mask.empty()) writeImageAtomic(outDir / out.xsegMaskName(), mask);
                 }
                 cv::Mat aligned;
                 cv::warpAffine(image, aligned, matrix, cv::Size(opt.size, opt.size),
@@ -511,8 +519,8 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
 
                 start = std::chrono::steady_clock::now();
                 // Image first, sidecar last: a sidecar is the mark of a finished face on resume.
-                writeImageAtomic(alignedDir / out.imageName(), aligned, opt.jpegQuality);
-                writeAlignedFace(alignedDir / out.metaName(), out);
+                writeImageAtomic(outDir / out.imageName(), aligned, opt.jpegQuality);
+                writeAlignedFace(outDir / out.metaName(), out);
                 times.add(times.write, msSince(start));
                 if (opt.debug) drawDebug(debugCanvas, out, matrix);
                 ++facesWritten;
@@ -523,8 +531,7 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
                                  debugCanvas, 90);
             reportOne(frames[size_t(i)].path.filename().string());
         });
-        if (cancel.isCancelled())
-            return StageResult::cancelled("cancelled while writing aligned faces");
+        if (cancel.isCancelled()) return cancelled("cancelled while writing aligned faces");
 
         int64_t unreadable = 0, noFace = 0, fullDetections = 0, processed = 0, resumedFaceCount = 0;
         int64_t framesWithOthersLeftOut = 0;
@@ -596,6 +603,7 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
                                     (frameCount == 1 ? "" : "s") + " of " + framesDir.string());
             failed.summary = summary;
             failed.warnings = warnings;
+            if (opt.redo) abandonFolderSwap(alignedDir);  // the faces from before stay
             return failed;
         }
         StageResult ok = StageResult::succeeded(
@@ -612,6 +620,7 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
                                : ""),
             summary);
         ok.warnings = warnings;
+        if (opt.redo) commitFolderSwap(alignedDir);
         return ok;
     });
     workspace.recordStageResult(key, result);

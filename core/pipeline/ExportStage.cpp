@@ -11,6 +11,7 @@
 #include "common/AtomicFile.h"
 #include "common/Error.h"
 #include "common/Log.h"
+#include "common/StageLock.h"
 #include "media/ExportLabel.h"
 #include "media/ImageIO.h"
 #include "media/ImageLabel.h"
@@ -122,6 +123,10 @@ fs::path outputPathFor(const Workspace& ws, const ExportOptions& o) {
     if (o.out.empty()) return ws.resultDir() / ("result" + defaultContainerExtension(o.codec));
     fs::path p(o.out);
     if (p.is_relative()) p = fs::absolute(p);
+    std::error_code ec;
+    // A folder that exists (or a path written as one, "out/") gets result.<ext> inside it.
+    if (fs::is_directory(p, ec) || o.out.back() == '/')
+        return p / ("result" + defaultContainerExtension(o.codec));
     if (p.extension().empty()) p += defaultContainerExtension(o.codec);
     return p;
 }
@@ -297,7 +302,8 @@ const OptionSchema& ExportStage::optionSchema() {
                     "aac (always re-encode), none")
             .inGroup("Audio");
         s.addString("out", "",
-                    "output file; empty = result/result.<ext of the codec>; a missing extension "
+                    "output file, or a folder to write result.<ext> into; empty = "
+                    "result/result.<ext of the codec>; a missing extension "
                     "gets the codec's. A destination that is one photo is exported as a photo: "
                     "result/result.png, or the .png/.jpg named here")
             .inGroup("Output");
@@ -316,6 +322,7 @@ const OptionSchema& ExportStage::optionSchema() {
 StageResult ExportStage::run(const Workspace& workspace, const json& options,
                              ProgressSink& progress, const CancelToken& cancel) {
     const std::string key = "export";
+    const StageLock lock(workspace.stageLockFile(key), "export");
     StageResult result = runStageSafely("export", [&] {
         json resolved = optionSchema().resolve(options);
         workspace.setStageOptions(key, resolved);

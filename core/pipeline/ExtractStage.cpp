@@ -12,8 +12,10 @@
 #include "common/AtomicFile.h"
 #include "common/Error.h"
 #include "common/Log.h"
+#include "common/StageLock.h"
 #include "media/FrameSource.h"
 #include "media/ImageIO.h"
+#include "pipeline/FacesetReview.h"
 #include "pipeline/FrameFiles.h"
 
 namespace fs = std::filesystem;
@@ -213,11 +215,27 @@ int64_t estimateFrames(const FrameSourceInfo& info, const ExtractOptions& o) {
 StageResult extract(const Workspace& workspace, Side side, const json& resolved,
                     ProgressSink& progress, const CancelToken& cancel) {
     const std::string sideText = sideName(side);
+    const std::string key = std::string("extract.") + sideText;
     ExtractOptions o = parseOptions(resolved);
     // Every input opened first: a broken second clip is reported before any work is done.
     const std::vector<SideInput> sideInputs = workspace.inputs(side);
     std::vector<OpenedInput> inputs;
     for (const SideInput& input : sideInputs) inputs.push_back(openInput(input));
+    // A start past the end would find no frame, after the frames of the old settings were
+    // removed: refuse it first. Options are saved only once they are known to work, so a bad
+    // value does not stick to every later run either.
+    for (const OpenedInput& input : inputs) {
+        const FrameSourceInfo& info = input.source->info();
+        if (info.kind == FrameSourceKind::Video && info.durationSeconds > 0 &&
+            o.start >= info.durationSeconds) {
+            char text[200];
+            std::snprintf(text, sizeof text, "start (%.3f s) is past the end of %s (%.3f s long)",
+                          o.start, input.path.filename().string().c_str(), info.durationSeconds);
+            throw Error(ErrorCode::BadOption, text);
+        }
+    }
+    workspace.setStageOptions(key, resolved);
+    workspace.setStageStatus(key, "running");
 
     fs::path framesDir = workspace.framesDir(side);
     std::error_code ec;
@@ -238,9 +256,14 @@ StageResult extract(const Workspace& workspace, Side side, const json& resolved,
     }
     if (const StaleFrames stale = staleFrames(saved, settings); stale.any()) {
         int removed = removeOldFrames(framesDir, stale);
-        if (removed > 0)
+        if (removed > 0) {
             logInfo("extract " + sideText + ": settings changed, removed " +
                     std::to_string(removed) + " frames made with the old settings");
+            // The new frames reuse those numbers for other pictures: their old faces must go.
+            FacesetReview::setAsideFacesOfFrames(
+                workspace, side, [&](int64_t frame) { return stale.covers(frame); },
+                "frames extracted with other settings");
+        }
     }
     writeJsonAtomic(settingsPath, settings, false);
 
@@ -423,11 +446,9 @@ const OptionSchema& ExtractStage::optionSchema() {
 StageResult ExtractStage::run(const Workspace& workspace, Side side, const json& options,
                               ProgressSink& progress, const CancelToken& cancel) {
     const std::string key = std::string("extract.") + sideName(side);
+    const StageLock lock(workspace.stageLockFile(key), std::string("extract ") + sideName(side));
     StageResult result = runStageSafely(std::string("extract ") + sideName(side), [&] {
-        json resolved = optionSchema().resolve(options);
-        workspace.setStageOptions(key, resolved);
-        workspace.setStageStatus(key, "running");
-        return extract(workspace, side, resolved, progress, cancel);
+        return extract(workspace, side, optionSchema().resolve(options), progress, cancel);
     });
     workspace.recordStageResult(key, result);
     return result;

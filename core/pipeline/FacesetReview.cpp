@@ -1,9 +1,11 @@
 #include "pipeline/FacesetReview.h"
 
 #include <atomic>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
+#include <set>
 #include <tuple>
 
 #include "common/Error.h"
@@ -187,6 +189,55 @@ std::string FacesetReview::severalPeopleHint(const Workspace& workspace, Side si
            sideName(side) +
            " --set keep=all --set redo=true, or Extract with keep \"all\"), then keep the "
            "people to swap.";
+}
+
+int FacesetReview::setAsideFacesOfFrames(const Workspace& workspace, Side side,
+                                         const std::function<bool(int64_t frame)>& covers,
+                                         const std::string& reason) {
+    // "000042_1.jpg", "000042_1.json", "000042_1_xseg.png": the frame number leads the name.
+    auto frameOf = [](const std::string& name) -> int64_t {
+        size_t digits = 0;
+        while (digits < name.size() && std::isdigit(static_cast<unsigned char>(name[digits])))
+            ++digits;
+        if (digits < 6 || digits >= name.size() || name[digits] != '_') return -1;
+        return std::stoll(name.substr(0, digits));
+    };
+    std::string stamp = utcTimestamp();
+    for (char& c : stamp)
+        if (c == ':') c = '-';  // a folder name that every file system takes
+    const fs::path aside = workspace.sideDir(side) / "replaced" / stamp;
+    int faces = 0;
+    std::set<int64_t> frames;
+    for (const auto& [from, name] : {std::make_pair(workspace.alignedDir(side), "aligned"),
+                                     std::make_pair(workspace.trashDir(side), "trash")}) {
+        std::error_code ec;
+        for (fs::directory_iterator it(from, ec), end; !ec && it != end; it.increment(ec)) {
+            const std::string file = it->path().filename().string();
+            const int64_t frame = frameOf(file);
+            if (frame < 0 || !covers(frame)) continue;
+            fs::create_directories(aside / name);
+            std::error_code moved;
+            fs::rename(it->path(), aside / name / file, moved);
+            if (moved)
+                throw Error(ErrorCode::Io, "cannot move " + it->path().string() + " to " +
+                                               (aside / name).string() + ": " + moved.message());
+            if (it->path().extension() == ".json") ++faces;
+            frames.insert(frame);
+        }
+    }
+    std::error_code ec;
+    for (fs::directory_iterator it(workspace.alignedDebugDir(side), ec), end; !ec && it != end;
+         it.increment(ec))
+        if (const int64_t frame = std::atoll(it->path().stem().string().c_str());
+            frame > 0 && covers(frame))
+            fs::remove(it->path(), ec);
+    if (!frames.empty()) {
+        markFacesChanged(workspace, side, std::vector<int64_t>(frames.begin(), frames.end()),
+                         reason);
+        logInfo(std::to_string(faces) + " face(s) of frames extracted anew set aside in " +
+                aside.string() + " (" + reason + ")");
+    }
+    return faces;
 }
 
 void FacesetReview::markFacesChanged(const Workspace& workspace, Side side,

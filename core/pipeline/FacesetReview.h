@@ -3,6 +3,7 @@
 // deleting faces into data_<side>/trash/ (restorable), restoring them, thinning a large faceset
 // to its best faces, and what any change of faces makes stale: the side's pack, and on the
 // destination the merged images of the frames concerned (merge then redoes exactly those).
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,16 @@ class FacesetReview {
     /// every face; empty otherwise.
     static std::string severalPeopleHint(const Workspace& workspace, Side side, size_t groupCount);
 
+    /// Frames extracted anew with other settings (another fps, range, size) reuse the old frame
+    /// numbers for other pictures: the faces aligned from the old ones (in aligned/ and trash/)
+    /// must not stand for them, or align would keep them and merge paste them where the new
+    /// frame has no such face. Moves those faces (image, sidecar, XSeg mask) into
+    /// data_<side>/replaced/<time>/ (kept, not deleted: drawn masks and placed faces are the
+    /// user's work), removes their debug images and, on the destination, their merged frames.
+    /// Returns how many faces were set aside.
+    static int setAsideFacesOfFrames(const Workspace& workspace, Side side,
+                                     const std::function<bool(int64_t frame)>& covers,
+                                     const std::string& reason);
     /// After faces of these frames changed (deleted, restored, placed): the side's pack becomes
     /// stale; on the destination the frames' merged images are removed and merge becomes stale.
     static void markFacesChanged(const Workspace& workspace, Side side,

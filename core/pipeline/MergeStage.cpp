@@ -3,12 +3,15 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <limits>
 #include <map>
 #include <sstream>
 
+#include "common/AtomicFile.h"
 #include "common/Error.h"
 #include "common/Log.h"
 #include "common/ParallelFor.h"
+#include "common/StageLock.h"
 #include "media/ImageIO.h"
 #include "merge/FaceCompositor.h"
 #include "merge/MergeSettings.h"
@@ -29,10 +32,59 @@ struct FrameWork {
     std::vector<ColorStatsPair> smoothed;  ///< per face, when colour smoothing is on
 };
 
-bool alreadyMerged(const Workspace& ws, const MergeFrame& frame) {
-    // Complete PNG headers on both files: a frame killed mid-write never counts as done.
-    return readImageHeader(ws.mergedDir() / frame.outputName()).has_value() &&
-           readImageHeader(ws.mergedMaskDir() / frame.outputName()).has_value();
+/// merged/merge_state.json: what the merged frames are made with (the settings, the frame-range
+/// overrides and the model) and since when (file-clock ticks). Merging again after a change of
+/// any of them must merge every frame again (DeepFaceLab's merger does), not keep the frames made
+/// with the old ones; a run cut short resumes with the frames it already made (newer than
+/// `since`).
+constexpr const char* kMergeStateFile = "merge_state.json";
+
+int64_t fileClockNow() {
+    return int64_t(fs::file_time_type::clock::now().time_since_epoch().count());
+}
+
+/// The file-clock tick from which merged frames count as made with `fingerprint`; a change of
+/// fingerprint (or a redo) starts a new era and is recorded before any frame is written.
+int64_t mergedSince(const Workspace& ws, const nlohmann::json& fingerprint, bool redo,
+                    bool& changed) {
+    const fs::path file = ws.mergedDir() / kMergeStateFile;
+    nlohmann::json state;
+    std::error_code ec;
+    if (fs::exists(file, ec)) {
+        try {
+            state = readJsonFile(file);
+        } catch (const std::exception&) {
+            state = nullptr;  // unreadable: merge everything again, the safe side
+        }
+    } else {
+        // Frames of an older Doppel (or none yet): all count. (The file clock's epoch lies in
+        // the future in libstdc++, so "always" is the lowest tick, not 0.)
+        state = {{"fingerprint", fingerprint}, {"since", std::numeric_limits<int64_t>::min()}};
+    }
+    changed = !state.is_object() || state.value("fingerprint", nlohmann::json()) != fingerprint;
+    if (!redo && !changed) {
+        const int64_t since = state.value("since", std::numeric_limits<int64_t>::min());
+        if (!fs::exists(file, ec))  // from now on a change is noticed
+            writeJsonAtomic(file, {{"fingerprint", fingerprint}, {"since", since}}, false);
+        return since;
+    }
+    const int64_t since = fileClockNow();
+    writeJsonAtomic(file, {{"fingerprint", fingerprint}, {"since", since}}, false);
+    return since;
+}
+
+bool alreadyMerged(const Workspace& ws, const MergeFrame& frame, int64_t since) {
+    // Complete PNG headers on both files (a frame killed mid-write never counts as done), both
+    // made since the settings and model were last changed.
+    for (const fs::path& path :
+         {ws.mergedDir() / frame.outputName(), ws.mergedMaskDir() / frame.outputName()}) {
+        std::error_code ec;
+        const auto written = fs::last_write_time(path, ec);
+        if (ec || int64_t(written.time_since_epoch().count()) < since ||
+            !readImageHeader(path).has_value())
+            return false;
+    }
+    return true;
 }
 
 void ensureDir(const fs::path& dir) {
@@ -73,12 +125,24 @@ StageResult runMerge(const Workspace& ws, const nlohmann::json& options, FaceSwa
     ensureDir(ws.mergedDir());
     ensureDir(ws.mergedMaskDir());
 
+    nlohmann::json fingerprint = {{"settings", resolved},
+                                  {"overrides", mergeOverridesToJson(overrides)},
+                                  {"model", swapper.describe()}};
+    for (const char* runOnly : {"redo", "batch", "threads"})
+        fingerprint["settings"].erase(runOnly);  // how to run, not what comes out
+    bool changed = false;
+    const int64_t since = mergedSince(ws, fingerprint, base.redo, changed);
+    if (changed && !base.redo)
+        logInfo(
+            "merge: the settings or the model changed since the frames were merged: merging "
+            "them again");
+
     std::vector<const MergeFrame*> todo;
     int64_t skipped = 0;
     for (const auto& f : source.frames()) {
         if ((range.first > 0 && f.index < range.first) || (range.last > 0 && f.index > range.last))
             continue;
-        if (!base.redo && alreadyMerged(ws, f)) {
+        if (alreadyMerged(ws, f, since)) {
             ++skipped;
             continue;
         }
@@ -209,6 +273,8 @@ StageResult runMerge(const Workspace& ws, const nlohmann::json& options, FaceSwa
     if (passedThrough.load() > 0)
         r.warnings.push_back(std::to_string(passedThrough.load()) +
                              " frames had no aligned face and were copied unchanged");
+    if (done.load() == 0 && skipped == 0)
+        r.warnings.push_back("no frame of the destination is in the chosen range");
     return r;
 }
 
@@ -221,6 +287,7 @@ const OptionSchema& MergeStage::optionSchema() {
 StageResult MergeStage::run(const Workspace& workspace, const nlohmann::json& options,
                             FaceSwapper& swapper, FrameRange range, ProgressSink& progress,
                             const CancelToken& cancel) {
+    const StageLock lock(workspace.stageLockFile("merge"), "merge");
     StageResult result = runStageSafely(
         "merge", [&] { return runMerge(workspace, options, swapper, range, progress, cancel); });
     if (result.status == StageStatus::Failed) {

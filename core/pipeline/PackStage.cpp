@@ -11,6 +11,7 @@
 #include "common/Log.h"
 #include "common/PackedFaceset.h"
 #include "common/ParallelFor.h"
+#include "common/StageLock.h"
 #include "faces/AlignedFace.h"
 #include "faces/HullMask.h"
 
@@ -59,6 +60,7 @@ StageResult PackStage::run(const Workspace& workspace, Side side,
                            const nlohmann::json& givenOptions, ProgressSink& progress,
                            const CancelToken& cancel) {
     const std::string key = std::string("pack.") + sideName(side);
+    const StageLock lock(workspace.stageLockFile(key), std::string("pack ") + sideName(side));
     StageResult result = runStageSafely("pack", [&]() -> StageResult {
         nlohmann::json options = optionSchema().resolve(givenOptions);
         const int resolution = options.at("resolution").get<int>();

@@ -2,6 +2,7 @@
 // stale when an earlier step ran after a later one.
 #include <QTest>
 
+#include "common/StageLock.h"
 #include "common/Workspace.h"
 #include "support/TestSupport.h"
 #include "ui/PipelineSteps.h"
@@ -43,11 +44,18 @@ class StepListTest : public QObject {
         QCOMPARE(list.state(Step::Project), StepState::Done);
         QCOMPARE(list.state(Step::Extract), StepState::NotRun);
 
-        // Through the real Workspace API: running, then done for every key of Extract.
-        ws.setStageStatus("extract.src", "running");
+        // Through the real Workspace API: running (a run holds the stage's lock), then done for
+        // every key of Extract.
+        {
+            const StageLock run(ws.stageLockFile("extract.src"), "extract src");
+            ws.setStageStatus("extract.src", "running");
+            refresh();
+            QCOMPARE(list.state(Step::Extract), StepState::Running);
+            QVERIFY(list.item(int(Step::Extract))->text().contains("running"));
+        }
+        // Its run gone without a word (killed): interrupted, shown as not run, not running.
         refresh();
-        QCOMPARE(list.state(Step::Extract), StepState::Running);
-        QVERIFY(list.item(int(Step::Extract))->text().contains("running"));
+        QCOMPARE(list.state(Step::Extract), StepState::NotRun);
         for (const char* key : {"extract.src", "extract.dst", "align.src"})
             ws.setStageStatus(key, "done");
         refresh();

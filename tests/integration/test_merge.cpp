@@ -207,6 +207,33 @@ TEST(MergeStage, CancelThenContinue) {
     EXPECT_EQ(rest.summary["frames_merged"].get<int64_t>() + doneFirst, 10);
 }
 
+TEST(MergeStage, NewSettingsMergeEveryFrameAgainAndACutRunResumes) {
+    Workspace ws = copyOf("merge_new_settings");
+    TintSwapper swapper;
+    ASSERT_EQ(merge(ws, swapper).summary["frames_merged"], 10);
+    StageResult same = merge(ws, swapper);
+    EXPECT_EQ(same.summary["frames_merged"], 0);
+    EXPECT_EQ(same.summary["frames_skipped_already_merged"], 10);
+    // Another erosion: what the user asks for by merging again (DeepFaceLab's merger too).
+    StageResult eroded = merge(ws, swapper, {{"erode", 10}});
+    EXPECT_EQ(eroded.summary["frames_merged"], 10);
+    // How many threads merge changes nothing in the output: nothing merged again.
+    EXPECT_EQ(merge(ws, swapper, {{"erode", 10}, {"threads", 1}}).summary["frames_merged"], 0);
+
+    // Cut short with new settings, then continued: the frames made with them are kept, the
+    // ones made with the old settings are not.
+    CancelToken token;
+    CancelAfter sink(token, 2);
+    const nlohmann::json wider =
+        MergeStage::optionSchema().resolve({{"erode", 20}, {"threads", 1}, {"batch", 2}});
+    StageResult cut = MergeStage::run(ws, wider, swapper, {}, sink, token);
+    ASSERT_EQ(cut.status, StageStatus::Cancelled);
+    const int64_t doneFirst = cut.summary["frames_merged"];
+    StageResult rest = merge(ws, swapper, {{"erode", 20}});
+    ASSERT_TRUE(rest.ok()) << rest.message;
+    EXPECT_EQ(rest.summary["frames_merged"].get<int64_t>(), 10 - doneFirst);
+}
+
 TEST(MergeStage, FramesWithoutFacePassThroughUnchanged) {
     Workspace ws = copyOf("merge_passthrough");
     fs::remove(ws.alignedDir(Side::Dst) / "000005_0.jpg");  // deleted in review
