@@ -4,9 +4,11 @@
 #include <QFutureWatcher>
 #include <QMessageBox>
 #include <QPainter>
+#include <QStyledItemDelegate>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <algorithm>
 #include <set>
 
 #include "common/Log.h"
@@ -23,13 +25,26 @@ constexpr int kFacesPerStrip = 4;  // first, two between, last: is it one person
 
 /// A group's faces side by side (blank until they are loaded).
 QPixmap faceStrip(const std::vector<cv::Mat>& faces) {
-    QPixmap strip(kFaceSide * kFacesPerStrip, kFaceSide);
+    // As wide as its faces: a source of thousands of photos has thousands of one-face rows.
+    QPixmap strip(kFaceSide * std::max(1, int(faces.size())), kFaceSide);
     strip.fill(Qt::transparent);
     QPainter painter(&strip);
     for (size_t i = 0; i < faces.size(); ++i)
         painter.drawImage(int(i) * kFaceSide, 0, toQImage(faces[i]));
     return strip;
 }
+
+/// Strips start at the left of the icon area, however many faces they hold.
+class LeftAlignedIcons : public QStyledItemDelegate {
+  public:
+    using QStyledItemDelegate::QStyledItemDelegate;
+
+  protected:
+    void initStyleOption(QStyleOptionViewItem* option, const QModelIndex& index) const override {
+        QStyledItemDelegate::initStyleOption(option, index);
+        option->decorationAlignment = Qt::AlignLeft | Qt::AlignVCenter;
+    }
+};
 
 QString faceCount(size_t n) {
     return n == 1 ? QObject::tr("1 face") : QObject::tr("%1 faces").arg(n);
@@ -86,6 +101,7 @@ PeopleDialog::PeopleDialog(const Workspace& workspace, Side side, QWidget* paren
     hint_->setVisible(!hint_->text().isEmpty());
     list_ = new QListWidget(this);
     list_->setIconSize(QSize(kFaceSide * kFacesPerStrip, kFaceSide));
+    list_->setItemDelegate(new LeftAlignedIcons(list_));
     list_->setSpacing(2);
     for (const FaceTrackGroup& group : groups_) {
         auto* item = new QListWidgetItem(QIcon(faceStrip({})), describe(group), list_);

@@ -14,10 +14,21 @@ CliArgs::CliArgs(const std::vector<std::string>& words, const std::set<std::stri
         if (eq != std::string::npos) {
             value = key.substr(eq + 1);
             key = key.substr(0, eq);
+            if (flags.count(key)) {
+                // A switch written with a value: --visible-label=false must switch it off.
+                const std::optional<bool> on = switchValue(value);
+                if (!on)
+                    throw UsageError("--" + key + " is a switch: give --" + key + ", or --" + key +
+                                     "=true|false (got '" + value + "')");
+                if (!*on) continue;  // as if not given
+                value = "true";
+            }
         } else if (flags.count(key)) {
             value = "true";
         } else {
-            if (i + 1 >= words.size()) throw UsageError("option --" + key + " needs a value");
+            if (i + 1 >= words.size())
+                throw UsageError("option --" + key +
+                                 " needs a value (or is not an option of this command)");
             value = words[++i];
         }
         options_.emplace(key, value);
@@ -33,7 +44,18 @@ std::string CliArgs::value(const std::string& key, const std::string& fallback) 
     used_.insert(key);
     auto range = options_.equal_range(key);
     if (range.first == range.second) return fallback;
-    return std::prev(range.second)->second;  // the last one given wins
+    // Given twice with different values (--side src --side dst): which one was meant is not
+    // for the program to guess.
+    for (auto it = range.first; it != range.second; ++it)
+        if (it->second != range.first->second)
+            throw UsageError("--" + key + " given more than once ('" + range.first->second +
+                             "' and '" + it->second + "')");
+    return range.first->second;
+}
+
+const std::vector<std::string>& CliArgs::positional() const {
+    positionalUsed_ = true;
+    return positional_;
 }
 
 std::string CliArgs::required(const std::string& key) const {
@@ -76,6 +98,16 @@ std::vector<std::string> CliArgs::all(const std::string& key) const {
 void CliArgs::rejectUnused() const {
     for (const auto& [key, value] : options_)
         if (!used_.count(key)) throw UsageError("unknown option --" + key);
+    if (!positionalUsed_ && !positional_.empty())
+        throw UsageError("unexpected argument '" + positional_.front() + "'");
+}
+
+std::optional<bool> CliArgs::switchValue(const std::string& text) {
+    for (const char* yes : {"true", "yes", "on", "1"})
+        if (text == yes) return true;
+    for (const char* no : {"false", "no", "off", "0"})
+        if (text == no) return false;
+    return std::nullopt;
 }
 
 }  // namespace doppel::cli

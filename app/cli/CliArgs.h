@@ -1,7 +1,10 @@
 #pragma once
 // Command-line arguments of one `doppel <command>`: "--key value", "--flag", repeatable
-// "--set key=value", and positional words. Unknown or unused options are a usage error (exit 2).
+// "--set key=value", and positional words. Unknown or unused options, stray words and an option
+// given twice with different values are usage errors (exit 2); a switch also takes
+// --flag=true|false.
 #include <map>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -28,14 +31,20 @@ class CliArgs {
     double doubleValue(const std::string& key, double fallback) const;
     /// Every value given for a repeatable option (e.g. "set").
     std::vector<std::string> all(const std::string& key) const;
-    const std::vector<std::string>& positional() const { return positional_; }
-    /// Throws UsageError naming the first option no accessor asked for.
+    /// The words that are not options (a command that asks for them takes them).
+    const std::vector<std::string>& positional() const;
+    /// Throws UsageError naming the first option no accessor asked for, or the first word
+    /// when the command never asked for positional words.
     void rejectUnused() const;
+
+    /// "true"/"yes"/"on"/"1" or "false"/"no"/"off"/"0"; nothing for anything else.
+    static std::optional<bool> switchValue(const std::string& text);
 
   private:
     std::multimap<std::string, std::string> options_;
     std::vector<std::string> positional_;
     mutable std::set<std::string> used_;
+    mutable bool positionalUsed_ = false;
 };
 
 }  // namespace doppel::cli

@@ -85,6 +85,39 @@ nlohmann::json resolveOptions(const OptionSchema& schema, const nlohmann::json& 
     }
 }
 
+bool packIsStale(const Workspace& ws, Side side) {
+    const nlohmann::json project = ws.project();
+    const nlohmann::json stages = project.value("stages", nlohmann::json::object());
+    auto stage = [&](const std::string& key) {
+        return stages.contains(key) && stages[key].is_object() ? stages[key]
+                                                               : nlohmann::json::object();
+    };
+    const std::string name = sideName(side);
+    const nlohmann::json pack = stage("pack." + name);
+    if (pack.value("status", "") == "stale") return true;
+    if (pack.value("status", "") != "done") return false;
+    // ISO-8601 UTC timestamps of one format compare as strings.
+    const std::string packed = pack.value("updated", "");
+    for (const std::string& earlier : {"extract." + name, "align." + name}) {
+        const nlohmann::json s = stage(earlier);
+        if (s.value("status", "") == "done" && s.value("updated", "") > packed) return true;
+    }
+    return false;
+}
+
+TrainingLength trainingLength(const CliArgs& args) {
+    TrainingLength length;
+    length.iterations = args.intValue("iters", 0);
+    length.minutes = args.doubleValue("minutes", 0);
+    if ((args.has("iters") && length.iterations <= 0) ||
+        (args.has("minutes") && length.minutes <= 0))
+        throw UsageError(
+            "--iters and --minutes must be more than 0 (leave both out to train until Ctrl-C)");
+    if (args.has("iters") && args.has("minutes"))
+        throw UsageError("give either --iters or --minutes, not both");
+    return length;
+}
+
 int reportResult(const std::string& command, const StageResult& result) {
     for (const auto& w : result.warnings) std::cerr << "warning: " << w << "\n";
     switch (result.status) {

@@ -11,6 +11,7 @@
 #include "common/OptionSchema.h"
 #include "common/Progress.h"
 #include "common/StageResult.h"
+#include "common/Workspace.h"
 
 namespace doppel::cli {
 
@@ -38,6 +39,18 @@ class ConsoleProgress : public ProgressSink {
 /// Defaults < options saved in the workspace under `savedOptions` < every --set key=value.
 nlohmann::json resolveOptions(const OptionSchema& schema, const nlohmann::json& savedOptions,
                               const CliArgs& args);
+
+/// How long a training command runs: --iters N or --minutes M, neither (until Ctrl-C), never
+/// both. A 0 or a negative value is a usage error (0 used to mean "for ever" unannounced).
+struct TrainingLength {
+    long long iterations = 0;  ///< 0: not limited by iterations
+    double minutes = 0;        ///< 0: not limited by time
+};
+TrainingLength trainingLength(const CliArgs& args);
+
+/// Whether a side's pack no longer holds its aligned faces: marked stale (faces deleted in
+/// review), or older than the side's last extract or align.
+bool packIsStale(const Workspace& ws, Side side);
 
 /// Prints the result (message, warnings, summary) and returns its exit code.
 int reportResult(const std::string& command, const StageResult& result);

@@ -60,7 +60,8 @@ std::string usageText() {
            "digitalSourceType=trainedAlgorithmicMedia); merge embeds an invisible watermark. The "
            "file is\n"
            "written as <name>.partial.<ext> and renamed when complete.\n"
-           "Exit codes: 0 done, 1 failed, 2 bad usage, 130 cancelled. Options:\n" +
+           "Exit codes: 0 done, 1 failed, 2 bad usage, 130 cancelled. Options (saved in "
+           "project.json for the next export):\n" +
            ExportStage::optionSchema().helpText() +
            "\nexample: doppel export --workspace ws --codec h265 --crf 22 --out "
            "ws/result/take2.mp4\n";

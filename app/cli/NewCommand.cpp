@@ -1,8 +1,10 @@
 // doppel new --workspace DIR --src VIDEO [--src MORE ...] --dst VIDEO
 // doppel add-source --workspace DIR VIDEO_OR_IMAGES [...]
+#include <filesystem>
 #include <iostream>
 
 #include "cli/CommandRegistry.h"
+#include "common/RemoveTree.h"
 #include "common/Workspace.h"
 #include "pipeline/FacesetReview.h"
 
@@ -15,8 +17,23 @@ int runNew(const CliArgs& args) {
     std::string dst = args.required("dst");
     args.rejectUnused();
     if (sources.empty()) throw UsageError("--src is required");
+    std::error_code ec;
+    const bool existed = std::filesystem::exists(dir, ec);
     Workspace ws = Workspace::create(dir, sources.front(), dst);
-    for (size_t k = 1; k < sources.size(); ++k) ws.addInput(Side::Src, sources[k]);
+    try {
+        for (size_t k = 1; k < sources.size(); ++k) ws.addInput(Side::Src, sources[k]);
+    } catch (...) {
+        // A failed `new` leaves nothing behind, so that the corrected command works at once.
+        if (!existed) {
+            removeTree(ws.root());
+        } else {
+            for (const std::filesystem::path& made :
+                 {ws.projectFile(), ws.sideDir(Side::Src), ws.sideDir(Side::Dst), ws.modelsDir()})
+                removeTree(made);
+            std::filesystem::remove(ws.projectFile().string() + ".bak", ec);
+        }
+        throw;
+    }
     std::cout << "new workspace " << ws.root().string() << "\n";
     for (const auto& input : ws.inputPaths(Side::Src))
         std::cout << "  src: " << input.string() << "\n";
@@ -39,8 +56,10 @@ int runAddSource(const CliArgs& args) {
         return 0;
     }
     if (inputs.empty()) throw UsageError("name one or more videos, images or image folders");
-    for (const std::string& input : inputs)
-        std::cout << "added " << ws.addInput(Side::Src, input).string() << "\n";
+    for (const std::string& input : inputs) {
+        const std::filesystem::path added = ws.addInput(Side::Src, input);
+        std::cout << "added " << added.string() << "\n";
+    }
     std::cout << "the source has " << ws.inputPaths(Side::Src).size()
               << " inputs; next: doppel extract --workspace " << ws.root().string()
               << " --side src (frames already extracted are kept)\n";

@@ -59,7 +59,8 @@ int runPeople(const CliArgs& args) {
         groupFacesByTrack(listAlignedFaces(ws.alignedDir(side)));
     if (groups.empty()) {
         std::cerr << "error: no aligned faces on " << sideName(side)
-                  << ": run `doppel align --side " << sideName(side) << "` first\n";
+                  << ": run `doppel align --workspace " << ws.root().string() << " --side "
+                  << sideName(side) << "` first\n";
         return 1;
     }
     if (keys.empty()) {
@@ -67,8 +68,8 @@ int runPeople(const CliArgs& args) {
         const std::string hint = FacesetReview::severalPeopleHint(ws, side, groups.size());
         if (!hint.empty()) std::cout << "note: " << hint << "\n";
         if (groups.size() > 1)
-            std::cout << "keep one: doppel people --side " << sideName(side) << " --keep "
-                      << groups.front().key << "\n";
+            std::cout << "keep one: doppel people --workspace " << ws.root().string() << " --side "
+                      << sideName(side) << " --keep " << groups.front().key << "\n";
         return 0;
     }
     if (auto unknown = unknownGroupKeys(groups, keys); !unknown.empty()) {

@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 
+#include "cli/CliSupport.h"
 #include "cli/CommandRegistry.h"
 #include "common/AtomicFile.h"
 #include "common/Workspace.h"
@@ -24,8 +25,12 @@ std::string stageWord(const Workspace& ws, const std::string& key) {
 size_t countFiles(const fs::path& dir, const std::set<std::string>& extensions) {
     size_t n = 0;
     std::error_code ec;
-    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
-        if (it->is_regular_file() && extensions.count(it->path().extension().string())) ++n;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        // "result.partial.mkv": what an export killed half way left, not a result.
+        const bool partial = it->path().stem().extension() == ".partial";
+        if (it->is_regular_file() && !partial && extensions.count(it->path().extension().string()))
+            ++n;
+    }
     return n;
 }
 
@@ -68,7 +73,12 @@ NextStep describeSide(const Workspace& ws, Side side) {
         if (placement != "detected") std::cout << ", " << count << " " << placement;
     if (drawn) std::cout << ", " << drawn << " with a drawn mask";
     if (deleted) std::cout << ", " << deleted << " deleted (in trash/)";
-    std::cout << "\n  frames without a face: " << without << "\n";
+    std::cout << "\n";
+    // Counted once align has run to the end or faces were placed: before, "no face" only means
+    // "not looked at yet".
+    if (const std::string aligned = ws.stageStatus("align." + name);
+        aligned == "done" || aligned == "stale" || faces > 0)
+        std::cout << "  frames without a face: " << without << "\n";
     if (faces == 0) return {1, "doppel align" + root};
     // A scene with several people: who is swapped, and whether align left some out.
     const size_t people = groupFacesByTrack(alignedFaces).size();
@@ -80,7 +90,7 @@ NextStep describeSide(const Workspace& ws, Side side) {
     }
 
     const fs::path header = ws.packedDir(side) / "faceset.json";
-    const std::string pack = stageWord(ws, "pack." + name);
+    const std::string pack = packIsStale(ws, side) ? "stale" : stageWord(ws, "pack." + name);
     if (fs::exists(header)) {
         const nlohmann::json packed = readJsonFile(header);
         std::cout << "  packed: " << packed.value("count", 0) << " faces at "
@@ -131,9 +141,11 @@ int runStatus(const CliArgs& args) {
     std::cout << "merged: " << merged << " of " << dstFrames << " frames (merge " << merge << ")\n";
     if (next.empty() && (merged < dstFrames || merge == "stale" || merge == "not run"))
         next = "doppel merge --workspace " + ws.root().string();
-    const size_t results = countFiles(ws.resultDir(), {".mp4", ".mkv", ".mov", ".webm"});
+    // Videos, or the photo a one-photo destination is exported as (result/result.png).
+    const size_t results =
+        countFiles(ws.resultDir(), {".mp4", ".mkv", ".mov", ".webm", ".png", ".jpg", ".jpeg"});
     const std::string exported = stageWord(ws, "export");
-    std::cout << "results: " << results << " video(s) in result/ (export " << exported << ")\n";
+    std::cout << "results: " << results << " file(s) in result/ (export " << exported << ")\n";
     if (next.empty() && (results == 0 || exported != "done"))
         next = "doppel export --workspace " + ws.root().string();
     std::cout << "next: " << (next.empty() ? "nothing: the result is exported" : next) << "\n";

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "common/Error.h"
+#include "common/Log.h"
 
 namespace fs = std::filesystem;
 
@@ -97,7 +98,14 @@ nlohmann::json readJsonFile(const fs::path& path) {
     try {
         return parse(path);
     } catch (const std::exception& e) {
-        if (fs::exists(bak)) return parse(bak);
+        if (fs::exists(bak)) {
+            nlohmann::json backup = parse(bak);
+            // Said, not silent: the backup is the state before the last write, so the newest
+            // change (a stage's status, an option) may be missing from it.
+            logWarning(path.string() + " is unreadable (" + e.what() + "); using its backup " +
+                       bak.string() + ", which may miss the last change");
+            return backup;
+        }
         if (dynamic_cast<const Error*>(&e)) throw;
         throw Error(ErrorCode::InvalidInput, "corrupt JSON in " + path.string() + ": " + e.what());
     }

@@ -37,81 +37,81 @@ class Machine {
         for (;;) {
             const uint8_t op = byte();
             switch (op) {
-                case 0x80:
+                case 0x80:  // PROTO
                     byte();
-                    break;  // PROTO
-                case 0x95:
+                    break;
+                case 0x95:  // FRAME: a length hint only
                     take(8);
-                    break;  // FRAME: a length hint only
-                case '.':
-                    return popValue();  // STOP
-                case '(':
+                    break;
+                case '.':  // STOP
+                    return popValue();
+                case '(':  // MARK
                     marks_.push_back(stack_.size());
-                    break;  // MARK
-                case 'N':
+                    break;
+                case 'N':  // NONE
                     push(make(Kind::None));
                     break;
-                case 0x88:
+                case 0x88:  // NEWTRUE
                     push(makeBool(true));
                     break;
-                case 0x89:
+                case 0x89:  // NEWFALSE
                     push(makeBool(false));
                     break;
-                case 'K':
+                case 'K':  // BININT1
                     push(makeInt(byte()));
-                    break;  // BININT1
-                case 'M':
+                    break;
+                case 'M':  // BININT2
                     push(makeInt(int64_t(unsignedLE(2))));
-                    break;  // BININT2
-                case 'J':
+                    break;
+                case 'J':  // BININT
                     push(makeInt(int32_t(uint32_t(unsignedLE(4)))));
-                    break;  // BININT
-                case 0x8a:
+                    break;
+                case 0x8a:  // LONG1
                     push(makeInt(signedLE(byte())));
-                    break;  // LONG1
-                case 0x8b:
+                    break;
+                case 0x8b:  // LONG4
                     push(makeInt(signedLE(size_t(unsignedLE(4)))));
-                    break;  // LONG4
-                case 'G':
+                    break;
+                case 'G':  // BINFLOAT
                     push(makeFloat(bigEndianDouble()));
-                    break;  // BINFLOAT
-                case 0x8c:
+                    break;
+                case 0x8c:  // SHORT_BINUNICODE
                     push(makeText(Kind::String, take(byte())));
-                    break;  // SHORT_BINUNICODE
-                case 'X':
+                    break;
+                case 'X':  // BINUNICODE
                     push(makeText(Kind::String, take(unsignedLE(4))));
                     break;
-                case 0x8d:
+                case 0x8d:  // BINUNICODE8
                     push(makeText(Kind::String, take(unsignedLE(8))));
                     break;
-                case 'U':
+                case 'U':  // SHORT_BINSTRING
                     push(makeText(Kind::String, take(byte())));
-                    break;  // SHORT_BINSTRING
-                case 'T':
+                    break;
+                case 'T':  // BINSTRING
                     push(makeText(Kind::String, take(unsignedLE(4))));
-                    break;  // BINSTRING
-                case 'C':
+                    break;
+                case 'C':  // SHORT_BINBYTES
                     push(makeText(Kind::Bytes, take(byte())));
-                    break;  // SHORT_BINBYTES
-                case 'B':
+                    break;
+                case 'B':  // BINBYTES
                     push(makeText(Kind::Bytes, take(unsignedLE(4))));
                     break;
                 case 0x8e:  // BINBYTES8
-                case 0x96:
+                case 0x96:  // BYTEARRAY8
                     push(makeText(Kind::Bytes, take(unsignedLE(8))));
-                    break;  // BYTEARRAY8
-                case '}':
+                    break;
+                case '}':  // EMPTY_DICT
                     push(make(Kind::Dict));
                     break;
-                case ']':
+                case ']':  // EMPTY_LIST
                     push(make(Kind::List));
                     break;
-                case ')':
+                case ')':  // EMPTY_TUPLE
                     push(make(Kind::Tuple));
                     break;
-                case 0x8f:
+                case 0x8f:  // EMPTY_SET: a list will do
                     push(make(Kind::List));
-                    break;   // EMPTY_SET: a list will do
+                    break;
                 case 't': {  // TUPLE
                     PickleRef tuple = make(Kind::Tuple);
                     tuple->items = popToMark();
@@ -161,21 +161,21 @@ class Machine {
                         dict.entries.emplace_back(items[i], items[i + 1]);
                     break;
                 }
-                case 0x94:
+                case 0x94:  // MEMOIZE
                     memo_[uint32_t(memo_.size())] = top();
-                    break;  // MEMOIZE
-                case 'q':
+                    break;
+                case 'q':  // BINPUT
                     memo_[byte()] = top();
-                    break;  // BINPUT
-                case 'r':
+                    break;
+                case 'r':  // LONG_BINPUT
                     memo_[uint32_t(unsignedLE(4))] = top();
-                    break;  // LONG_BINPUT
-                case 'h':
+                    break;
+                case 'h':  // BINGET
                     push(memoAt(byte()));
-                    break;  // BINGET
-                case 'j':
+                    break;
+                case 'j':  // LONG_BINGET
                     push(memoAt(uint32_t(unsignedLE(4))));
-                    break;   // LONG_BINGET
+                    break;
                 case 'c': {  // GLOBAL
                     std::string module = line();
                     push(makeText(Kind::Global, module + "." + line()));

@@ -1,11 +1,13 @@
 #include "faces/EmbeddedFace.h"
 
+#include <algorithm>
 #include <cctype>
 #include <fstream>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "common/AtomicFile.h"
 #include "common/Error.h"
 #include "common/PickleReader.h"
 
@@ -19,10 +21,13 @@ constexpr int kDflExclude = 0;
 constexpr int kDflInclude = 1;
 constexpr size_t kLandmarkCount = 68;
 
-/// Large enough for any face image's header segments; the scan data after them is never read.
+/// The first `limit` bytes of a file (all of a small one).
 std::string readHead(const fs::path& path, size_t limit) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw Error(ErrorCode::Io, path.string() + ": cannot open");
+    std::error_code ec;
+    const auto size = fs::file_size(path, ec);
+    if (!ec) limit = std::min<size_t>(limit, size_t(size));
     std::string bytes(limit, '\0');
     in.read(bytes.data(), std::streamsize(limit));
     bytes.resize(size_t(in.gcount()));
@@ -57,21 +62,17 @@ std::vector<MaskPolygon> dflPolygons(const PickleValue* segPolys) {
     return includes;
 }
 
-/// xseg_mask: a numpy uint8 buffer holding a PNG or JPEG of the mask at XSeg's resolution
-/// (0..255). An undecodable one is left out: the face is still good without it.
-cv::Mat dflMask(const PickleValue& value, int width, int height) {
-    const std::optional<NumpyArray> buffer = numpyArray(value);
-    if (!buffer || buffer->dtype != "u1" || buffer->data.empty()) return {};
+}  // namespace
+
+cv::Mat EmbeddedFace::mask() const {
+    if (encodedMask.empty() || width <= 0 || height <= 0) return {};
     cv::Mat mask = cv::imdecode(
-        cv::Mat(1, int(buffer->data.size()), CV_8U, const_cast<char*>(buffer->data.data())),
+        cv::Mat(1, int(encodedMask.size()), CV_8U, const_cast<char*>(encodedMask.data())),
         cv::IMREAD_GRAYSCALE);
-    if (mask.empty() || width <= 0 || height <= 0) return {};
-    if (mask.size() != cv::Size(width, height))
+    if (!mask.empty() && mask.size() != cv::Size(width, height))
         cv::resize(mask, mask, cv::Size(width, height), 0, 0, cv::INTER_LINEAR);
     return mask;
 }
-
-}  // namespace
 
 std::optional<JpegApp15> findJpegApp15(const std::string& bytes) {
     auto at = [&](size_t i) { return uint8_t(bytes[i]); };
@@ -130,7 +131,10 @@ EmbeddedFace faceFromDeepFaceLabDict(const std::string& pickle, int width, int h
     face.height = height;
     face.landmarks = pointsOf(*flat);
     face.polygons = dflPolygons(dict->get("seg_ie_polys"));
-    if (const PickleValue* mask = dict->get("xseg_mask")) face.mask = dflMask(*mask, width, height);
+    // xseg_mask: a numpy uint8 buffer holding a PNG or JPEG of the mask at XSeg's resolution.
+    if (const PickleValue* mask = dict->get("xseg_mask"))
+        if (auto buffer = numpyArray(*mask); buffer && buffer->dtype == "u1")
+            face.encodedMask = std::move(buffer->data);
     return face;
 }
 
@@ -138,7 +142,8 @@ std::optional<EmbeddedFace> readEmbeddedFace(const fs::path& image) {
     std::string ext = image.extension().string();
     for (char& c : ext) c = char(std::tolower(static_cast<unsigned char>(c)));
     if (ext == ".jpg" || ext == ".jpeg") {
-        // APP segments come before the scan; DeepFaceLab's dict is at most ~60 KB.
+        // APP segments come before the scan (the scan data is never read); DeepFaceLab's dict
+        // is at most ~60 KB.
         const std::string head = readHead(image, size_t(256) << 10);
         if (auto app15 = findJpegApp15(head)) {
             try {
@@ -169,12 +174,7 @@ std::optional<EmbeddedFace> readEmbeddedFace(const fs::path& image) {
     face.polygons = aligned.maskPolygons;  // already in the aligned image's pixels
     // Its xseg-apply mask, if it has one ("000001_0_xseg.png", made for this very crop).
     const fs::path mask = image.parent_path() / aligned.xsegMaskName();
-    if (fs::is_regular_file(mask, ec)) {
-        face.mask = cv::imread(mask.string(), cv::IMREAD_GRAYSCALE);
-        if (!face.mask.empty() && face.mask.size() != cv::Size(face.width, face.height))
-            cv::resize(face.mask, face.mask, cv::Size(face.width, face.height), 0, 0,
-                       cv::INTER_LINEAR);
-    }
+    if (fs::is_regular_file(mask, ec)) face.encodedMask = readFileBytes(mask);
     return face;
 }
 

@@ -27,9 +27,14 @@ struct EmbeddedFace {
     /// The drawn mask (DeepFaceLab's XSeg polygons: includes first, then excludes, the order
     /// DeepFaceLab fills them in), image pixels; empty when none was drawn.
     std::vector<MaskPolygon> polygons;
-    /// The applied XSeg mask (DeepFaceLab's `xseg_mask`, a Doppel face's `_xseg.png`), resized
-    /// to the image: CV_8UC1, 255 = face; empty when the face has none.
-    cv::Mat mask;
+    /// The applied XSeg mask (DeepFaceLab's `xseg_mask`, a Doppel face's `_xseg.png`) as its
+    /// encoded PNG/JPEG bytes, at whatever size it was made (kept encoded: a faceset of
+    /// thousands of faces would otherwise hold hundreds of MB); empty when the face has none.
+    std::string encodedMask;
+
+    /// encodedMask decoded and resized to the image: CV_8UC1, 255 = face; empty when there is
+    /// none or it does not decode (the face is still good without it).
+    cv::Mat mask() const;
 };
 
 /// The face metadata `image` carries, or nothing when it has none (an ordinary photo). Throws

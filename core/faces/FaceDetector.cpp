@@ -306,8 +306,10 @@ BoxFit FaceDetector::fitInBox(const cv::Mat& frame, const cv::Rect2f& box) {
                     "the face box must be at least 8 pixels wide and high and inside the " +
                         std::to_string(frame.cols) + "x" + std::to_string(frame.rows) + " frame");
     cv::Mat grey = toGrey(frame);
-    const double side = std::max(box.width, box.height);
-    const cv::Point2f centre(box.x + 0.5f * box.width, box.y + 0.5f * box.height);
+    // The part of the box inside the frame: a box drawn (or typed) far past the edges is the
+    // whole frame, not a region of 100000 pixels to search.
+    const double side = std::max(inFrame.width, inFrame.height);
+    const cv::Point2f centre(inFrame.x + 0.5f * inFrame.width, inFrame.y + 0.5f * inFrame.height);
 
     // 1. The detector, on the region around the box scaled as tracking scales it: upright,
     // then turned +-25 degrees for a tilted head (as detect() retries).
@@ -337,7 +339,7 @@ BoxFit FaceDetector::fitInBox(const cv::Mat& frame, const cv::Rect2f& box) {
         faces = detectInView(grey, view);
         double bestIoU = 0.25;
         for (const auto& face : faces) {
-            double iou = boxIoU(face.box, box);
+            double iou = boxIoU(face.box, inFrame);
             if (iou >= bestIoU) best = &face, bestIoU = iou;
         }
         if (best) break;

@@ -7,6 +7,7 @@
 #include "common/AtomicFile.h"
 
 #include "common/Error.h"
+#include "common/ParallelFor.h"
 #include "media/ImageIO.h"
 
 namespace doppel {
@@ -36,26 +37,39 @@ std::map<int64_t, std::string> photoSourceFiles(const fs::path& framesDir) {
 
 std::map<int64_t, FrameEmbeddedFace> embeddedFacesOfFrames(const Workspace& workspace, Side side,
                                                            const std::vector<FrameFile>& frames,
-                                                           std::vector<std::string>& warnings) {
-    std::map<int64_t, FrameEmbeddedFace> out;
+                                                           std::vector<std::string>& warnings,
+                                                           int threads) {
     const std::map<int64_t, std::string> sources = photoSourceFiles(workspace.framesDir(side));
-    if (sources.empty()) return out;
+    if (sources.empty()) return {};
     std::map<int, fs::path> inputOfBlock;
     for (const SideInput& input : workspace.inputs(side)) inputOfBlock[input.block] = input.path;
+    struct Candidate {
+        const FrameFile* frame;
+        fs::path file;
+        std::optional<FrameEmbeddedFace> found;
+        std::string warning;
+    };
+    std::vector<Candidate> candidates;
     for (const FrameFile& frame : frames) {
         auto source = sources.find(frame.index);
         auto input = inputOfBlock.find(inputOfFrame(frame.index));
         if (source == sources.end() || input == inputOfBlock.end()) continue;
         std::error_code ec;
-        const fs::path file =
-            fs::is_directory(input->second, ec) ? input->second / source->second : input->second;
+        candidates.push_back(
+            {&frame,
+             fs::is_directory(input->second, ec) ? input->second / source->second : input->second,
+             std::nullopt, std::string()});
+    }
+    // A faceset brought in may hold thousands of faces: their files are read on every core.
+    parallelFor(int64_t(candidates.size()), threads, [&](int64_t i, int) {
+        Candidate& c = candidates[size_t(i)];
         try {
-            std::optional<EmbeddedFace> face = readEmbeddedFace(file);
-            if (!face) continue;
-            const std::optional<cv::Size> original = readImageHeader(file);
-            const std::optional<cv::Size> decoded = readImageHeader(frame.path);
+            std::optional<EmbeddedFace> face = readEmbeddedFace(c.file);
+            if (!face) return;
+            const std::optional<cv::Size> original = readImageHeader(c.file);
+            const std::optional<cv::Size> decoded = readImageHeader(c.frame->path);
             if (!original || !decoded || original->width <= 0)
-                throw Error(ErrorCode::InvalidInput, file.string() + ": unreadable image header");
+                throw Error(ErrorCode::InvalidInput, c.file.string() + ": unreadable image header");
             const double scale = double(decoded->width) / original->width;
             // The frame must be the photo, only scaled: a photo turned by its EXIF orientation,
             // or metadata written for an image of another size, would put the face elsewhere.
@@ -63,12 +77,18 @@ std::map<int64_t, FrameEmbeddedFace> embeddedFacesOfFrames(const Workspace& work
             const bool metadataFits = face->width <= 0 || (face->width == original->width &&
                                                            face->height == original->height);
             if (!sameShape || !metadataFits)
-                throw Error(ErrorCode::InvalidInput,
-                            file.string() + ": its face metadata is for an image of another size");
-            out[frame.index] = FrameEmbeddedFace{std::move(*face), file, scale};
+                throw Error(ErrorCode::InvalidInput, c.file.string() +
+                                                         ": its face metadata is for an image of "
+                                                         "another size");
+            c.found = FrameEmbeddedFace{std::move(*face), c.file, scale};
         } catch (const Error& e) {
-            warnings.push_back(std::string(e.what()) + "; the face is detected instead");
+            c.warning = std::string(e.what()) + "; the face is detected instead";
         }
+    });
+    std::map<int64_t, FrameEmbeddedFace> out;
+    for (Candidate& c : candidates) {
+        if (c.found) out[c.frame->index] = std::move(*c.found);
+        if (!c.warning.empty()) warnings.push_back(std::move(c.warning));
     }
     return out;
 }
@@ -84,15 +104,16 @@ EmbeddedFace inFramePixels(const FrameEmbeddedFace& embedded) {
 
 cv::Mat maskInAligned(const FrameEmbeddedFace& embedded, const cv::Matx23d& frameToAligned,
                       int size) {
-    if (embedded.face.mask.empty()) return {};
+    const cv::Mat mask = embedded.face.mask();
+    if (mask.empty()) return {};
     // Scale to frame pixels first, then the face's own alignment: one warp, same as the image.
     cv::Matx33d toFrame(embedded.scale, 0, 0, 0, embedded.scale, 0, 0, 0, 1);
     cv::Matx33d align(frameToAligned(0, 0), frameToAligned(0, 1), frameToAligned(0, 2),
                       frameToAligned(1, 0), frameToAligned(1, 1), frameToAligned(1, 2), 0, 0, 1);
     const cv::Matx33d both = align * toFrame;
     cv::Mat aligned;
-    cv::warpAffine(embedded.face.mask, aligned, cv::Matx23d(both.val), cv::Size(size, size),
-                   cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(0));
+    cv::warpAffine(mask, aligned, cv::Matx23d(both.val), cv::Size(size, size), cv::INTER_LINEAR,
+                   cv::BORDER_CONSTANT, cv::Scalar(0));
     return aligned;
 }
 

@@ -23,10 +23,12 @@ struct FrameEmbeddedFace {
 
 /// For each of `frames` (of the side's frames/) decoded from a photo that carries face metadata,
 /// that face with its coordinates' scale. A photo whose metadata is damaged or does not fit its
-/// frame adds a line to `warnings` and is left to the detector.
+/// frame adds a line to `warnings` and is left to the detector. The files are read on `threads`
+/// workers.
 std::map<int64_t, FrameEmbeddedFace> embeddedFacesOfFrames(const Workspace& workspace, Side side,
                                                            const std::vector<FrameFile>& frames,
-                                                           std::vector<std::string>& warnings);
+                                                           std::vector<std::string>& warnings,
+                                                           int threads = 1);
 
 /// `embedded`'s landmarks and polygon points in frame pixels.
 EmbeddedFace inFramePixels(const FrameEmbeddedFace& embedded);
