@@ -34,7 +34,7 @@ QPixmap faceStrip(const std::vector<cv::Mat>& faces) {
     return strip;
 }
 
-/// Strips start at the left of the icon area, however many faces they hold.
+/// Strips start at the left of an icon area of one size, however many faces they hold.
 class LeftAlignedIcons : public QStyledItemDelegate {
   public:
     using QStyledItemDelegate::QStyledItemDelegate;
@@ -43,6 +43,8 @@ class LeftAlignedIcons : public QStyledItemDelegate {
     void initStyleOption(QStyleOptionViewItem* option, const QModelIndex& index) const override {
         QStyledItemDelegate::initStyleOption(option, index);
         option->decorationAlignment = Qt::AlignLeft | Qt::AlignVCenter;
+        // The full strip's room on every row, so the texts line up whatever the face count.
+        option->decorationSize = QSize(kFaceSide * kFacesPerStrip, kFaceSide);
     }
 };
 
