@@ -64,7 +64,11 @@ int main(int argc, char** argv) {
         CliArgs args(rest, command->flags);
         return command->run(args);
     } catch (const UsageError& e) {
-        std::cerr << "doppel " << command->name << ": " << e.what() << "\n\n" << command->usage;
+        // The error and the usage lines only: the whole help (options of a stage included)
+        // would bury the one line that says what is wrong.
+        std::string usage = command->usage.substr(0, command->usage.find("\n\n"));
+        std::cerr << "doppel " << command->name << ": " << e.what() << "\n"
+                  << usage << "\n(doppel " << command->name << " --help for the options)\n";
         return 2;
     } catch (const doppel::Error& e) {
         std::cerr << "error: " << e.what() << "\n";

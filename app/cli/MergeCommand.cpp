@@ -1,6 +1,7 @@
 // doppel merge --workspace DIR [--model NAME] [--set key=value ...] [--frames A-B]
 //              [--save-range | --clear-ranges]
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 
@@ -118,8 +119,9 @@ int runMerge(const CliArgs& args) {
     ConsoleProgress progress;
     StageResult result = MergeStage::run(ws, options, *swapper, range, progress, interruptToken());
     progress.finish();
-    if (!result.summary.is_null())
-        std::cerr << "merge: " << result.summary.value("frames_per_second", 0.0) << " frames/s\n";
+    if (!result.summary.is_null() && result.summary.value("frames_merged", int64_t(0)) > 0)
+        std::fprintf(stderr, "merge: %.1f frames/s\n",
+                     result.summary.value("frames_per_second", 0.0));
     return reportResult("merge", result);
 }
 
