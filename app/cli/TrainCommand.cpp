@@ -25,7 +25,10 @@ std::pair<int64_t, int> facesetSize(const std::filesystem::path& dir) {
 
 int runTrain(const CliArgs& args) {
     Workspace ws = Workspace::open(args.required("workspace"));
-    const std::string name = args.value("model", "default");
+    // Without --model: go on with the model saved last (as merge takes the only one), not a
+    // new "default" beside it.
+    const std::string latest = ws.latestModelName();
+    const std::string name = args.value("model", latest.empty() ? "default" : latest);
     const bool estimateOnly = args.has("estimate");
     const TrainingLength length = trainingLength(args);
     const long long iters = length.iterations;
@@ -157,7 +160,8 @@ std::string usage() {
            "                    [--preset P] [--archi A] [--res N] [--batch N] [--iters N | "
            "--minutes M]\n"
            "                    [--set key=value ...] [--estimate]\n\n"
-           "Trains model/NAME (default \"default\") on data_src/packed and data_dst/packed, or "
+           "Trains model/NAME (default: the model saved last, else \"default\") on data_src/packed "
+           "and data_dst/packed, or "
            "resumes it.\n"
            "  --iters N     train N more iterations (default: until Ctrl-C, which saves and "
            "exits)\n"

@@ -33,25 +33,29 @@ StageLock::StageLock(const fs::path& lockFile, const std::string& what) {
                     "cannot open " + lockFile.string() + ": " + std::strerror(errno));
     struct flock lock = wholeFile(F_WRLCK);
     if (::fcntl(fd_, F_OFD_SETLK, &lock) == 0) {
-        // Who holds it, for the message another process gets.
-        const std::string pid = std::to_string(::getpid()) + "\n";
-        if (::ftruncate(fd_, 0) == 0 && ::pwrite(fd_, pid.data(), pid.size(), 0) < 0) {
-            // The pid is only for the message: the lock is what counts.
+        // Who holds it, for the message another process gets: "pid what".
+        const std::string holder = std::to_string(::getpid()) + " " + what + "\n";
+        if (::ftruncate(fd_, 0) == 0 && ::pwrite(fd_, holder.data(), holder.size(), 0) < 0) {
+            // The holder is only for the message: the lock is what counts.
         }
         return;
     }
     const int why = errno;
-    char holder[32] = {0};
-    const ssize_t n = ::pread(fd_, holder, sizeof holder - 1, 0);
+    char text[256] = {0};
+    const ssize_t n = ::pread(fd_, text, sizeof text - 1, 0);
     ::close(fd_);
     fd_ = -1;
     if (why != EAGAIN && why != EACCES)
         throw Error(ErrorCode::Io, "cannot lock " + lockFile.string() + ": " + std::strerror(why));
-    std::string pid(holder, n > 0 ? size_t(n) : 0);
-    while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
-    throw Error(ErrorCode::Busy, what + " is being run by another process" +
-                                     (pid.empty() ? std::string() : " (pid " + pid + ")") +
-                                     ": wait for it to finish, or stop it");
+    std::string holder(text, n > 0 ? size_t(n) : 0);
+    while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+    const size_t space = holder.find(' ');
+    const std::string pid = holder.substr(0, space);
+    const std::string running = space == std::string::npos ? what : holder.substr(space + 1);
+    std::string message = running + " is being run by another process" +
+                          (pid.empty() ? std::string() : " (pid " + pid + ")");
+    if (running != what) message += ", and " + what + " cannot run beside it";
+    throw Error(ErrorCode::Busy, message + ": wait for it to finish, or stop it");
 }
 
 StageLock::~StageLock() {

@@ -234,6 +234,12 @@ nlohmann::json Workspace::project() const {
 }
 
 std::filesystem::path Workspace::stageLockFile(const std::string& key) const {
+    // Extract, align and pack of one side work on the same folders (extract removes frames
+    // align is reading, align rewrites faces pack is packing): one lock for the three.
+    for (const char* facesStage : {"extract.", "align.", "pack."})
+        if (key.rfind(facesStage, 0) == 0)
+            return root_ / ".locks" /
+                   ("faces." + key.substr(std::string(facesStage).size()) + ".lock");
     return root_ / ".locks" / (key + ".lock");
 }
 

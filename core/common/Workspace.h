@@ -89,6 +89,7 @@ class Workspace {
     nlohmann::json project() const;
     /// workspace/.locks/<key>.lock: what a run of stage `key` holds (common/StageLock.h), so
     /// that one process at a time runs it and project() can tell running from interrupted.
+    /// Extract, align and pack of a side share one (faces.<side>.lock): they use the same files.
     std::filesystem::path stageLockFile(const std::string& key) const;
     /// Read-modify-write of project.json under a process-wide lock, written atomically.
     void updateProject(const std::function<void(nlohmann::json&)>& change) const;

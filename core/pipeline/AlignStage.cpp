@@ -130,6 +130,15 @@ double shareOutsideImage(cv::Size imageSize, const cv::Matx23d& frameToAligned, 
     return 1.0 - double(cv::countNonZero(inside)) / (double(size) * size);
 }
 
+/// Whether `box` is a face deleted in review in this frame (IoU >= 0.5 with its box).
+bool deletedHere(const std::map<int64_t, std::vector<cv::Rect2f>>& deletedBoxes, int64_t frame,
+                 const cv::Rect2f& box) {
+    const auto it = deletedBoxes.find(frame);
+    if (it == deletedBoxes.end()) return false;
+    return std::any_of(it->second.begin(), it->second.end(),
+                       [&](const cv::Rect2f& gone) { return boxIoU(gone, box) >= 0.5; });
+}
+
 void removeDebugOutputs(const fs::path& debugDir) {
     if (!fs::is_directory(debugDir)) return;
     for (const auto& entry : fs::directory_iterator(debugDir))
@@ -272,6 +281,18 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
         // trash/: deleted faces must not come back when align runs again.
         const auto keptSidecars = sidecarsByFrame(alignedDir);
         const auto deletedSidecars = sidecarsByFrame(workspace.trashDir(side));
+        // A redo aligns every frame again, also those with faces the user deleted: where such
+        // a face is found again it stays deleted (its box, from its sidecar in trash/).
+        std::map<int64_t, std::vector<cv::Rect2f>> deletedBoxes;
+        if (opt.redo)
+            for (const auto& [frame, sidecars] : deletedSidecars)
+                for (const fs::path& sidecar : sidecars) try {
+                        const AlignedFace gone = readAlignedFace(sidecar);
+                        deletedBoxes[frame].emplace_back(gone.box[0], gone.box[1], gone.box[2],
+                                                         gone.box[3]);
+                    } catch (const Error&) {
+                        // An unreadable sidecar in the trash: nothing to match against.
+                    }
         for (size_t i = 0; i < frames.size(); ++i) {
             if (opt.redo) break;
             auto kept = keptSidecars.find(frames[i].index);
@@ -443,7 +464,8 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
         keepFacesPlacedByHand(timeline, frames, states, placedByHand);
 
         // Phase 3: warp, encode, write; each frame is independent.
-        std::atomic<int64_t> facesWritten{0}, facesImported{0}, facesPastPhotoEdge{0};
+        std::atomic<int64_t> facesWritten{0}, facesImported{0}, facesPastPhotoEdge{0},
+            facesKeptDeleted{0};
         parallelFor(frameCount, opt.threads, [&](int64_t i, int) {
             if (cancel.isCancelled()) return;
             const FrameState& state = states[size_t(i)];
@@ -476,6 +498,10 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
                 out.faceIndex = faceIndex++;
                 out.trackId = videoAt[size_t(i)] ? faces[k].trackId : -1;
                 const DetectedFace& d = faces[k].face;
+                if (deletedHere(deletedBoxes, out.frameIndex, d.box)) {
+                    ++facesKeptDeleted;  // deleted in review: a redo must not bring it back
+                    continue;
+                }
                 out.box = {d.box.x, d.box.y, d.box.width, d.box.height};
                 out.detectorScore = d.score;
                 out.placement = faces[k].placedByHand ? "manual"
@@ -581,6 +607,7 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
             {"faces_written", facesWritten.load()},
             {"faces_total", facesWritten.load() + resumedFaceCount},
             {"faces_with_given_landmarks", facesImported.load()},
+            {"faces_kept_deleted", facesKeptDeleted.load()},
             {"full_detections", fullDetections},
             {"threads", opt.threads},
             {"video", anyVideo},

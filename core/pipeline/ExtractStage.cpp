@@ -57,15 +57,31 @@ ExtractOptions parseOptions(const json& resolved) {
     return o;
 }
 
+/// The options as they apply to an input of `kind`: fps, start and end pick frames of a video
+/// by time; photos have no time, so every photo is taken (an fps of 5 must not keep one photo
+/// in five of an imported faceset).
+ExtractOptions optionsFor(const ExtractOptions& o, FrameSourceKind kind) {
+    if (kind == FrameSourceKind::Video) return o;
+    ExtractOptions photos = o;
+    photos.fps = photos.start = photos.end = 0;
+    return photos;
+}
+
 // The options that change what a frame file contains or which frames exist, and the inputs the
-// frames come from (each input's frames are a block of their own, see FrameFiles.h).
-json outputSettings(const ExtractOptions& o, const std::vector<SideInput>& inputs) {
-    json names = json::array();  // by block; a removed input's block is null
-    for (const SideInput& input : inputs) {
-        while (int(names.size()) < input.block) names.push_back(nullptr);
-        names.push_back(input.path.filename().string());
+// frames come from (each input's frames are a block of their own, see FrameFiles.h), with
+// which of them are videos (the time options only change a video's frames).
+json outputSettings(const ExtractOptions& o, const std::vector<SideInput>& inputs,
+                    const std::vector<bool>& inputIsVideo) {
+    json names = json::array(), videos = json::array();  // by block; a removed input's is null
+    for (size_t k = 0; k < inputs.size(); ++k) {
+        while (int(names.size()) < inputs[k].block) {
+            names.push_back(nullptr);
+            videos.push_back(nullptr);
+        }
+        names.push_back(inputs[k].path.filename().string());
+        videos.push_back(bool(inputIsVideo[k]));
     }
-    json s = {{"inputs", names}, {"fps", o.fps},       {"start", o.start},
+    json s = {{"inputs", names}, {"videos", videos},   {"fps", o.fps},         {"start", o.start},
               {"end", o.end},    {"format", o.format}, {"max_side", o.maxSide}};
     if (o.format == "jpg") s["jpeg_quality"] = o.jpegQuality;
     return s;
@@ -122,12 +138,27 @@ StaleFrames staleFrames(json saved, const json& wanted) {
     }
     if (!saved.is_object() || !saved.contains("inputs")) return {true, {}};
     json savedOptions = saved, wantedOptions = wanted;
-    savedOptions.erase("inputs");
-    wantedOptions.erase("inputs");
-    if (savedOptions != wantedOptions) return {true, {}};
     StaleFrames stale;
     const json& before = saved["inputs"];
     const json& now = wanted["inputs"];
+    // Time options changed: only videos' frames change (settings of an older Doppel, without
+    // "videos", count every input as one).
+    bool timeChanged = false;
+    for (const char* timeKey : {"fps", "start", "end"}) {
+        timeChanged |= savedOptions.value(timeKey, json()) != wantedOptions.value(timeKey, json());
+        savedOptions.erase(timeKey);
+        wantedOptions.erase(timeKey);
+    }
+    for (json* options : {&savedOptions, &wantedOptions})
+        for (const char* listKey : {"inputs", "videos"}) options->erase(listKey);
+    if (savedOptions != wantedOptions) return {true, {}};
+    if (timeChanged) {
+        const json videos = saved.value("videos", json());
+        for (size_t k = 0; k < before.size(); ++k)
+            if (!videos.is_array() || k >= videos.size() || !videos[k].is_boolean() ||
+                videos[k].get<bool>())
+                stale.blocks.insert(int(k));
+    }
     for (size_t k = 0; k < before.size(); ++k)
         if (!before[k].is_null() && (k >= now.size() || before[k] != now[k]))
             stale.blocks.insert(int(k));
@@ -245,7 +276,10 @@ StageResult extract(const Workspace& workspace, Side side, const json& resolved,
 
     // Frames made with other settings would be silently mixed in: start over instead (only for
     // the inputs that changed when the options are the same).
-    json settings = outputSettings(o, sideInputs);
+    std::vector<bool> inputIsVideo;
+    for (const OpenedInput& input : inputs)
+        inputIsVideo.push_back(input.source->info().kind == FrameSourceKind::Video);
+    json settings = outputSettings(o, sideInputs, inputIsVideo);
     fs::path settingsPath = framesDir / kSettingsFile;
     json saved;
     if (fs::exists(settingsPath)) {
@@ -271,7 +305,9 @@ StageResult extract(const Workspace& workspace, Side side, const json& resolved,
     ProgressEvent event;
     event.stage = "extract";
     event.side = sideText;
-    for (const OpenedInput& input : inputs) event.total += estimateFrames(input.source->info(), o);
+    for (const OpenedInput& input : inputs)
+        event.total +=
+            estimateFrames(input.source->info(), optionsFor(o, input.source->info().kind));
     event.started = std::chrono::steady_clock::now();
 
     Tally tally;
@@ -286,7 +322,7 @@ StageResult extract(const Workspace& workspace, Side side, const json& resolved,
         // Video frames all have one size, known before decoding; images vary, so any size is fine.
         const bool fixedSize = info.kind == FrameSourceKind::Video;
         const cv::Size expectedSize = scaledSize(info.width, info.height, o.maxSide);
-        FramePicker picker(o, info.fps);
+        FramePicker picker(optionsFor(o, info.kind), info.fps);
         cv::Size outputSize(0, 0);
         bool stoppedAtEnd = false;
         const size_t firstRecord = frames.size();

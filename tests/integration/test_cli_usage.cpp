@@ -2,7 +2,8 @@
 // (--visible-label=maybe), a word no command asked for, an option given twice with different
 // values, a training length of 0 (it used to mean "for ever"); a `new` that fails half way
 // leaves no workspace behind, so the corrected command works at once; a second run of a stage
-// while one is running is refused, and status tells a killed run from a running one.
+// (or extract beside align of the same side) while one is running is refused, and status tells
+// a killed run from a running one.
 #include <gtest/gtest.h>
 
 #include "common/StageLock.h"
@@ -75,6 +76,17 @@ TEST(CliUsage, OneRunPerStageAndStatusTellsAKilledRunFromARunningOne) {
             << second.err;
         EXPECT_NE(runCli(dir, "status --workspace " + quoted(ws)).out.find("(extract running)"),
                   std::string::npos);
+    }
+    {
+        // Align of the same side: extract would remove the frames it reads.
+        const StageLock aligning(workspace.stageLockFile("align.dst"), "align dst");
+        const CliRun beside = runCli(dir, "extract --workspace " + quoted(ws) + " --side dst");
+        EXPECT_EQ(beside.exitCode, 1) << beside.output();
+        EXPECT_NE(beside.err.find("align dst is being run by another process (pid "),
+                  std::string::npos)
+            << beside.err;
+        EXPECT_NE(beside.err.find("extract dst cannot run beside it"), std::string::npos)
+            << beside.err;
     }
     // That process gone without finishing: interrupted, and a new run goes ahead.
     EXPECT_NE(runCli(dir, "status --workspace " + quoted(ws)).out.find("(extract interrupted)"),

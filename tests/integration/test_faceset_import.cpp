@@ -178,3 +178,25 @@ TEST(FacesetImport, AnotherWorkspacesAlignedFacesAddedAsSourceKeepLandmarksAndMa
     }
     EXPECT_EQ(ours[3].maskPolygons.size(), 2u);  // the mask drawn in DeepFaceLab, twice carried
 }
+
+TEST(FacesetImport, FpsPicksVideoFramesAndKeepsEveryPhoto) {
+    const fs::path dir = test::scratchDir("faceset_import_fps");
+    // A video and a faceset on the source; 5 frames/s is meant for the video only.
+    Workspace ws = Workspace::create(dir / "ws", dataFile("video/grid_s2_150f.mp4"),
+                                     dataFile("video/grid_sbia1a_75f_audio.mp4"));
+    ws.addInput(Side::Src, dataFile("dfl"));
+    NullProgressSink progress;
+    CancelToken cancel;
+    ASSERT_TRUE(ExtractStage::run(ws, Side::Src, {{"fps", 5}}, progress, cancel).ok());
+    size_t video = 0, photos = 0;
+    for (const FrameFile& frame : listFrames(ws.framesDir(Side::Src)))
+        (frame.index >= firstFrameOfInput(1) ? photos : video) += 1;
+    EXPECT_EQ(video, 30u);  // 6 s at 5 frames/s
+    EXPECT_EQ(photos, 5u);  // every face of the faceset
+    // Another fps re-extracts the video only: the photos' frames (and faces) stay.
+    const auto photoFrame = ws.framesDir(Side::Src) / "1000001.png";
+    const auto before = fs::last_write_time(photoFrame);
+    ASSERT_TRUE(ExtractStage::run(ws, Side::Src, {{"fps", 10}}, progress, cancel).ok());
+    EXPECT_EQ(fs::last_write_time(photoFrame), before);
+    EXPECT_EQ(listFrames(ws.framesDir(Side::Src)).size(), 65u);
+}

@@ -1,9 +1,10 @@
 // Stopped runs lose nothing that was finished before them: an align redo cancelled half way
 // keeps the faces from before (drawn masks included) instead of having deleted them up front;
-// a redo that finishes swaps the new faces in whole. An extract whose start lies past the end
-// of the clip is refused before the frames of the old settings are removed, and options that
-// cannot work are not saved for later runs. Frames extracted anew with other settings do not
-// inherit the faces of the old frames that had their numbers (set aside, not deleted).
+// a redo that finishes swaps the new faces in whole, without the faces deleted in review. An
+// extract whose start lies past the end of the clip is refused before the frames of the old
+// settings are removed, and options that cannot work are not saved for later runs. Frames extracted
+// anew with other settings do not inherit the faces of the old frames that had their numbers (set
+// aside, not deleted).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -14,6 +15,7 @@
 #include "faces/AlignedFace.h"
 #include "pipeline/AlignStage.h"
 #include "pipeline/ExtractStage.h"
+#include "pipeline/FacesetReview.h"
 #include "pipeline/FrameFiles.h"
 #include "support/TestSupport.h"
 
@@ -72,10 +74,16 @@ TEST(InterruptedRuns, ACancelledAlignRedoKeepsTheFacesFromBefore) {
               drawn.maskPolygons);
     EXPECT_FALSE(fs::exists(stagingFolder(ws.alignedDir(Side::Dst))));
 
-    // A redo that runs to the end replaces them all and carries the drawn mask over.
+    // A redo that runs to the end replaces them all and carries the drawn mask over; a face
+    // deleted in review stays deleted.
+    const AlignedFace deleted = before[9];
+    ASSERT_EQ(FacesetReview::trashFaces(ws, Side::Dst, {deleted}), 1);
     const StageResult redone = AlignStage::run(ws, Side::Dst, {{"redo", true}}, quiet, never);
     ASSERT_TRUE(redone.ok()) << redone.message;
-    EXPECT_EQ(listAlignedFaces(ws.alignedDir(Side::Dst)).size(), before.size());
+    EXPECT_EQ(redone.summary["faces_kept_deleted"], 1);
+    EXPECT_EQ(listAlignedFaces(ws.alignedDir(Side::Dst)).size(), before.size() - 1);
+    for (const AlignedFace& face : listAlignedFaces(ws.alignedDir(Side::Dst)))
+        EXPECT_NE(face.frameIndex, deleted.frameIndex);
     EXPECT_TRUE(readAlignedFace(ws.alignedDir(Side::Dst) / drawn.metaName()).hasDrawnMask());
     EXPECT_FALSE(fs::exists(stagingFolder(ws.alignedDir(Side::Dst))));
     EXPECT_FALSE(fs::exists(ws.alignedDir(Side::Dst).string() + ".old"));
