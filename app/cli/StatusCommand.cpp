@@ -132,6 +132,10 @@ int runStatus(const CliArgs& args) {
                   << (it->path().filename().string() == latest ? " (saved last)" : "");
     }
     std::cout << (anyModel ? "" : " none") << "\n";
+    // Training is a stage like the others: running now, or ended without saying so.
+    if (const std::string training = ws.stageStatus("train");
+        training == "running" || training == "interrupted")
+        std::cout << "training: " << training << "\n";
     if (next.empty() && !anyModel)
         next = "doppel train --workspace " + ws.root().string() + " --minutes 60";
 
