@@ -4,8 +4,8 @@
 #include <cmath>
 
 #include <opencv2/imgproc.hpp>
-#include "common/AtomicFile.h"
 
+#include "common/AtomicFile.h"
 #include "common/Error.h"
 #include "common/ParallelFor.h"
 #include "media/ImageIO.h"
