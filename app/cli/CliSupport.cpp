@@ -85,26 +85,6 @@ nlohmann::json resolveOptions(const OptionSchema& schema, const nlohmann::json& 
     }
 }
 
-bool packIsStale(const Workspace& ws, Side side) {
-    const nlohmann::json project = ws.project();
-    const nlohmann::json stages = project.value("stages", nlohmann::json::object());
-    auto stage = [&](const std::string& key) {
-        return stages.contains(key) && stages[key].is_object() ? stages[key]
-                                                               : nlohmann::json::object();
-    };
-    const std::string name = sideName(side);
-    const nlohmann::json pack = stage("pack." + name);
-    if (pack.value("status", "") == "stale") return true;
-    if (pack.value("status", "") != "done") return false;
-    // ISO-8601 UTC timestamps of one format compare as strings.
-    const std::string packed = pack.value("updated", "");
-    for (const std::string& earlier : {"extract." + name, "align." + name}) {
-        const nlohmann::json s = stage(earlier);
-        if (s.value("status", "") == "done" && s.value("updated", "") > packed) return true;
-    }
-    return false;
-}
-
 TrainingLength trainingLength(const CliArgs& args) {
     TrainingLength length;
     length.iterations = args.intValue("iters", 0);

@@ -48,10 +48,6 @@ struct TrainingLength {
 };
 TrainingLength trainingLength(const CliArgs& args);
 
-/// Whether a side's pack no longer holds its aligned faces: marked stale (faces deleted in
-/// review), or older than the side's last extract or align.
-bool packIsStale(const Workspace& ws, Side side);
-
 /// Prints the result (message, warnings, summary) and returns its exit code.
 int reportResult(const std::string& command, const StageResult& result);
 

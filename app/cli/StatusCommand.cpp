@@ -6,6 +6,7 @@
 #include "cli/CliSupport.h"
 #include "cli/CommandRegistry.h"
 #include "common/AtomicFile.h"
+#include "common/StageFreshness.h"
 #include "common/Workspace.h"
 #include "faces/AlignedFace.h"
 #include "faces/FaceTrackGroups.h"
@@ -17,7 +18,11 @@ namespace doppel::cli {
 namespace fs = std::filesystem;
 namespace {
 
+/// How stage `key` stands: not run, running, done, stale (an earlier stage changed its outputs
+/// since), failed, cancelled, interrupted.
 std::string stageWord(const Workspace& ws, const std::string& key) {
+    const nlohmann::json project = ws.project();
+    if (stageIsStale(project, key)) return "stale";
     const std::string status = ws.stageStatus(key);
     return status.empty() ? "not run" : status;
 }
@@ -90,7 +95,7 @@ NextStep describeSide(const Workspace& ws, Side side) {
     }
 
     const fs::path header = ws.packedDir(side) / "faceset.json";
-    const std::string pack = packIsStale(ws, side) ? "stale" : stageWord(ws, "pack." + name);
+    const std::string pack = stageWord(ws, "pack." + name);
     if (fs::exists(header)) {
         const nlohmann::json packed = readJsonFile(header);
         std::cout << "  packed: " << packed.value("count", 0) << " faces at "

@@ -8,6 +8,7 @@
 #include "cli/CommandRegistry.h"
 #include "common/AtomicFile.h"
 #include "common/Error.h"
+#include "common/StageFreshness.h"
 #include "common/StageLock.h"
 #include "common/Workspace.h"
 #include "models/TrainPresets.h"
@@ -108,13 +109,14 @@ int runTrain(const CliArgs& args) {
                         " (run `doppel pack --workspace " + ws.root().string() + " --side " +
                         (srcCount == 0 ? "src" : "dst") + "` first)");
     for (Side side : {Side::Src, Side::Dst})
-        if (packIsStale(ws, side))
-            std::cerr << "warning: the " << sideName(side)
-                      << " pack is older than its aligned faces (align ran again, or faces were "
-                         "deleted): this trains on the faces packed before; `doppel pack "
-                         "--workspace "
-                      << ws.root().string() << " --side " << sideName(side)
-                      << "` packs the faces as they are now\n";
+        if (stageIsStale(ws.project(), std::string("pack.") + sideName(side)))
+            std::cerr
+                << "warning: the " << sideName(side)
+                << " pack is older than its aligned faces (aligned again, faces deleted or "
+                   "masks applied since): this trains on the faces packed before; `doppel pack "
+                   "--workspace "
+                << ws.root().string() << " --side " << sideName(side)
+                << "` packs the faces as they are now\n";
     // One training at a time: two would both save the model, and one run's work be lost.
     const StageLock lock(ws.stageLockFile("train"), "training in " + ws.root().string());
     if (!reused.empty()) {

@@ -15,6 +15,9 @@ struct StageResult {
     std::string message;     ///< one line for the user
     nlohmann::json summary;  ///< counts and figures (frames written, faces found, ...)
     std::vector<std::string> warnings;
+    /// It found its work already done (e.g. an align that resumed every frame): the stages
+    /// after it stay up to date (common/StageFreshness.h).
+    bool changedNothing = false;
 
     bool ok() const { return status == StageStatus::Succeeded; }
     /// 0 succeeded, 1 failed, 130 cancelled (as a shell reports Ctrl-C).

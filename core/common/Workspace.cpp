@@ -251,12 +251,18 @@ void Workspace::updateProject(const std::function<void(nlohmann::json&)>& change
 }
 
 void Workspace::setStageStatus(const std::string& key, const std::string& status,
-                               const std::string& message) const {
+                               const std::string& message, bool changedOutputs) const {
     updateProject([&](nlohmann::json& p) {
         auto& s = p["stages"][key];
+        const std::string now = utcTimestamp();
+        // A workspace from before "changed" was recorded: its last finished run changed things.
+        if (s.is_object() && !s.contains("changed") && s.value("status", "") == "done" &&
+            s.contains("updated"))
+            s["changed"] = s["updated"];
+        if (status == "done" && changedOutputs) s["changed"] = now;
         s["status"] = status;
         s["message"] = message;
-        s["updated"] = utcTimestamp();
+        s["updated"] = now;
     });
 }
 
@@ -265,7 +271,7 @@ void Workspace::recordStageResult(const std::string& key, StageResult& result) c
                        : result.status == StageStatus::Cancelled ? "cancelled"
                                                                  : "failed";
     try {
-        setStageStatus(key, word, result.message);
+        setStageStatus(key, word, result.message, !result.changedNothing);
     } catch (const std::exception& e) {
         result.warnings.push_back("could not record the status of " + key +
                                   " in project.json: " + e.what());

@@ -95,9 +95,11 @@ class Workspace {
     void updateProject(const std::function<void(nlohmann::json&)>& change) const;
 
     /// Stage bookkeeping; `key` is e.g. "extract.src", "align.dst", "train", "merge", "export".
-    /// status: "running", "done", "failed", "cancelled" (and "interrupted", read only).
+    /// status: "running", "done", "failed", "cancelled" (and "interrupted", read only). A
+    /// stage done with `changedOutputs` also records when ("changed"): the stages after it are
+    /// stale from then on (common/StageFreshness.h).
     void setStageStatus(const std::string& key, const std::string& status,
-                        const std::string& message = "") const;
+                        const std::string& message = "", bool changedOutputs = true) const;
     std::string stageStatus(const std::string& key) const;  ///< "" when never run
     /// Records how a stage ended ("done", "failed" or "cancelled" with its message). A failure
     /// to write project.json becomes a warning of the result: the stage's work stands.

@@ -9,8 +9,8 @@
 #include <opencv2/core.hpp>
 
 #include "faces/AlignedFace.h"
-#include "faces/FaceGeometry.h"
 #include "faces/FaceDetector.h"
+#include "faces/FaceGeometry.h"
 #include "faces/FaceTracking.h"
 
 namespace doppel {

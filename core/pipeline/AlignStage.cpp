@@ -415,6 +415,7 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
                                : ""),
             summary);
         ok.warnings = warnings;
+        ok.changedNothing = processed == 0;  // every frame kept from before: the pack stays
         if (opt.redo) commitFolderSwap(alignedDir);
         return ok;
     });

@@ -288,8 +288,9 @@ StageResult extract(const Workspace& workspace, Side side, const json& resolved,
         } catch (const Error&) {
         }
     }
+    int removed = 0;
     if (const StaleFrames stale = staleFrames(saved, settings); stale.any()) {
-        int removed = removeOldFrames(framesDir, stale);
+        removed = removeOldFrames(framesDir, stale);
         if (removed > 0) {
             logInfo("extract " + sideText + ": settings changed, removed " +
                     std::to_string(removed) + " frames made with the old settings");
@@ -453,6 +454,7 @@ StageResult extract(const Workspace& workspace, Side side, const json& resolved,
                                      : std::string()),
         summary);
     result.warnings = warnings;
+    result.changedNothing = removed == 0 && tally.written == 0;  // every frame there already
     return result;
 }
 

@@ -268,7 +268,8 @@ StageResult runMerge(const Workspace& ws, const nlohmann::json& options, FaceSwa
         r.summary = summary;
         return r;
     }
-    ws.setStageStatus("merge", "done", msg.str());
+    // Every frame merged already: nothing changed, the export stays up to date.
+    ws.setStageStatus("merge", "done", msg.str(), done.load() > 0);
     StageResult r = StageResult::succeeded(msg.str(), summary);
     if (passedThrough.load() > 0)
         r.warnings.push_back(std::to_string(passedThrough.load()) +
