@@ -89,7 +89,7 @@ FacesPage::FacesPage(StudioSession* session, QWidget* parent) : QWidget(parent),
     maskButton->setToolTip(
         tr("Draw which part of a face is face (and what covers it): the "
            "selected face first, then the others in grid order"));
-    auto* bestButton = new QPushButton(tr("Keep best..."), this);
+    auto* bestButton = bestButton_ = new QPushButton(tr("Keep best..."), this);
     bestButton->setToolTip(
         tr("Thin a large faceset: keep the N best faces (head poses covered evenly, the "
            "sharpest of each first) and move the others to the trash (restorable)"));
@@ -274,6 +274,8 @@ void FacesPage::reload() {
     // What works on the faces of a side does not apply to its trash, and back.
     const bool deleted = showingDeleted();
     for (QPushButton* tool : faceTools_) tool->setEnabled(!deleted);
+    // The destination's faces are the frames to swap: thinning them leaves frames unswapped.
+    bestButton_->setEnabled(!deleted && side == Side::Src);
     restoreButton_->setText(deleted ? tr("Restore selected") : tr("Restore deleted"));
     restoreButton_->setToolTip(deleted ? tr("Move the selected faces back (all when none is "
                                             "selected)")

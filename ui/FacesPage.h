@@ -77,6 +77,7 @@ class FacesPage : public QWidget {
     QComboBox* sideCombo_;
     QPushButton* deleteButton_;
     QPushButton* restoreButton_;
+    QPushButton* bestButton_ = nullptr;    ///< keep best: the source only
     std::vector<QPushButton*> faceTools_;  ///< what acts on a side's faces (off in its trash)
     QComboBox* sortCombo_;
     QLabel* countLabel_;

@@ -101,16 +101,9 @@ int runBenchAlign(const CliArgs& args) {
     const int frames = int(args.intValue("frames", 150));
     const fs::path out =
         args.value("out", (fs::temp_directory_path() / "doppel-bench-align").string());
-    const char* dataEnv = std::getenv("DOPPEL_TEST_DATA");
-    const fs::path video =
-        args.value("video", ((dataEnv && *dataEnv ? fs::path(dataEnv) : fs::path("tests/data")) /
-                             "video/grid_s2_150f.mp4")
-                                .string());
+    const fs::path video = benchVideo(args);
     args.rejectUnused();
     if (threads < 1 || frames < 1) throw UsageError("--threads and --frames must be at least 1");
-    if (!fs::exists(video))
-        throw UsageError(video.string() +
-                         " not found: run from the repository root or pass --video FILE");
 
     std::cout << "machine: " << cpuModel() << ", " << defaultThreadCount() << " hardware threads\n"
               << "clip: " << video.string() << ", " << frames

@@ -30,10 +30,29 @@ std::string benchUsage() {
 const bool registered =
     registerCommand({"bench",
                      "run a benchmark (align, merge) and print figures",
-                     "usage: doppel bench align|merge [--threads N] [--frames N] [--out DIR]\n",
+                     "usage: doppel bench align [--threads N] [--frames N] [--video FILE] [--out "
+                     "DIR]\n"
+                     "       doppel bench merge [--workspace DIR [--model NAME]] [--video FILE] "
+                     "[--frames N] [--out DIR]\n\n"
+                     "The default clip is tests/data/video/grid_s2_150f.mp4 from the repository "
+                     "root\n(or $DOPPEL_TEST_DATA/video/...). Figures, not pass/fail.\n",
                      {},
                      runBench});
 }  // namespace
+
+std::filesystem::path benchVideo(const CliArgs& args) {
+    const char* dataEnv = std::getenv("DOPPEL_TEST_DATA");
+    const std::filesystem::path video =
+        args.value("video", ((dataEnv && *dataEnv ? std::filesystem::path(dataEnv)
+                                                  : std::filesystem::path("tests/data")) /
+                             "video/grid_s2_150f.mp4")
+                                .string());
+    if (!std::filesystem::exists(video))
+        throw UsageError(video.string() +
+                         " not found: run from the repository root, set DOPPEL_TEST_DATA, or pass "
+                         "--video FILE");
+    return video;
+}
 
 bool registerBench(BenchEntry entry) {
     entries().push_back(std::move(entry));

@@ -154,12 +154,9 @@ int runBenchMerge(const CliArgs& args) {
     const int frames = int(args.intValue("frames", 8));
     const fs::path out =
         args.value("out", (fs::temp_directory_path() / "doppel-bench-merge").string());
-    const fs::path video = args.value(
-        "video", (std::getenv("DOPPEL_TEST_DATA") ? fs::path(std::getenv("DOPPEL_TEST_DATA"))
-                                                  : fs::path("tests/data")) /
-                     "video/grid_s2_150f.mp4");
     const std::string workspaceDir = args.value("workspace");
     const std::string modelName = args.value("model", "");
+    const fs::path video = benchVideo(args);
     args.rejectUnused();
     if (frames < 1) throw UsageError("--frames must be at least 1");
 

@@ -55,13 +55,16 @@ std::string usageText() {
            "Encodes merged/ into a video with the destination's frame rate, timestamps and audio.\n"
            "Frames that merge skipped fall back to the original destination frame (counted, "
            "warned).\n"
+           "Refused while a merge runs, after a merge was stopped, or when some merged frames "
+           "were made\nwith earlier settings than the others (merge first); never over the "
+           "workspace's inputs.\n"
            "Every export is labelled as AI-generated in its container metadata (comment, "
            "description,\n"
            "digitalSourceType=trainedAlgorithmicMedia); merge embeds an invisible watermark. The "
            "file is\n"
            "written as <name>.partial.<ext> and renamed when complete.\n"
            "Exit codes: 0 done, 1 failed, 2 bad usage, 130 cancelled. Options (saved in "
-           "project.json for the next export):\n" +
+           "project.json for the next export, except out):\n" +
            ExportStage::optionSchema().helpText() +
            "\nexample: doppel export --workspace ws --codec h265 --crf 22 --out "
            "ws/result/take2.mp4\n";

@@ -25,9 +25,9 @@ int runKeepBest(const CliArgs& args) {
 const bool registered = registerCommand({
     "keep-best",
     "thin a large faceset to its N best faces (poses covered evenly, sharpest first)",
-    "usage: doppel keep-best --workspace DIR [--side src|dst] --count N\n\n"
-    "Keeps the N best aligned faces of the side (default src) and moves the others to\n"
-    "data_<side>/trash/, where the studio's \"Restore deleted\" brings them back. Best: the\n"
+    "usage: doppel keep-best --workspace DIR [--side src] --count N\n\n"
+    "Keeps the N best aligned faces of the source and moves the others to\n"
+    "data_src/trash/, where the studio's \"Restore deleted\" brings them back. Best: the\n"
     "blurriest fifth is left out, then head poses (yaw and pitch) are covered evenly with the\n"
     "sharpest face of each pose first, so a source of many near-identical frontal frames keeps\n"
     "its rare turns. DeepFaceLab's guides advise a few thousand varied source faces. Pack the\n"

@@ -21,6 +21,10 @@ namespace {
 // "120-180", "120-", "-180" or "42".
 FrameRange parseFrameRange(const std::string& text) {
     FrameRange range;
+    // "A-" and "-B" are open ranges; "", "-" would silently mean every frame.
+    if (text.empty() || text == "-")
+        throw UsageError("--frames expects A-B, A-, -B or N (frame numbers from 1), got '" + text +
+                         "'");
     auto number = [&](const std::string& part) -> int64_t {
         if (part.empty()) return 0;
         size_t used = 0;
@@ -85,7 +89,7 @@ int saveRange(const Workspace& ws, const CliArgs& args) {
     std::cout << "merge: frames " << o.first << "-"
               << (o.last == INT64_MAX ? std::string("end") : std::to_string(o.last)) << " will use "
               << set.dump()
-              << " (stored in project.json; run `doppel merge --set redo=true` to apply)\n";
+              << " (stored in project.json; `doppel merge` merges those frames again)\n";
     return 0;
 }
 

@@ -1,5 +1,6 @@
 // doppel place-face --workspace DIR --side src|dst --missing
 // doppel place-face --workspace DIR --side src|dst --frame N --box X,Y,W,H
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <sstream>
@@ -48,10 +49,8 @@ int runPlaceFace(const CliArgs& args) {
     const size_t before = placer.facesOf(frameIndex).size();
     AlignedFace face = placer.place(frameIndex, image, fit.face);
     const bool replaced = placer.facesOf(frameIndex).size() == before;
-    std::ostringstream where;
-    where.precision(0);
-    where << std::fixed << face.box[0] << "," << face.box[1] << "," << face.box[2] << ","
-          << face.box[3];
+    std::ostringstream where;  // whole pixels (never "-0")
+    for (size_t k = 0; k < 4; ++k) where << (k ? "," : "") << std::lround(face.box[k]);
     std::cout << sideName(side) << " frame " << frameIndex << ": placed face "
               << std::filesystem::path(face.imageName()).stem().string() << " at " << where.str()
               << (fit.byDetector ? " (the detector found it near the box)"

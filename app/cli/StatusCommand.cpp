@@ -13,6 +13,7 @@
 #include "models/models.h"
 #include "pipeline/FacesetReview.h"
 #include "pipeline/FrameFiles.h"
+#include "pipeline/MergeState.h"
 
 namespace doppel::cli {
 namespace fs = std::filesystem;
@@ -147,8 +148,12 @@ int runStatus(const CliArgs& args) {
     const size_t dstFrames = listFrames(ws.framesDir(Side::Dst)).size();
     const size_t merged = countFiles(ws.mergedDir(), {".png"});
     const std::string merge = stageWord(ws, "merge");
-    std::cout << "merged: " << merged << " of " << dstFrames << " frames (merge " << merge << ")\n";
-    if (next.empty() && (merged < dstFrames || merge == "stale" || merge == "not run"))
+    std::string firstOld;
+    const int64_t outOfDate = MergeState::framesOutOfDate(ws, firstOld);
+    std::cout << "merged: " << merged << " of " << dstFrames << " frames";
+    if (outOfDate > 0) std::cout << ", " << outOfDate << " made with earlier settings";
+    std::cout << " (merge " << merge << ")\n";
+    if (next.empty() && (merged < dstFrames || outOfDate > 0 || merge != "done"))
         next = "doppel merge --workspace " + ws.root().string();
     // Videos, or the photo a one-photo destination is exported as (result/result.png).
     const size_t results =

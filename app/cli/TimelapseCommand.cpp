@@ -3,6 +3,7 @@
 
 #include "cli/CliSupport.h"
 #include "cli/CommandRegistry.h"
+#include "common/Error.h"
 #include "common/Workspace.h"
 #include "pipeline/TrainingTimelapse.h"
 
@@ -23,10 +24,22 @@ int runTimelapse(const CliArgs& args) {
                   << " holds no model: run `doppel train` first\n";
         return 1;
     }
-    if (out.empty())
-        out = TrainingTimelapse::defaultOutput(ws.modelDir(name), masks);
-    else if (out.is_relative())
+    if (!std::filesystem::is_directory(ws.modelDir(name)))
+        throw Error(ErrorCode::NotFound, "model '" + name + "' not found: " +
+                                             ws.modelDir(name).string() + " does not exist");
+    const std::filesystem::path byDefault =
+        TrainingTimelapse::defaultOutput(ws.modelDir(name), masks);
+    if (out.empty()) {
+        out = byDefault;
+    } else {
+        // As export takes --out: a folder gets the default name in it, a bare name ".mp4".
+        const bool folder = std::filesystem::is_directory(out) || out.string().back() == '/';
         out = std::filesystem::absolute(out);
+        if (folder)
+            out /= byDefault.filename();
+        else if (out.extension().empty())
+            out += ".mp4";
+    }
     ConsoleProgress progress;
     StageResult result = runStageSafely("timelapse", [&] {
         return TrainingTimelapse::write(ws.modelDir(name), out, fps, masks, progress,

@@ -27,12 +27,13 @@ StagePlace placeOf(const std::string& key) {
     return place;
 }
 
-/// When the stage last changed its outputs. Workspaces from before "changed" was recorded have
-/// only the time it last ended. ISO-8601 UTC timestamps of one format compare as strings.
+/// When the stage last changed its outputs ("" when it never did). Workspaces from before
+/// "changed" was recorded have only the time a finished run ended. ISO-8601 UTC timestamps of
+/// one format compare as strings.
 std::string changedAt(const nlohmann::json& stage) {
     if (stage.contains("changed") && stage["changed"].is_string())
         return stage["changed"].get<std::string>();
-    return stage.value("updated", "");
+    return stage.value("status", "") == "done" ? stage.value("updated", "") : "";
 }
 
 }  // namespace
@@ -50,7 +51,7 @@ bool stageIsStale(const nlohmann::json& project, const std::string& key) {
     if (place.rank < 0) return false;
     const std::string finished = entry->value("updated", "");
     for (const auto& [otherKey, other] : stages.items()) {
-        if (!other.is_object() || other.value("status", "") != "done") continue;
+        if (!other.is_object()) continue;
         const StagePlace earlier = placeOf(otherKey);
         const bool feedsThis =
             earlier.rank >= 0 && earlier.rank < place.rank &&

@@ -11,7 +11,8 @@ namespace doppel {
 
 /// Whether stage `key` ("extract.src", "align.dst", "xseg.src", "pack.src", "train", "merge",
 /// "export") is recorded in `project` (project.json) as "stale", or is done while a stage feeding
-/// it changed its outputs after it finished. The stages feed each other in the order extract,
+/// it changed its outputs after it finished (a finished run, or one stopped half way that had
+/// changed some). The stages feed each other in the order extract,
 /// align, xseg (applied masks), pack per side, then train, merge, export for both sides; a
 /// side's stages never make the other side's stale. A stage that found its work already done
 /// (an align that resumed every frame) changes nothing and makes nothing stale.

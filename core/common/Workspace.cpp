@@ -259,7 +259,8 @@ void Workspace::setStageStatus(const std::string& key, const std::string& status
         if (s.is_object() && !s.contains("changed") && s.value("status", "") == "done" &&
             s.contains("updated"))
             s["changed"] = s["updated"];
-        if (status == "done" && changedOutputs) s["changed"] = now;
+        // A run stopped half way has changed part of its outputs too (frames merged anew).
+        if ((status == "done" || status == "cancelled") && changedOutputs) s["changed"] = now;
         s["status"] = status;
         s["message"] = message;
         s["updated"] = now;

@@ -96,8 +96,8 @@ class Workspace {
 
     /// Stage bookkeeping; `key` is e.g. "extract.src", "align.dst", "train", "merge", "export".
     /// status: "running", "done", "failed", "cancelled" (and "interrupted", read only). A
-    /// stage done with `changedOutputs` also records when ("changed"): the stages after it are
-    /// stale from then on (common/StageFreshness.h).
+    /// stage done or cancelled with `changedOutputs` also records when ("changed"): the stages
+    /// after it are stale from then on (common/StageFreshness.h).
     void setStageStatus(const std::string& key, const std::string& status,
                         const std::string& message = "", bool changedOutputs = true) const;
     std::string stageStatus(const std::string& key) const;  ///< "" when never run

@@ -301,10 +301,17 @@ std::vector<DetectedFace> FaceDetector::detectNear(const cv::Mat& frame,
 
 BoxFit FaceDetector::fitInBox(const cv::Mat& frame, const cv::Rect2f& box) {
     const cv::Rect2f inFrame = box & cv::Rect2f(0, 0, float(frame.cols), float(frame.rows));
-    if (inFrame.width < 8 || inFrame.height < 8)
+    const std::string frameSize = std::to_string(frame.cols) + "x" + std::to_string(frame.rows);
+    // A face cut by the frame's edge is placed; a box mostly outside the frame is a typo (or a
+    // slip of the mouse) and would become a sliver of a face, swapped in a corner.
+    if (inFrame.area() < 0.5 * box.area())
         throw Error(ErrorCode::InvalidInput,
-                    "the face box must be at least 8 pixels wide and high and inside the " +
-                        std::to_string(frame.cols) + "x" + std::to_string(frame.rows) + " frame");
+                    "the face box lies mostly outside the " + frameSize +
+                        " frame: draw it around the face, inside the frame");
+    if (inFrame.width < 16 || inFrame.height < 16)
+        throw Error(ErrorCode::InvalidInput,
+                    "the face box must be at least 16 pixels wide and high inside the " +
+                        frameSize + " frame");
     cv::Mat grey = toGrey(frame);
     // The part of the box inside the frame: a box drawn (or typed) far past the edges is the
     // whole frame, not a region of 100000 pixels to search.

@@ -218,6 +218,12 @@ VideoEncoder::VideoEncoder(const fs::path& outputPath, const VideoEncoderSetting
 
     d.stream = avformat_new_stream(d.format, nullptr);
     avcodec_parameters_from_context(d.stream->codecpar, enc);
+    // HEVC in MP4/MOV tagged "hvc1" (parameter sets in the sample description), as Apple's
+    // players require; FFmpeg's default "hev1" does not play in QuickTime, Safari or on iOS.
+    const std::string container = d.format->oformat->name;
+    if (enc->codec_id == AV_CODEC_ID_HEVC &&
+        (container.find("mp4") != std::string::npos || container.find("mov") != std::string::npos))
+        d.stream->codecpar->codec_tag = MKTAG('h', 'v', 'c', '1');
     d.stream->time_base = enc->time_base;
     d.stream->avg_frame_rate = enc->framerate;
     d.stream->r_frame_rate = enc->framerate;

@@ -315,7 +315,9 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
         auto cancelled = [&](const std::string& when) {
             if (!opt.redo) return StageResult::cancelled(when);
             abandonFolderSwap(alignedDir);
-            return StageResult::cancelled(when + "; the faces from before are kept");
+            StageResult kept = StageResult::cancelled(when + "; the faces from before are kept");
+            kept.changedNothing = true;
+            return kept;
         };
         if (cancel.isCancelled()) return cancelled("cancelled while detecting faces");
 

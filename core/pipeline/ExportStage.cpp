@@ -10,12 +10,15 @@
 
 #include "common/AtomicFile.h"
 #include "common/Error.h"
+#include "common/FolderSwap.h"
 #include "common/Log.h"
+#include "common/StageFreshness.h"
 #include "common/StageLock.h"
 #include "media/ExportLabel.h"
 #include "media/ImageIO.h"
 #include "media/ImageLabel.h"
 #include "media/VideoEncoder.h"
+#include "pipeline/MergeState.h"
 
 namespace doppel {
 namespace fs = std::filesystem;
@@ -119,16 +122,42 @@ void drawVisibleLabel(cv::Mat& frame) {
                 cv::FONT_HERSHEY_SIMPLEX, scale, cv::Scalar(255, 255, 255), thickness, cv::LINE_AA);
 }
 
-fs::path outputPathFor(const Workspace& ws, const ExportOptions& o) {
-    if (o.out.empty()) return ws.resultDir() / ("result" + defaultContainerExtension(o.codec));
+/// Where `o.out` says, with `extension` (".mp4", ".png") where it names none.
+fs::path outputPathFor(const Workspace& ws, const ExportOptions& o, const std::string& extension) {
+    if (o.out.empty()) return ws.resultDir() / ("result" + extension);
     fs::path p(o.out);
     if (p.is_relative()) p = fs::absolute(p);
     std::error_code ec;
     // A folder that exists (or a path written as one, "out/") gets result.<ext> inside it.
-    if (fs::is_directory(p, ec) || o.out.back() == '/')
-        return p / ("result" + defaultContainerExtension(o.codec));
-    if (p.extension().empty()) p += defaultContainerExtension(o.codec);
+    if (fs::is_directory(p, ec) || o.out.back() == '/') return p / ("result" + extension);
+    if (p.extension().empty()) p += extension;
     return p;
+}
+
+/// Whether `path` is `folder` or lies inside it (both made absolute, links resolved where they
+/// exist).
+bool isWithin(const fs::path& path, const fs::path& folder) {
+    std::error_code ec;
+    const fs::path p = fs::weakly_canonical(fs::absolute(path), ec);
+    const fs::path f = fs::weakly_canonical(fs::absolute(folder), ec);
+    const fs::path relative = p.lexically_relative(f);
+    return !relative.empty() && *relative.begin() != "..";
+}
+
+/// An export must not overwrite what the workspace is made from: the inputs copied into it (the
+/// destination's is also the audio source) or the files they were copied from.
+void refuseOverwritingInputs(const Workspace& ws, const fs::path& output) {
+    for (Side side : {Side::Src, Side::Dst}) {
+        if (isWithin(output, ws.sideDir(side)))
+            throw Error(ErrorCode::BadOption,
+                        output.string() + ": inside the workspace's " + sideName(side) +
+                            " data; export somewhere else (default: result/)");
+        for (const SideInput& input : ws.inputs(side))
+            if (!input.original.empty() && isWithin(output, input.original))
+                throw Error(ErrorCode::BadOption, output.string() + " is the " + sideName(side) +
+                                                      " input the workspace was made from (" +
+                                                      input.original + "); export somewhere else");
+    }
 }
 
 StageResult exportVideo(const Workspace& ws, const ExportOptions& o, const FrameIndex& index,
@@ -141,7 +170,8 @@ StageResult exportVideo(const Workspace& ws, const ExportOptions& o, const Frame
         throw Error(ErrorCode::NotFound,
                     mergedDir.string() + ": no merged frames (run `doppel merge` first)");
 
-    fs::path output = outputPathFor(ws, o);
+    fs::path output = outputPathFor(ws, o, defaultContainerExtension(o.codec));
+    refuseOverwritingInputs(ws, output);
     std::error_code ec;
     fs::create_directories(output.parent_path(),
                            ec);  // an unwritable folder is reported by the encoder
@@ -168,10 +198,12 @@ StageResult exportVideo(const Workspace& ws, const ExportOptions& o, const Frame
 
     VideoEncoder encoder(output, settings);  // fails here, before any frame, on a bad path
 
-    fs::path maskOut;
+    // The masks go into a staging folder swapped in with the video: a cancelled or failed export
+    // leaves no mask sequence of half a video (nor replaces one of an earlier export).
+    fs::path maskOut, maskStaging;
     if (o.maskSequence) {
         maskOut = output.parent_path() / (output.stem().string() + "_mask");
-        fs::create_directories(maskOut);
+        maskStaging = startFolderSwap(maskOut);
     }
 
     ProgressEvent event;
@@ -183,6 +215,7 @@ StageResult exportVideo(const Workspace& ws, const ExportOptions& o, const Frame
     for (size_t i = 0; i < index.frames.size(); ++i) {
         if (cancel.isCancelled()) {
             encoder.abandon();
+            if (o.maskSequence) abandonFolderSwap(maskOut);
             StageResult r = StageResult::cancelled("cancelled after " + std::to_string(i) + " of " +
                                                    std::to_string(index.frames.size()) +
                                                    " frames; no file was written");
@@ -207,7 +240,7 @@ StageResult exportVideo(const Workspace& ws, const ExportOptions& o, const Frame
         if (o.maskSequence) {
             fs::path mask = findMerged(ws.mergedMaskDir(), f.file);
             if (!mask.empty()) {
-                writeFileAtomic(maskOut / (mask.stem().string() + ".png"),
+                writeFileAtomic(maskStaging / (mask.stem().string() + ".png"),
                                 encodeImage(loadImage(mask, ImageReadMode::Grey), ".png"));
                 ++masksCopied;
             }
@@ -217,13 +250,17 @@ StageResult exportVideo(const Workspace& ws, const ExportOptions& o, const Frame
         progress.report(event);
     }
     encoder.finish();
+    if (o.maskSequence) commitFolderSwap(maskOut);
 
     StageResult result;
-    char message[512];
+    // crf is a quality setting of the lossy codecs only (prores and ffv1 have none).
+    const bool hasCrf = o.codec == "h264" || o.codec == "h265" || o.codec == "vp9";
+    const std::string codec = hasCrf ? o.codec + " crf " + std::to_string(o.crf) : o.codec;
+    char message[1024];
     std::snprintf(message, sizeof message,
-                  "%lld frames to %s (%s crf %d, %.2f fps, audio: %s), labelled as AI-generated",
-                  (long long)encoder.framesWritten(), output.string().c_str(), o.codec.c_str(),
-                  o.crf, index.fps, encoder.audioDescription().c_str());
+                  "%lld frames to %s (%s, %.2f fps, audio: %s), labelled as AI-generated",
+                  (long long)encoder.framesWritten(), output.string().c_str(), codec.c_str(),
+                  index.fps, encoder.audioDescription().c_str());
     result = StageResult::succeeded(message,
                                     {{"output", output.string()},
                                      {"frames", encoder.framesWritten()},
@@ -254,11 +291,14 @@ StageResult exportVideo(const Workspace& ws, const ExportOptions& o, const Frame
 /// its metadata (media/ImageLabel.h) and, when asked, drawn on it.
 bool exportsAnImage(const Workspace& ws, const ExportOptions& o, const FrameIndex& index) {
     if (index.frames.size() != 1 || !hasImageExtension(ws.inputPath(Side::Dst))) return false;
-    return o.out.empty() || hasImageExtension(o.out);
+    // A folder, or a name without an extension, gets a photo too; a video extension a video.
+    return o.out.empty() || hasImageExtension(o.out) ||
+           outputPathFor(ws, o, ".png").extension() == ".png";
 }
 
 StageResult exportImage(const Workspace& ws, const ExportOptions& o, const FrameIndex& index) {
-    fs::path output = o.out.empty() ? ws.resultDir() / "result.png" : fs::absolute(o.out);
+    const fs::path output = outputPathFor(ws, o, ".png");
+    refuseOverwritingInputs(ws, output);
     const fs::path merged = findMerged(ws.mergedDir(), index.frames.front().file);
     if (merged.empty())
         throw Error(ErrorCode::NotFound,
@@ -277,6 +317,37 @@ StageResult exportImage(const Workspace& ws, const ExportOptions& o, const Frame
         "the photo to " + output.string() + " (" + std::to_string(image.cols) + "x" +
             std::to_string(image.rows) + "), labelled as AI-generated",
         {{"output", output.string()}, {"frames", 1}, {"merged_frames", 1}, {"image", true}});
+}
+
+/// An export must show one merge: refuses merged frames of a merge that is still running, was
+/// cut short or failed, or whose frames are not all made with its settings (a range merged with
+/// new ones); a merge made before the model or the faces changed is exported with a warning.
+/// Merged frames that no Doppel merge recorded (put there by hand) are taken as they are.
+void checkMergedFrames(const Workspace& ws, std::vector<std::string>& warnings) {
+    std::string merge = ws.stageStatus("merge");
+    if (merge == "running") merge = "interrupted";  // the export holds merge's lock: none runs
+    const std::string again = "run `doppel merge --workspace " + ws.root().string() + "` first";
+    if (merge.empty()) return;
+    if (merge != "done" && merge != "stale")
+        throw Error(ErrorCode::InvalidInput, "the last merge did not finish (" + merge +
+                                                 "): its frames are a mix of old and new; " +
+                                                 again);
+    std::string firstOld;
+    if (const int64_t old = MergeState::framesOutOfDate(ws, firstOld); old > 0)
+        throw Error(ErrorCode::InvalidInput,
+                    std::to_string(old) + " merged frame(s) (first: " + firstOld +
+                        ") were made with earlier merge settings or another model than the "
+                        "others: " +
+                        again);
+    if (merge == "stale")  // frames whose faces changed were removed: they would be originals
+        throw Error(ErrorCode::InvalidInput,
+                    "the merged frames are out of date (" +
+                        ws.project()["stages"]["merge"].value("message", std::string()) + "); " +
+                        again);
+    if (stageIsStale(ws.project(), "merge"))
+        warnings.push_back(
+            "the model was trained further, or the destination's faces or masks changed, since "
+            "merging: this exports the frames as merged then (merge again for the latest)");
 }
 
 }  // namespace
@@ -329,8 +400,15 @@ StageResult ExportStage::run(const Workspace& workspace, const json& options,
         workspace.setStageStatus(key, "running");
         const ExportOptions o = readOptions(resolved);
         const FrameIndex index = readFrameIndex(workspace);
-        if (exportsAnImage(workspace, o, index)) return exportImage(workspace, o, index);
-        return exportVideo(workspace, o, index, progress, cancel);
+        // No merge may start while the merged frames are read.
+        const StageLock mergeLock(workspace.stageLockFile("merge"), "merge");
+        std::vector<std::string> warnings;
+        checkMergedFrames(workspace, warnings);
+        StageResult exported = exportsAnImage(workspace, o, index)
+                                   ? exportImage(workspace, o, index)
+                                   : exportVideo(workspace, o, index, progress, cancel);
+        exported.warnings.insert(exported.warnings.begin(), warnings.begin(), warnings.end());
+        return exported;
     });
     workspace.recordStageResult(key, result);
     return result;

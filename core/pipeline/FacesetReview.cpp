@@ -90,6 +90,11 @@ int FacesetReview::restoreFaces(const Workspace& workspace, Side side,
 StageResult FacesetReview::keepBest(const Workspace& workspace, Side side, size_t count,
                                     ProgressSink& progress, const CancelToken& cancel) {
     return runStageSafely("keep best faces", [&]() -> StageResult {
+        if (side == Side::Dst)
+            throw Error(ErrorCode::BadOption,
+                        "keep-best thins the source faceset; the destination's faces are the "
+                        "frames to swap, and a frame whose face is thinned out stays unswapped "
+                        "(delete wrong destination faces one by one in review)");
         const fs::path aligned = workspace.alignedDir(side);
         const std::vector<AlignedFace> faces = listAlignedFaces(aligned);
         if (faces.empty())

@@ -16,6 +16,7 @@
 #include "merge/FaceCompositor.h"
 #include "merge/MergeSettings.h"
 #include "merge/MergeSource.h"
+#include "pipeline/MergeState.h"
 
 namespace fs = std::filesystem;
 
@@ -31,61 +32,6 @@ struct FrameWork {
     std::vector<PreparedFace> prepared;
     std::vector<ColorStatsPair> smoothed;  ///< per face, when colour smoothing is on
 };
-
-/// merged/merge_state.json: what the merged frames are made with (the settings, the frame-range
-/// overrides and the model) and since when (file-clock ticks). Merging again after a change of
-/// any of them must merge every frame again (DeepFaceLab's merger does), not keep the frames made
-/// with the old ones; a run cut short resumes with the frames it already made (newer than
-/// `since`).
-constexpr const char* kMergeStateFile = "merge_state.json";
-
-int64_t fileClockNow() {
-    return int64_t(fs::file_time_type::clock::now().time_since_epoch().count());
-}
-
-/// The file-clock tick from which merged frames count as made with `fingerprint`; a change of
-/// fingerprint (or a redo) starts a new era and is recorded before any frame is written.
-int64_t mergedSince(const Workspace& ws, const nlohmann::json& fingerprint, bool redo,
-                    bool& changed) {
-    const fs::path file = ws.mergedDir() / kMergeStateFile;
-    nlohmann::json state;
-    std::error_code ec;
-    if (fs::exists(file, ec)) {
-        try {
-            state = readJsonFile(file);
-        } catch (const std::exception&) {
-            state = nullptr;  // unreadable: merge everything again, the safe side
-        }
-    } else {
-        // Frames of an older Doppel (or none yet): all count. (The file clock's epoch lies in
-        // the future in libstdc++, so "always" is the lowest tick, not 0.)
-        state = {{"fingerprint", fingerprint}, {"since", std::numeric_limits<int64_t>::min()}};
-    }
-    changed = !state.is_object() || state.value("fingerprint", nlohmann::json()) != fingerprint;
-    if (!redo && !changed) {
-        const int64_t since = state.value("since", std::numeric_limits<int64_t>::min());
-        if (!fs::exists(file, ec))  // from now on a change is noticed
-            writeJsonAtomic(file, {{"fingerprint", fingerprint}, {"since", since}}, false);
-        return since;
-    }
-    const int64_t since = fileClockNow();
-    writeJsonAtomic(file, {{"fingerprint", fingerprint}, {"since", since}}, false);
-    return since;
-}
-
-bool alreadyMerged(const Workspace& ws, const MergeFrame& frame, int64_t since) {
-    // Complete PNG headers on both files (a frame killed mid-write never counts as done), both
-    // made since the settings and model were last changed.
-    for (const fs::path& path :
-         {ws.mergedDir() / frame.outputName(), ws.mergedMaskDir() / frame.outputName()}) {
-        std::error_code ec;
-        const auto written = fs::last_write_time(path, ec);
-        if (ec || int64_t(written.time_since_epoch().count()) < since ||
-            !readImageHeader(path).has_value())
-            return false;
-    }
-    return true;
-}
 
 void ensureDir(const fs::path& dir) {
     std::error_code ec;
@@ -125,24 +71,27 @@ StageResult runMerge(const Workspace& ws, const nlohmann::json& options, FaceSwa
     ensureDir(ws.mergedDir());
     ensureDir(ws.mergedMaskDir());
 
-    nlohmann::json fingerprint = {{"settings", resolved},
-                                  {"overrides", mergeOverridesToJson(overrides)},
-                                  {"model", swapper.describe()}};
-    for (const char* runOnly : {"redo", "batch", "threads"})
-        fingerprint["settings"].erase(runOnly);  // how to run, not what comes out
-    bool changed = false;
-    const int64_t since = mergedSince(ws, fingerprint, base.redo, changed);
-    if (changed && !base.redo)
-        logInfo(
-            "merge: the settings or the model changed since the frames were merged: merging "
-            "them again");
+    std::vector<int64_t> frameIndices;
+    for (const auto& f : source.frames()) frameIndices.push_back(f.index);
+    const nlohmann::json previousSettings =
+        project.contains("options") ? project["options"].value("merge", nlohmann::json())
+                                    : nlohmann::json();
+    const MergeState::Plan plan =
+        MergeState::prepare(ws, resolved, swapper.describe(), overrides, previousSettings,
+                            frameIndices, base.redo, range.first, range.last);
+    const int64_t since = plan.since;
+    if (!plan.redoneBecause.empty() && !base.redo)
+        logInfo("merge: " + plan.redoneBecause + " since the frames were merged: merging " +
+                (plan.framesRemoved > 0 ? std::to_string(plan.framesRemoved) + " of them"
+                                        : std::string("them all")) +
+                " again");
 
     std::vector<const MergeFrame*> todo;
     int64_t skipped = 0;
     for (const auto& f : source.frames()) {
         if ((range.first > 0 && f.index < range.first) || (range.last > 0 && f.index > range.last))
             continue;
-        if (alreadyMerged(ws, f, since)) {
+        if (MergeState::frameUpToDate(ws, f.outputName(), since)) {
             ++skipped;
             continue;
         }
@@ -154,7 +103,12 @@ StageResult runMerge(const Workspace& ws, const nlohmann::json& options, FaceSwa
 
     const int threads = base.threads > 0 ? base.threads : defaultThreadCount();
     const size_t chunkSize = size_t(std::max(base.batch, 2 * threads));
-    std::atomic<int64_t> done{0}, facesMerged{0}, passedThrough{0};
+    // Passed through: frames without an aligned face; masked out: frames whose faces all came
+    // out with an empty mask (a large erosion, a drawn mask that excludes everything).
+    std::atomic<int64_t> done{0}, facesMerged{0}, passedThrough{0}, maskedOut{0};
+    // mask=xseg on faces that xseg-apply never reached: the hull stands in, which should be said.
+    const bool usesXSeg = resolved.value("mask", "").find("xseg") != std::string::npos;
+    std::atomic<int64_t> facesWithoutXSeg{0};
     ProgressEvent event;
     event.stage = "merge";
     event.side = "dst";
@@ -178,12 +132,15 @@ StageResult runMerge(const Workspace& ws, const nlohmann::json& options, FaceSwa
                     ? base
                     : MergeSettings::fromJson(optionsForFrame(resolved, overrides, w.frame->index));
             w.image = MergeSource::loadFrame(*w.frame);
-            for (const auto& face : w.frame->faces)
+            for (const auto& face : w.frame->faces) {
                 w.faces.push_back({face,
                                    FaceCompositor::warpToAligned(w.image, face, res),
                                    {},
                                    source.motionOf(*w.frame, face),
                                    source.segmentationOf(face)});
+                if (usesXSeg && w.faces.back().segmentation.empty() && !face.hasDrawnMask())
+                    ++facesWithoutXSeg;
+            }
         });
 
         // 2. The network, batched over the faces of the whole chunk (one thread: not thread-safe).
@@ -233,7 +190,7 @@ StageResult runMerge(const Workspace& ws, const nlohmann::json& options, FaceSwa
                     ++merged;
             }
             FaceCompositor::finishFrame(w.image, w.settings, merged);
-            if (merged == 0) ++passedThrough;
+            if (merged == 0) ++(w.faces.empty() ? passedThrough : maskedOut);
             facesMerged += merged;
             writeImageAtomic(ws.mergedMaskDir() / w.frame->outputName(), mask);
             writeImageAtomic(ws.mergedDir() / w.frame->outputName(), w.image);
@@ -250,6 +207,7 @@ StageResult runMerge(const Workspace& ws, const nlohmann::json& options, FaceSwa
     nlohmann::json summary = {
         {"frames_merged", done.load()},
         {"frames_without_face", passedThrough.load()},
+        {"frames_masked_out", maskedOut.load()},
         {"frames_skipped_already_merged", skipped},
         {"faces_merged", facesMerged.load()},
         {"frames_total", int64_t(source.frames().size())},
@@ -262,7 +220,7 @@ StageResult runMerge(const Workspace& ws, const nlohmann::json& options, FaceSwa
         << " without a face passed through, " << skipped << " already merged) into "
         << ws.mergedDir().string();
     if (cancel.isCancelled()) {
-        ws.setStageStatus("merge", "cancelled", msg.str());
+        ws.setStageStatus("merge", "cancelled", msg.str(), done.load() > 0);
         StageResult r =
             StageResult::cancelled("stopped after " + msg.str() + "; run again to continue");
         r.summary = summary;
@@ -274,8 +232,26 @@ StageResult runMerge(const Workspace& ws, const nlohmann::json& options, FaceSwa
     if (passedThrough.load() > 0)
         r.warnings.push_back(std::to_string(passedThrough.load()) +
                              " frames had no aligned face and were copied unchanged");
+    if (facesWithoutXSeg.load() > 0)
+        r.warnings.push_back(std::to_string(facesWithoutXSeg.load()) +
+                             " face(s) have no XSeg mask, so mask=" + resolved.value("mask", "") +
+                             " used the landmark hull for them: run `doppel xseg-apply --side "
+                             "dst` (after xseg-train) first");
+    if (maskedOut.load() > 0)
+        r.warnings.push_back(std::to_string(maskedOut.load()) +
+                             " frame(s) with a face were left unswapped because the face's mask "
+                             "came out empty (erode " +
+                             std::to_string(base.erode) +
+                             "): lower erode, or check the mask mode and drawn masks");
     if (done.load() == 0 && skipped == 0)
         r.warnings.push_back("no frame of the destination is in the chosen range");
+    // A range merged with new settings: the video is not all of one kind until the rest is.
+    std::string firstOld;
+    if (const int64_t old = MergeState::framesOutOfDate(ws, firstOld); old > 0)
+        r.warnings.push_back(std::to_string(old) +
+                             " merged frame(s) outside the range (first: " + firstOld +
+                             ") were made with the earlier settings or model: merge without "
+                             "--frames to bring them up to date (export refuses a mix)");
     return r;
 }
 

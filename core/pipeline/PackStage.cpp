@@ -137,7 +137,11 @@ StageResult PackStage::run(const Workspace& workspace, Side side,
             e.message = face.imageName();
             progress.report(e);
         });
-        if (cancel.isCancelled()) return StageResult::cancelled("cancelled while packing");
+        if (cancel.isCancelled()) {
+            StageResult stopped = StageResult::cancelled("cancelled while packing");
+            stopped.changedNothing = true;  // nothing written yet: the pack from before stands
+            return stopped;
+        }
 
         PackedFaceset set;
         set.side = sideName(side);

@@ -77,6 +77,7 @@ StageResult TrainingTimelapse::write(const fs::path& modelDir, const fs::path& o
     const cv::Mat sample = captioned(first, first.size(), grids.front().iteration);
 
     VideoEncoderSettings settings;
+    settings.codec = output.extension() == ".webm" ? "vp9" : "h264";  // WebM holds no H.264
     settings.crf = 18;
     settings.preset = "medium";
     settings.width = sample.cols;

@@ -5,7 +5,6 @@
 
 #include "common/AtomicFile.h"
 #include "common/Error.h"
-#include "common/Log.h"
 #include "common/PackedFaceset.h"
 #include "faces/AlignedFace.h"
 #include "faces/HullMask.h"
@@ -122,7 +121,6 @@ StageResult XSegStage::apply(const Workspace& ws, Side side, MaskPredictor& pred
         const std::string message = std::to_string(faces.size()) + " " + sideName(side) +
                                     " face masks written next to the faces in " + dir.string() +
                                     " (" + predictor.describe() + ")";
-        logInfo("xseg-apply: " + message);
         ws.setStageStatus(std::string("xseg.") + sideName(side), "done", message);
         return StageResult::succeeded(message, {{"faces", int64_t(faces.size())}});
     });
@@ -137,6 +135,10 @@ int XSegStage::removeMasks(const Workspace& ws, Side side) {
             fs::remove(entry.path(), ec))
             ++removed;
     }
+    // The faces' masks changed: packs and merges made with them are stale (StageFreshness).
+    if (removed > 0)
+        ws.setStageStatus(std::string("xseg.") + sideName(side), "done",
+                          std::to_string(removed) + " face masks removed");
     return removed;
 }
 

@@ -17,6 +17,7 @@ extern "C" {
 #include <opencv2/core.hpp>
 
 #include "common/AtomicFile.h"
+#include "common/StageLock.h"
 #include "common/Workspace.h"
 #include "media/ImageIO.h"
 #include "media/VideoReader.h"
@@ -275,6 +276,73 @@ TEST(Export, APhotoDestinationIsExportedAsALabelledPhoto) {
                   .exitCode,
               0);
     EXPECT_EQ(probe(video).videoPackets, 1);
+    // A folder, or a name without an extension, gets a photo too.
+    const fs::path folder = scratch / "photos_out";
+    fs::create_directories(folder);
+    ASSERT_EQ(runCli(scratch, "export --workspace " + test::quoted(ws.root()) +
+                                  " --set out=" + test::quoted(folder))
+                  .exitCode,
+              0);
+    EXPECT_TRUE(fs::exists(folder / "result.png"));
+    ASSERT_EQ(runCli(scratch, "export --workspace " + test::quoted(ws.root()) +
+                                  " --set out=" + test::quoted(scratch / "no_extension"))
+                  .exitCode,
+              0);
+    EXPECT_TRUE(fs::exists(scratch / "no_extension.png"));
+}
+
+// An export shows one merge, and never overwrites what the workspace is made from.
+TEST(Export, RefusesAMixOfMergesAndTheWorkspaceInputs) {
+    Workspace ws = makeWorkspace("refuses");
+    NullProgressSink progress;
+    CancelToken cancel;
+    auto exportWith = [&](const json& options) {
+        return ExportStage::run(ws, ExportStage::optionSchema().resolve(options), progress, cancel);
+    };
+    // A merge cut short: its frames are partly old, partly new.
+    ws.setStageStatus("merge", "cancelled", "stopped after 9 frames");
+    StageResult cut = exportWith({{"preset", "ultrafast"}});
+    EXPECT_EQ(cut.status, StageStatus::Failed);
+    EXPECT_NE(cut.message.find("did not finish (cancelled)"), std::string::npos) << cut.message;
+    EXPECT_NE(cut.message.find("doppel merge"), std::string::npos) << cut.message;
+
+    // Frames made before the settings of the last merge (merged/merge_state.json's `since`).
+    ws.setStageStatus("merge", "done", "70 frames merged");
+    const int64_t now =
+        int64_t(fs::file_time_type::clock::now().time_since_epoch().count()) + 1000000000;
+    writeJsonAtomic(ws.mergedDir() / "merge_state.json", {{"since", now}}, false);
+    StageResult mixed = exportWith({{"preset", "ultrafast"}});
+    EXPECT_EQ(mixed.status, StageStatus::Failed);
+    EXPECT_NE(mixed.message.find("70 merged frame(s) (first: 000001.png)"), std::string::npos)
+        << mixed.message;
+    fs::remove(ws.mergedDir() / "merge_state.json");
+
+    // Trained further since merging: exported as merged, with a word.
+    ws.updateProject([](json& p) {
+        p["stages"]["train"] = {{"status", "done"}, {"updated", "2999-01-01T00:00:00Z"}};
+    });
+    StageResult older = exportWith({{"preset", "ultrafast"}});
+    ASSERT_TRUE(older.ok()) << older.message;
+    ASSERT_FALSE(older.warnings.empty());
+    EXPECT_NE(older.warnings.front().find("trained further"), std::string::npos);
+
+    // The destination's own video (the audio source) and the file it was copied from.
+    for (const fs::path& input :
+         {ws.inputPath(Side::Dst), test::dataFile("video/grid_sbia1a_75f_audio.mp4")}) {
+        const std::string before = test::readWholeFile(input);
+        StageResult r = exportWith({{"out", input.string()}});
+        EXPECT_EQ(r.status, StageStatus::Failed) << input;
+        EXPECT_NE(r.message.find("somewhere else"), std::string::npos) << r.message;
+        EXPECT_EQ(test::readWholeFile(input), before);
+    }
+
+    // A merge running in another process: export waits for nothing and says so.
+    {
+        const StageLock merging(ws.stageLockFile("merge"), "merge");
+        StageResult busy = exportWith({{"preset", "ultrafast"}});
+        EXPECT_EQ(busy.status, StageStatus::Failed);
+        EXPECT_NE(busy.message.find("merge"), std::string::npos) << busy.message;
+    }
 }
 
 // A model's preview grids become a captioned, labelled video in iteration order; a model

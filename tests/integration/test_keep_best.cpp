@@ -69,6 +69,12 @@ TEST(KeepBest, KeepsSharpFacesSpanningTheTurnsAndTrashesTheRest) {
 
     CliRun usage = runCli(scratch, "keep-best --workspace " + quoted(ws) + " --count 0");
     EXPECT_EQ(usage.exitCode, 2);
+    // Every destination face is a frame to swap: thinning them is refused, nothing moves.
+    const size_t dstFaces = listAlignedFaces(workspace.alignedDir(Side::Dst)).size();
+    CliRun dst = runCli(scratch, "keep-best --workspace " + quoted(ws) + " --side dst --count 2");
+    EXPECT_EQ(dst.exitCode, 1) << dst.output();
+    EXPECT_NE(dst.output().find("thins the source faceset"), std::string::npos) << dst.output();
+    EXPECT_EQ(listAlignedFaces(workspace.alignedDir(Side::Dst)).size(), dstFaces);
 
     // A destination face deleted after merging: its frame is merged again, the others are not.
     fs::create_directories(workspace.mergedDir());

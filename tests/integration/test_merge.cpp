@@ -13,6 +13,7 @@
 #include "merge/FaceCompositor.h"
 #include "merge/Watermark.h"
 #include "pipeline/MergeStage.h"
+#include "pipeline/MergeState.h"
 #include "support/TestSupport.h"
 
 namespace fs = std::filesystem;
@@ -298,4 +299,76 @@ TEST(MergeCli, MissingModelAndSavedRanges) {
     };
     EXPECT_LT(maskArea("000004.png"), 0.8 * maskArea("000002.png"));
     EXPECT_LT(maskArea("000004.png"), 0.8 * maskArea("000007.png"));
+}
+
+TEST(MergeStage, ARangeRedoOrARangeSettingRemergesOnlyItsFrames) {
+    Workspace ws = copyOf("merge_ranges");
+    TintSwapper swapper;
+    ASSERT_EQ(merge(ws, swapper).summary["frames_merged"], 10);
+    NullProgressSink quiet;
+    CancelToken never;
+    const nlohmann::json redo = MergeStage::optionSchema().resolve({{"redo", true}});
+    StageResult ranged = MergeStage::run(ws, redo, swapper, {3, 4}, quiet, never);
+    EXPECT_EQ(ranged.summary["frames_merged"], 2);
+    EXPECT_EQ(merge(ws, swapper).summary["frames_merged"], 0);  // the others stayed up to date
+
+    // A setting for frames 5-6 (the studio's "save for this range"): those two frames only.
+    auto setOverrides = [&](const nlohmann::json& list) {
+        ws.updateProject([&](nlohmann::json& p) { p["options"]["merge.overrides"] = list; });
+    };
+    setOverrides({{{"first", 5}, {"last", 6}, {"set", {{"erode", 15}}}}});
+    EXPECT_EQ(merge(ws, swapper).summary["frames_merged"], 2);
+    setOverrides({{{"first", 5}, {"last", 7}, {"set", {{"erode", 15}}}}});
+    EXPECT_EQ(merge(ws, swapper).summary["frames_merged"], 1);  // frame 7 joined
+    setOverrides(nlohmann::json::array());
+    EXPECT_EQ(merge(ws, swapper).summary["frames_merged"], 3);  // back to the settings of all
+    std::string first;
+    EXPECT_EQ(MergeState::framesOutOfDate(ws, first), 0);
+
+    // New settings merged for a range only: the other frames are out of date (export refuses).
+    const nlohmann::json eroded = MergeStage::optionSchema().resolve({{"erode", 30}});
+    ASSERT_TRUE(MergeStage::run(ws, eroded, swapper, {1, 3}, quiet, never).ok());
+    EXPECT_EQ(MergeState::framesOutOfDate(ws, first), 7);
+    EXPECT_EQ(first, "000004.png");
+    EXPECT_EQ(merge(ws, swapper, {{"erode", 30}}).summary["frames_merged"], 7);
+    EXPECT_EQ(MergeState::framesOutOfDate(ws, first), 0);
+}
+
+TEST(MergeStage, FacesAlignedAgainOrFramesFromAnOlderDoppelAreJudgedRight) {
+    Workspace ws = copyOf("merge_inputs");
+    TintSwapper swapper;
+    ASSERT_EQ(merge(ws, swapper).summary["frames_merged"], 10);
+    // An align that resumed every frame changed nothing; one that aligned again did.
+    ws.setStageStatus("align.dst", "done", "", false);
+    EXPECT_EQ(merge(ws, swapper).summary["frames_merged"], 0);
+    ws.setStageStatus("align.dst", "done");
+    EXPECT_EQ(merge(ws, swapper).summary["frames_merged"], 10);
+
+    // Merged before merge_state.json existed: the settings saved by that merge tell what the
+    // frames are made with, so new settings are noticed and the same ones are not.
+    fs::remove(ws.mergedDir() / "merge_state.json");
+    EXPECT_EQ(merge(ws, swapper).summary["frames_merged"], 0);
+    fs::remove(ws.mergedDir() / "merge_state.json");
+    EXPECT_EQ(merge(ws, swapper, {{"mask", "predicted"}}).summary["frames_merged"], 10);
+}
+
+TEST(MergeStage, WarningsSayWhyAFaceWasNotSwapped) {
+    Workspace ws = copyOf("merge_warnings");
+    TintSwapper swapper;
+    auto warned = [](const StageResult& r, const std::string& text) {
+        for (const auto& w : r.warnings)
+            if (w.find(text) != std::string::npos) return true;
+        return false;
+    };
+    // Eroded to nothing: the frames have faces, which is not what "no aligned face" says.
+    StageResult eroded = merge(ws, swapper, {{"erode", 200}});
+    ASSERT_TRUE(eroded.ok()) << eroded.message;
+    EXPECT_EQ(eroded.summary["frames_without_face"], 0);
+    EXPECT_EQ(eroded.summary["frames_masked_out"], 10);
+    EXPECT_TRUE(warned(eroded, "mask came out empty (erode 200)"));
+    EXPECT_FALSE(warned(eroded, "no aligned face"));
+    // mask=xseg before xseg-apply: the hull stands in, and the user is told.
+    StageResult xseg = merge(ws, swapper, {{"mask", "xseg"}});
+    ASSERT_TRUE(xseg.ok()) << xseg.message;
+    EXPECT_TRUE(warned(xseg, "10 face(s) have no XSeg mask"));
 }

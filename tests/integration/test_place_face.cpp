@@ -116,6 +116,13 @@ TEST(PlaceFaceCli, DeletedFacesAreListedAndPlacedBackFromALooseBox) {
                                                  "' --side src --frame 3 --box 1,1,-5,50");
     EXPECT_EQ(badBox.exitCode, 2);
     EXPECT_NE(badBox.err.find("--box takes X,Y,WIDTH,HEIGHT"), std::string::npos) << badBox.err;
+    // A box mostly past the frame's corner would become a sliver of a face: refused.
+    const size_t before = listAlignedFaces(aligned).size();
+    CliRun outside = runCli(ws.parent_path(), "place-face --workspace '" + ws.string() +
+                                                  "' --side src --frame 3 --box -100,-100,120,120");
+    EXPECT_EQ(outside.exitCode, 1) << outside.output();
+    EXPECT_NE(outside.err.find("mostly outside"), std::string::npos) << outside.err;
+    EXPECT_EQ(listAlignedFaces(aligned).size(), before);
 }
 
 TEST(PlaceFaceCli, ABlurredFaceTheDetectorMissesIsPlacedAndSurvivesARedo) {

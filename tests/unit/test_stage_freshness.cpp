@@ -62,10 +62,14 @@ TEST(StageFreshness, ARunThatChangedNothingKeepsLaterStagesFresh) {
     EXPECT_TRUE(stageIsStale(projectWith(stages), "pack.src"));
 }
 
-TEST(StageFreshness, OnlyFinishedStagesCount) {
+TEST(StageFreshness, OnlyStagesThatChangedSomethingCount) {
     json stages = {{"align.src", stage("cancelled", "2026-01-03T00:00:00Z")},
                    {"pack.src", stage("done", "2026-01-02T00:00:00Z")}};
     EXPECT_FALSE(stageIsStale(projectWith(stages), "pack.src"));
+    // Stopped half way after changing some of its outputs (faces written, frames merged anew).
+    stages["align.src"]["changed"] = "2026-01-03T00:00:00Z";
+    EXPECT_TRUE(stageIsStale(projectWith(stages), "pack.src"));
+    stages["align.src"].erase("changed");
     // A stage not done is never stale, whatever ran before it; one recorded stale always is.
     stages["align.src"] = stage("done", "2026-01-03T00:00:00Z");
     stages["pack.src"]["status"] = "failed";

@@ -5,6 +5,10 @@
 #include <filesystem>
 #include <vector>
 
+extern "C" {
+#include <libavformat/avformat.h>
+}
+
 #include "common/Error.h"
 #include "media/ExportLabel.h"
 #include "media/VideoEncoder.h"
@@ -159,4 +163,19 @@ TEST(VideoEncoder, AbandonedEncodeLeavesNoFile) {
     EXPECT_FALSE(fs::exists(out));
     EXPECT_FALSE(fs::exists(partial));
     EXPECT_TRUE(fs::is_empty(dir));
+}
+
+// HEVC in MP4 is tagged "hvc1", which Apple's players need (FFmpeg's default "hev1" is refused).
+TEST(VideoEncoder, H265InMp4IsTaggedForApplePlayers) {
+    Clip clip = decodeClip(test::dataFile("video/grid_sbia1a_75f_audio.mp4"), 5);
+    const fs::path out = test::scratchDir("encoder_hvc1") / "out.mp4";
+    VideoEncoder encoder(out, settingsFor(clip, "h265"));
+    encodeAll(encoder, clip);
+    AVFormatContext* format = nullptr;
+    ASSERT_EQ(avformat_open_input(&format, out.string().c_str(), nullptr, nullptr), 0);
+    ASSERT_EQ(avformat_find_stream_info(format, nullptr) >= 0, true);
+    const AVCodecParameters* video = format->streams[0]->codecpar;
+    EXPECT_EQ(video->codec_id, AV_CODEC_ID_HEVC);
+    EXPECT_EQ(video->codec_tag, MKTAG('h', 'v', 'c', '1'));
+    avformat_close_input(&format);
 }
