@@ -119,7 +119,6 @@ int runMerge(const CliArgs& args) {
         throw Error(ErrorCode::NotFound, "model '" + modelName + "' not found: " +
                                              modelDir.string() + " does not exist");
     std::unique_ptr<FaceSwapper> swapper = models::createTrainingEngine()->loadSwapper(modelDir);
-    std::cerr << "merge: model " << swapper->describe() << "\n";
     ConsoleProgress progress;
     StageResult result = MergeStage::run(ws, options, *swapper, range, progress, interruptToken());
     progress.finish();

@@ -114,7 +114,7 @@ StageResult runMerge(const Workspace& ws, const nlohmann::json& options, FaceSwa
     event.side = "dst";
     event.total = int64_t(todo.size());
     event.started = std::chrono::steady_clock::now();
-    progress.report(event);
+    if (!todo.empty()) progress.report(event);  // nothing to do: no progress line of 0 frames
 
     std::map<std::string, std::pair<int64_t, ColorStatsPair>>
         colorHistory;  // track -> (frame, stats)

@@ -378,8 +378,9 @@ TEST(Export, TrainingTimelapseFromThePreviewGrids) {
     EXPECT_NEAR(p.fps, 4.0, 0.01);
     // In iteration order: each frame brighter than the one before, above the caption band.
     VideoReader reader(video);
-    EXPECT_EQ(reader.info().width, 240);  // the first grid's size, with a caption band below
-    EXPECT_GT(reader.info().height, 160);
+    // The first grid's size enlarged by a whole factor to 540 px or more, a caption band below.
+    EXPECT_EQ(reader.info().width, 4 * 240);
+    EXPECT_GT(reader.info().height, 4 * 160);
     VideoFrame frame;
     double previous = -1;
     while (reader.read(frame)) {
@@ -389,4 +390,23 @@ TEST(Export, TrainingTimelapseFromThePreviewGrids) {
     }
     CliRun verified = runCli(scratch, "verify " + test::quoted(video));
     EXPECT_NE(verified.output().find("label:     yes"), std::string::npos) << verified.output();
+    EXPECT_NE(verified.output().find("watermark: yes"), std::string::npos) << verified.output();
+
+    // --out as export takes it: a folder gets timelapse.mp4 in it; WebM is encoded as VP9.
+    const fs::path folder = scratch / "timelapses";
+    fs::create_directories(folder);
+    ASSERT_EQ(runCli(scratch, "timelapse --workspace " + test::quoted(ws.root()) +
+                                  " --model demo --out " + test::quoted(folder))
+                  .exitCode,
+              0);
+    EXPECT_TRUE(fs::exists(folder / "timelapse.mp4"));
+    ASSERT_EQ(runCli(scratch, "timelapse --workspace " + test::quoted(ws.root()) +
+                                  " --model demo --out " + test::quoted(folder / "grids.webm"))
+                  .exitCode,
+              0);
+    EXPECT_EQ(probe(folder / "grids.webm").videoPackets, 3);
+    CliRun missing =
+        runCli(scratch, "timelapse --workspace " + test::quoted(ws.root()) + " --model nope");
+    EXPECT_EQ(missing.exitCode, 1);
+    EXPECT_NE(missing.err.find("model 'nope' not found"), std::string::npos) << missing.err;
 }
