@@ -396,7 +396,6 @@ StageResult ExportStage::run(const Workspace& workspace, const json& options,
     const StageLock lock(workspace.stageLockFile(key), "export");
     StageResult result = runStageSafely("export", [&] {
         json resolved = optionSchema().resolve(options);
-        workspace.setStageOptions(key, resolved);
         workspace.setStageStatus(key, "running");
         const ExportOptions o = readOptions(resolved);
         const FrameIndex index = readFrameIndex(workspace);
@@ -408,6 +407,8 @@ StageResult ExportStage::run(const Workspace& workspace, const json& options,
                                    ? exportImage(workspace, o, index)
                                    : exportVideo(workspace, o, index, progress, cancel);
         exported.warnings.insert(exported.warnings.begin(), warnings.begin(), warnings.end());
+        // Saved for the next export once they worked: a refused output path is not offered again.
+        if (exported.ok()) workspace.setStageOptions(key, resolved);
         return exported;
     });
     workspace.recordStageResult(key, result);
