@@ -440,7 +440,8 @@ void MergePage::mergeAll() {
     Workspace ws = session_->workspace();
     nlohmann::json options = currentOptions();
     std::filesystem::path dir = ws.modelDir(modelName_->text().trimmed().toStdString());
-    ws.setStageOptions("merge", options);
+    // The merge saves the options itself, after reading the ones the merged frames were made
+    // with (frames from before merge_state.json are judged by them).
     baseOptions_ = options;
     // A swapper of its own: the previewer's is not thread-safe and stays with the preview.
     auto job = session_->startJob(
