@@ -15,6 +15,7 @@
 #include "faces/FaceSortKeys.h"
 #include "media/ImageIO.h"
 #include "pipeline/FrameFiles.h"
+#include "pipeline/MergeState.h"
 
 namespace doppel {
 namespace fs = std::filesystem;
@@ -254,14 +255,7 @@ void FacesetReview::markFacesChanged(const Workspace& workspace, Side side,
     if (side != Side::Dst) return;
     bool removed = false;
     for (int64_t index : frameIndices)
-        for (const fs::path& dir : {workspace.mergedDir(), workspace.mergedMaskDir()}) {
-            std::error_code ec;
-            removed = fs::remove(dir / (frameStem(index) + ".png"), ec) || removed;
-            if (ec)
-                throw Error(ErrorCode::Io, "cannot remove " +
-                                               (dir / (frameStem(index) + ".png")).string() + ": " +
-                                               ec.message());
-        }
+        removed = MergeState::removeMergedFrame(workspace, index) || removed;
     if (removed && !workspace.stageStatus("merge").empty())
         workspace.setStageStatus("merge", "stale", reason + " since merging");
 }

@@ -55,19 +55,6 @@ nlohmann::json overridesAt(const nlohmann::json& overrides, int64_t frame) {
     return reaching;
 }
 
-bool removeMergedFrame(const Workspace& ws, int64_t frame) {
-    bool removed = false;
-    for (const fs::path& dir : {ws.mergedDir(), ws.mergedMaskDir()}) {
-        std::error_code ec;
-        removed = fs::remove(dir / (frameStem(frame) + ".png"), ec) || removed;
-        if (ec)
-            throw Error(ErrorCode::Io, "cannot remove " +
-                                           (dir / (frameStem(frame) + ".png")).string() + ": " +
-                                           ec.message());
-    }
-    return removed;
-}
-
 }  // namespace
 
 MergeState::Plan MergeState::prepare(const Workspace& ws, const nlohmann::json& settings,
@@ -139,6 +126,19 @@ MergeState::Plan MergeState::prepare(const Workspace& ws, const nlohmann::json& 
         file, {{"fingerprint", fingerprint}, {"overrides", newOverrides}, {"since", plan.since}},
         false);
     return plan;
+}
+
+bool MergeState::removeMergedFrame(const Workspace& ws, int64_t frame) {
+    bool removed = false;
+    for (const fs::path& dir : {ws.mergedDir(), ws.mergedMaskDir()}) {
+        std::error_code ec;
+        removed = fs::remove(dir / (frameStem(frame) + ".png"), ec) || removed;
+        if (ec)
+            throw Error(ErrorCode::Io, "cannot remove " +
+                                           (dir / (frameStem(frame) + ".png")).string() + ": " +
+                                           ec.message());
+    }
+    return removed;
 }
 
 bool MergeState::frameUpToDate(const Workspace& ws, const std::string& name, int64_t since) {

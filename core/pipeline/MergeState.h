@@ -38,6 +38,10 @@ class MergeState {
                         const nlohmann::json& previousSettings, const std::vector<int64_t>& frames,
                         bool redo, int64_t first, int64_t last);
 
+    /// Removes frame `frame`'s merged image and mask, so the next merge makes it again; whether
+    /// there was one. Throws Error(Io) naming the file it could not remove.
+    static bool removeMergedFrame(const Workspace& ws, int64_t frame);
+
     /// Whether merged/<name> and merged_mask/<name> are complete PNGs made since `since` (a frame
     /// killed mid-write never counts as done).
     static bool frameUpToDate(const Workspace& ws, const std::string& name, int64_t since);
