@@ -17,6 +17,7 @@
 #include "common/Error.h"
 #include "common/Log.h"
 #include "faces/AlignedFace.h"
+#include "media/FrameSource.h"
 #include "media/MediaProbe.h"
 #include "pipeline/FacesetReview.h"
 #include "ui/ImageConvert.h"
@@ -272,6 +273,8 @@ void ProjectPage::createProjectIn(const QString& dir) {
     // Copying the videos into the workspace can take a while: a job, not the GUI thread.
     session_->startJob(tr("Create project"), [src, dst, root](ProgressSink&, const CancelToken&) {
         return runStageSafely("new", [&] {
+            FrameSource::requireFrames(src);  // refused now, not at extract
+            FrameSource::requireFrames(dst);
             Workspace ws = Workspace::create(root, src, dst);
             return StageResult::succeeded("workspace " + ws.root().string());
         });
@@ -291,6 +294,7 @@ void ProjectPage::changeSourceInputs(const std::string& what,
 void ProjectPage::addSourceInput(const QString& path) {
     const std::string input = path.toStdString();
     changeSourceInputs("add source", [input](const Workspace& ws) {
+        FrameSource::requireFrames(input);
         return "added " + ws.addInput(Side::Src, input).string() +
                ": run Extract to add its frames";
     });

@@ -6,6 +6,7 @@
 #include "cli/CommandRegistry.h"
 #include "common/RemoveTree.h"
 #include "common/Workspace.h"
+#include "media/FrameSource.h"
 #include "pipeline/FacesetReview.h"
 
 namespace doppel::cli {
@@ -17,6 +18,10 @@ int runNew(const CliArgs& args) {
     std::string dst = args.required("dst");
     args.rejectUnused();
     if (sources.empty()) throw UsageError("--src is required");
+    if (dir.empty()) throw UsageError("--workspace needs a folder");
+    // Every input checked before anything is made: one run names what cannot be used.
+    for (const std::string& input : sources) FrameSource::requireFrames(input);
+    FrameSource::requireFrames(dst);
     std::error_code ec;
     const bool existed = std::filesystem::exists(dir, ec);
     Workspace ws = Workspace::create(dir, sources.front(), dst);
@@ -56,6 +61,7 @@ int runAddSource(const CliArgs& args) {
         return 0;
     }
     if (inputs.empty()) throw UsageError("name one or more videos, images or image folders");
+    for (const std::string& input : inputs) FrameSource::requireFrames(input);
     for (const std::string& input : inputs) {
         const std::filesystem::path added = ws.addInput(Side::Src, input);
         std::cout << "added " << added.string() << "\n";

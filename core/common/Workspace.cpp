@@ -19,18 +19,70 @@ std::mutex& projectMutex() {
     return mutex;
 }
 
+/// Whether `path` is `folder` or lies inside it (links resolved where they exist).
+bool isWithin(const fs::path& path, const fs::path& folder) {
+    std::error_code ec;
+    const fs::path relative =
+        fs::weakly_canonical(fs::absolute(path), ec)
+            .lexically_relative(fs::weakly_canonical(fs::absolute(folder), ec));
+    return !relative.empty() && *relative.begin() != "..";
+}
+
+/// Copies a folder of images into `target` through a staging folder: a copy that fails half way
+/// (an unreadable file, a full disk) leaves nothing that a later input could be mixed with, and
+/// the error names the file.
+void copyFolder(const fs::path& input, const fs::path& target) {
+    fs::path staging = target;
+    staging += ".partial";
+    removeTree(staging);  // what a killed copy left
+    removeTree(target);   // never recorded in project.json: a copy that failed before
+    try {
+        std::error_code ec;
+        fs::create_directories(staging, ec);
+        if (ec)
+            throw Error(ErrorCode::Io, "cannot create " + staging.string() + ": " + ec.message());
+        for (fs::recursive_directory_iterator it(input, ec), end; !ec && it != end;
+             it.increment(ec)) {
+            const fs::path to = staging / fs::relative(it->path(), input);
+            std::error_code copyError;
+            if (it->is_directory(copyError))
+                fs::create_directories(to, copyError);
+            else
+                fs::copy_file(it->path(), to, copyError);
+            if (copyError)
+                throw Error(ErrorCode::Io, "cannot copy " + it->path().string() +
+                                               " into the workspace: " + copyError.message());
+        }
+        if (ec)
+            throw Error(ErrorCode::Io,
+                        "cannot read the folder " + input.string() + ": " + ec.message());
+        fs::rename(staging, target, ec);
+        if (ec)
+            throw Error(ErrorCode::Io, "cannot rename " + staging.string() + ": " + ec.message());
+    } catch (...) {
+        removeTree(staging);
+        throw;
+    }
+}
+
 // Copies the user's input into the side folder as `name`: a folder of images as name/, a file as
 // name.<ext>.
 fs::path copyInput(const fs::path& input, const fs::path& sideDir,
                    const std::string& name = "input") {
+    if (input.empty()) throw Error(ErrorCode::BadOption, "an input path is empty");
     if (!fs::exists(input)) throw Error(ErrorCode::NotFound, "input not found: " + input.string());
     std::error_code ec;
     if (fs::is_directory(input)) {
+        // A workspace inside its input folder would copy itself into itself until the path grows
+        // too long (and fill the disk on the way); an input inside the workspace is its own data.
+        const fs::path workspace = sideDir.parent_path();
+        if (isWithin(sideDir, input) || isWithin(input, workspace))
+            throw Error(ErrorCode::BadOption,
+                        input.string() + " and the workspace " + workspace.string() +
+                            " lie one inside the other: put the workspace somewhere else, or "
+                            "copy the photos out first");
         fs::path target = sideDir / name;
-        fs::copy(input, target, fs::copy_options::recursive, ec);
-        if (ec)
-            throw Error(ErrorCode::Io,
-                        "cannot copy " + input.string() + " into the workspace: " + ec.message());
+        copyFolder(input, target);
         return target;
     }
     std::string ext = input.extension().string();
@@ -39,9 +91,12 @@ fs::path copyInput(const fs::path& input, const fs::path& sideDir,
     fs::path tmp = target;
     tmp += ".tmp";
     fs::copy_file(input, tmp, fs::copy_options::overwrite_existing, ec);
-    if (ec)
+    if (ec) {
+        std::error_code ignored;
+        fs::remove(tmp, ignored);  // half a copy (a full disk) is not left behind
         throw Error(ErrorCode::Io,
                     "cannot copy " + input.string() + " into the workspace: " + ec.message());
+    }
     commitFile(tmp, target);
     return target;
 }
@@ -76,6 +131,7 @@ Workspace Workspace::create(const fs::path& dir, const fs::path& srcInput,
         if (!fs::exists(input))
             throw Error(ErrorCode::NotFound, "input not found: " + input.string());
     std::error_code ec;
+    const bool rootExisted = fs::exists(root, ec);
     fs::create_directories(root, ec);
     if (ec)
         throw Error(ErrorCode::Io,
@@ -87,15 +143,27 @@ Workspace Workspace::create(const fs::path& dir, const fs::path& srcInput,
     project["created"] = utcTimestamp();
     project["stages"] = nlohmann::json::object();
     project["options"] = nlohmann::json::object();
-    for (Side side : {Side::Src, Side::Dst}) {
-        fs::create_directories(ws.sideDir(side));
-        const fs::path& input = side == Side::Src ? srcInput : dstInput;
-        fs::path copied = copyInput(input, ws.sideDir(side));
-        project[sideName(side)] = {{"input", fs::relative(copied, root).string()},
-                                   {"original", fs::absolute(input).lexically_normal().string()}};
+    // A create that fails removes what it made (so the corrected command works at once), and
+    // only that: the folder may be an old DeepFaceLab workspace with data_src/ of its own.
+    std::vector<fs::path> made;
+    try {
+        for (Side side : {Side::Src, Side::Dst}) {
+            if (!fs::exists(ws.sideDir(side), ec)) made.push_back(ws.sideDir(side));
+            fs::create_directories(ws.sideDir(side));
+            const fs::path& input = side == Side::Src ? srcInput : dstInput;
+            fs::path copied = copyInput(input, ws.sideDir(side));
+            made.push_back(copied);
+            project[sideName(side)] = {
+                {"input", fs::relative(copied, root).string()},
+                {"original", fs::absolute(input).lexically_normal().string()}};
+        }
+        fs::create_directories(ws.modelsDir());
+        writeJsonAtomic(ws.projectFile(), project);
+    } catch (...) {
+        for (auto it = made.rbegin(); it != made.rend(); ++it) removeTree(*it);
+        if (!rootExisted) removeTree(root);
+        throw;
     }
-    fs::create_directories(ws.modelsDir());
-    writeJsonAtomic(ws.projectFile(), project);
     return ws;
 }
 
@@ -158,11 +226,16 @@ fs::path Workspace::addInput(Side side, const fs::path& input) const {
         throw Error(ErrorCode::BadOption,
                     "only the source takes more videos or images (a faceset from several clips); "
                     "the destination is the one scene the swap is merged into");
-    // The same file again (its copy here, or the original it was copied from) adds nothing.
+    // The same file again (its copy here, or the original it was copied from, also through a
+    // link) adds nothing.
     const std::string given = fs::absolute(input).lexically_normal().string();
+    auto same = [&](const fs::path& a) {
+        std::error_code ec;
+        return fs::exists(a, ec) && fs::exists(input, ec) && fs::equivalent(a, input, ec);
+    };
     for (const SideInput& existing : inputs(side))
-        if (existing.original == given || (fs::exists(existing.path) && fs::exists(input) &&
-                                           fs::equivalent(existing.path, input)))
+        if (existing.original == given || same(existing.path) ||
+            (!existing.original.empty() && same(existing.original)))
             throw Error(ErrorCode::BadOption,
                         input.string() + " is already an input of this workspace");
     // Removed inputs keep their slot: their frame numbers are never reused.

@@ -72,6 +72,15 @@ std::vector<fs::path> listImagesNaturally(const fs::path& folder) {
     return files;
 }
 
+void FrameSource::requireFrames(const fs::path& path) {
+    FrameSource source(path);
+    SourceFrame first;
+    if (source.next(first) && !first.bgr.empty()) return;
+    std::string why = source.warnings().empty() ? "" : " (" + source.warnings().front() + ")";
+    throw Error(ErrorCode::InvalidInput,
+                path.string() + ": no frame could be decoded" + why + "; is it a video or photo?");
+}
+
 FrameSource::FrameSource(const fs::path& path) {
     info_.path = path;
     std::error_code ec;

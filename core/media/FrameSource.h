@@ -54,6 +54,11 @@ class FrameSource {
 
     const FrameSourceInfo& info() const { return info_; }
 
+    /// Throws doppel::Error naming `path` unless it opens and its first frame decodes: what
+    /// `doppel new`, `add-source` and the studio check before they copy an input in, so that a
+    /// file that is no video (or an image that is damaged) is refused at once, not at extract.
+    static void requireFrames(const std::filesystem::path& path);
+
     /// The next frame; false at the end. `needPixels` false skips decoding the pixels where the
     /// source allows it (images are not read at all; video frames are decoded but not converted).
     bool next(SourceFrame& frame, bool needPixels = true);

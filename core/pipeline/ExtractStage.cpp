@@ -230,6 +230,24 @@ OpenedInput openInput(const SideInput& input) {
     return opened;
 }
 
+/// Whether the video at `path` has a frame that `o`'s time range takes: decodes (without
+/// converting) up to the first one. A start inside the listed duration can still find none (a
+/// container that lists more than it holds, a window between two frames); that must be known
+/// before the frames of the old settings are removed.
+bool rangeHasAFrame(const fs::path& path, const ExtractOptions& o) {
+    FrameSource probe(path);
+    FramePicker picker(o, probe.info().fps);
+    bool found = false, past = false;
+    SourceFrame frame;
+    while (!found && !past && probe.next(frame, [&](const SourceFrame& f) {
+        past = picker.pastEnd(f.ptsSeconds);
+        found = !past && picker.take(f.ptsSeconds);
+        return false;
+    })) {
+    }
+    return found;
+}
+
 int64_t estimateFrames(const FrameSourceInfo& info, const ExtractOptions& o) {
     int64_t estimate = info.frameCountEstimate;
     if (info.durationSeconds > 0 && info.fps > 0) {
@@ -262,6 +280,17 @@ StageResult extract(const Workspace& workspace, Side side, const json& resolved,
             char text[200];
             std::snprintf(text, sizeof text, "start (%.3f s) is past the end of %s (%.3f s long)",
                           o.start, input.path.filename().string().c_str(), info.durationSeconds);
+            throw Error(ErrorCode::BadOption, text);
+        }
+        if (info.kind == FrameSourceKind::Video && (o.start > 0 || o.end > 0) &&
+            !rangeHasAFrame(input.path, o)) {
+            char end[32] = "the end";
+            if (o.end > 0) std::snprintf(end, sizeof end, "%.3f s", o.end);
+            char text[300];
+            std::snprintf(text, sizeof text,
+                          "no frame of %s lies between start %.3f s and %s: nothing was "
+                          "changed; choose a wider range",
+                          input.path.filename().string().c_str(), o.start, end);
             throw Error(ErrorCode::BadOption, text);
         }
     }
@@ -393,7 +422,9 @@ StageResult extract(const Workspace& workspace, Side side, const json& resolved,
         if (frames.size() == firstRecord) {
             std::string why = info.kind == FrameSourceKind::ImageFolder
                                   ? "no image in " + input.path.string() + " could be decoded"
-                                  : input.path.string() + ": no frame in the chosen time range";
+                              : o.start > 0 || o.end > 0
+                                  ? input.path.string() + ": no frame in the chosen time range"
+                                  : input.path.string() + ": no frame could be decoded";
             if (!source.warnings().empty()) why += " (" + source.warnings().front() + ")";
             throw Error(ErrorCode::InvalidInput, why);
         }

@@ -227,6 +227,26 @@ TEST(AlignCli, RolledFaceInLisaIsFound) {
     EXPECT_TRUE(fs::exists(workspace.alignedDebugDir(Side::Src) / "000001.jpg"));
 }
 
+// An upside-down photo: weak hits of a small roll must not win over the 180 degree view that
+// finds the face surely (they gave garbage crops, reported as success).
+TEST(AlignCli, AnUpsideDownFaceIsFoundTheRightWayUp) {
+    const fs::path scratch = scratchDir("align_upside_down");
+    cv::Mat photo = cv::imread(dataFile("photos/grace_hopper.jpg").string());
+    ASSERT_FALSE(photo.empty());
+    cv::rotate(photo, photo, cv::ROTATE_180);
+    const fs::path upsideDown = scratch / "upside_down.png";
+    ASSERT_TRUE(cv::imwrite(upsideDown.string(), photo));
+    fs::path ws = extractedWorkspace("align_upside_down_ws", upsideDown);
+    ASSERT_EQ(align(ws).exitCode, 0);
+    auto faces = listAlignedFaces(Workspace::open(ws).alignedDir(Side::Src));
+    ASSERT_EQ(faces.size(), 1u);
+    EXPECT_EQ(faces[0].rollDegrees, 180.0);
+    EXPECT_GT(faces[0].detectorScore, 0.5);
+    // In the aligned face the eyes are above the mouth.
+    const auto aligned = faces[0].alignedLandmarks();
+    EXPECT_LT(centreOf(aligned, 36, 47)[1] + 20, centreOf(aligned, 48, 67)[1]);
+}
+
 TEST(AlignCli, ThreePeopleGiveThreeFacesWithKeepAll) {
     fs::path ws = extractedWorkspace("align_three", dataFile("photos/three_people.png"));
     CliRun run = align(ws, "--set keep=all");

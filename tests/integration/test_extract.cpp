@@ -179,6 +179,15 @@ TEST(ExtractCli, FpsStartEndPickFramesByTimestampAndKeepDecodedNumbering) {
     run = runCli(scratch, "extract --workspace '" + ws.string() + "' --side dst");
     ASSERT_EQ(run.exitCode, 0) << run.err;
     EXPECT_NE(run.out.find("0 written, 25 kept"), std::string::npos) << run.out;
+    // A window between two frames (inside the clip's duration) finds none: refused before the
+    // frames of the current range are removed, and not saved for the next run.
+    run = runCli(scratch, "extract --workspace '" + ws.string() +
+                              "' --side dst --set start=1.025 --set end=1.035");
+    EXPECT_EQ(run.exitCode, 1) << run.err;
+    EXPECT_NE(run.err.find("nothing was changed"), std::string::npos) << run.err;
+    EXPECT_EQ(frameFiles(frames).size(), 25u);
+    run = runCli(scratch, "extract --workspace '" + ws.string() + "' --side dst");
+    EXPECT_NE(run.out.find("0 written, 25 kept"), std::string::npos) << run.out;
 }
 
 TEST(ExtractCli, BadInputsFailWithOneLineNamingTheFile) {
@@ -186,14 +195,24 @@ TEST(ExtractCli, BadInputsFailWithOneLineNamingTheFile) {
         SCOPED_TRACE(bad);
         fs::path scratch = scratchDir("extract_bad");
         fs::path ws = scratch / "ws";
-        ASSERT_EQ(
-            newWorkspace(ws, dataFile(bad), dataFile("video/grid_sbia1a_75f_audio.mp4")).exitCode,
-            0);
+        const std::string name = fs::path(bad).filename().string();
+        // Refused by `new` already, naming the file; nothing is made.
+        const CliRun refused =
+            newWorkspace(ws, dataFile(bad), dataFile("video/grid_sbia1a_75f_audio.mp4"));
+        EXPECT_EQ(refused.exitCode, 1) << refused.err;
+        EXPECT_EQ(countLinesWith(refused.err, name), 1) << refused.err;
+        EXPECT_FALSE(fs::exists(ws));
+        // Broken after it was copied in (a disk error, a file replaced): extract names it.
+        const fs::path good =
+            dataFile(fs::path(bad).extension() == ".png" ? "photos/three_people.png"
+                                                         : "video/grid_s2_150f.mp4");
+        ASSERT_EQ(newWorkspace(ws, good, dataFile("video/grid_sbia1a_75f_audio.mp4")).exitCode, 0);
+        const fs::path copy = Workspace::open(ws).inputPath(Side::Src);
+        fs::copy_file(dataFile(bad), copy, fs::copy_options::overwrite_existing);
         CliRun run = runCli(scratch, "extract --workspace '" + ws.string() + "' --side src");
         EXPECT_EQ(run.exitCode, 1) << run.out << run.err;
-        std::string name = fs::path(bad).filename().string();
         EXPECT_EQ(countLinesStartingWith(run.err, "error:"), 1) << run.err;
-        EXPECT_EQ(countLinesWith(run.err, name), 1) << run.err;
+        EXPECT_EQ(countLinesWith(run.err, copy.filename().string()), 1) << run.err;
         EXPECT_TRUE(frameFiles(ws / "data_src" / "frames").empty());
         EXPECT_FALSE(fs::exists(ws / "data_src" / "frames" / "index.json"));
         EXPECT_EQ(countTmpFiles(ws), 0);

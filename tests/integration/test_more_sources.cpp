@@ -139,14 +139,22 @@ TEST(MoreSources, ABrokenAddedInputIsNamedAndTheFramesAlreadyExtractedStay) {
     const std::string firstFrame =
         test::readWholeFile(workspace.framesDir(Side::Src) / "000001.png");
 
+    // A file that is no video is refused when it is added, naming it; nothing is copied in.
     const fs::path broken = dataFile("bad/notavideo.mp4");
+    CliRun refused = runCli(scratch, "add-source --workspace " + quoted(ws) + " " + quoted(broken));
+    EXPECT_EQ(refused.exitCode, 1) << refused.output();
+    EXPECT_NE(refused.err.find("notavideo.mp4"), std::string::npos) << refused.err;
+    EXPECT_FALSE(fs::exists(ws / "data_src" / "input_2.mp4"));
+    // One that breaks after it was added (a disk error, a file replaced) is named at extract.
+    const fs::path second = dataFile("video/grid_sbia1a_75f_audio.mp4");
     ASSERT_EQ(
-        runCli(scratch, "add-source --workspace " + quoted(ws) + " " + quoted(broken)).exitCode, 0);
+        runCli(scratch, "add-source --workspace " + quoted(ws) + " " + quoted(second)).exitCode, 0);
+    fs::copy_file(broken, ws / "data_src" / "input_2.mp4", fs::copy_options::overwrite_existing);
     CliRun failed = runCli(scratch, extract);
     EXPECT_EQ(failed.exitCode, 1) << failed.output();
     // The message names the workspace copy and the file the user gave.
     EXPECT_NE(failed.err.find("input_2.mp4"), std::string::npos) << failed.err;
-    EXPECT_NE(failed.err.find("copied from " + fs::absolute(broken).lexically_normal().string()),
+    EXPECT_NE(failed.err.find("copied from " + fs::absolute(second).lexically_normal().string()),
               std::string::npos)
         << failed.err;
     EXPECT_NE(failed.err.find("add-source --remove input_2.mp4"), std::string::npos) << failed.err;
@@ -173,4 +181,28 @@ TEST(MoreSources, ABrokenAddedInputIsNamedAndTheFramesAlreadyExtractedStay) {
     CliRun first = runCli(scratch, "add-source --workspace " + quoted(ws) + " --remove input.mp4");
     EXPECT_NE(first.exitCode, 0);
     EXPECT_NE(first.err.find("first input"), std::string::npos) << first.err;
+
+    // A folder whose copy fails half way (a broken link in it) leaves nothing behind: the next
+    // input is not mixed with its files, and the error names the file.
+    const fs::path folder = scratch / "photos_with_a_broken_link";
+    fs::create_directories(folder);
+    fs::copy_file(dataFile("photos/grace_hopper.jpg"), folder / "a.jpg");
+    fs::create_symlink(scratch / "nowhere.jpg", folder / "z.jpg");
+    CliRun halfCopied =
+        runCli(scratch, "add-source --workspace " + quoted(ws) + " " + quoted(folder));
+    EXPECT_EQ(halfCopied.exitCode, 1) << halfCopied.output();
+    EXPECT_NE(halfCopied.err.find("z.jpg"), std::string::npos) << halfCopied.err;
+    for (const auto& entry : fs::directory_iterator(ws / "data_src"))
+        EXPECT_EQ(entry.path().filename().string().find("input_4"), std::string::npos)
+            << entry.path();
+    // A workspace inside its input folder would copy itself into itself: refused, nothing made.
+    CliRun nested = runCli(scratch, "new --workspace " + quoted(folder / "ws") + " --src " +
+                                        quoted(folder) + " --dst " + quoted(clip));
+    EXPECT_EQ(nested.exitCode, 2) << nested.output();
+    EXPECT_FALSE(fs::exists(folder / "ws"));
+    // A link to an input is that input.
+    fs::create_symlink(clip, scratch / "same_clip.mp4");
+    CliRun linked = runCli(
+        scratch, "add-source --workspace " + quoted(ws) + " " + quoted(scratch / "same_clip.mp4"));
+    EXPECT_NE(linked.err.find("already an input"), std::string::npos) << linked.err;
 }
