@@ -45,7 +45,8 @@ std::vector<fs::path> completeCheckpoints(const fs::path& modelDir) {
     if (!fs::is_directory(checkpointsDir(modelDir), ec)) return dirs;
     for (const auto& entry : fs::directory_iterator(checkpointsDir(modelDir), ec)) {
         const fs::path& p = entry.path();
-        if (entry.is_directory() && p.extension() != ".tmp" && fs::exists(p / kStateFile))
+        if (entry.is_directory() && p.extension() != ".tmp" && p.extension() != ".damaged" &&
+            fs::exists(p / kStateFile))
             dirs.push_back(p);
     }
     std::sort(dirs.begin(), dirs.end());
@@ -238,7 +239,25 @@ void Checkpoint::copyCurrent(const fs::path& from, const fs::path& to) {
 }
 
 CheckpointState Checkpoint::readState(const fs::path& modelDir) {
-    return parseState(currentDir(modelDir));
+    const fs::path current = currentDir(modelDir);
+    try {
+        return parseState(current);
+    } catch (const Error& damaged) {
+        // A damaged state (a truncated losses.npy) of the current checkpoint: the newest backup
+        // that reads is what a training would resume from (load() sets the damaged one aside).
+        auto dirs = completeCheckpoints(modelDir);
+        for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) {
+            if (*it == current) continue;
+            try {
+                CheckpointState s = parseState(*it);
+                logWarning(std::string(damaged.what()) + "; the backup " + it->filename().string() +
+                           " (iteration " + std::to_string(s.iteration) + ") reads");
+                return s;
+            } catch (const Error&) {
+            }
+        }
+        throw;
+    }
 }
 
 fs::path Checkpoint::save(const fs::path& modelDir, torch::nn::Module& model,
@@ -282,10 +301,12 @@ fs::path Checkpoint::save(const fs::path& modelDir, torch::nn::Module& model,
     return finalDir;
 }
 
-CheckpointState Checkpoint::load(const fs::path& modelDir, torch::nn::Module& model,
-                                 torch::optim::Optimizer* optimizer, const torch::Device& device,
-                                 const DiscriminatorParts& discriminator) {
-    const fs::path dir = currentDir(modelDir);
+namespace {
+
+/// Loads the checkpoint in `dir` (see Checkpoint::load).
+CheckpointState loadFrom(const fs::path& dir, torch::nn::Module& model,
+                         torch::optim::Optimizer* optimizer, const torch::Device& device,
+                         const DiscriminatorParts& discriminator) {
     CheckpointState state = parseState(dir);
     try {
         torch::serialize::InputArchive archive;
@@ -307,6 +328,53 @@ CheckpointState Checkpoint::load(const fs::path& modelDir, torch::nn::Module& mo
                     "cannot load checkpoint " + dir.string() + ": " + what);
     }
     return state;
+}
+
+/// Points latest.json at the complete checkpoint `dir`, as a save does.
+void pointLatestAt(const fs::path& modelDir, const fs::path& dir) {
+    const nlohmann::json state = readJsonFile(dir / kStateFile);
+    writeJsonAtomic(modelDir / kLatestFile, {{"checkpoint", dir.filename().string()},
+                                             {"iteration", state.at("iteration")},
+                                             {"options", state.at("options")},
+                                             {"face_type", state.value("face_type", "")},
+                                             {"saved_at", state.value("saved_at", "")}});
+}
+
+}  // namespace
+
+CheckpointState Checkpoint::load(const fs::path& modelDir, torch::nn::Module& model,
+                                 torch::optim::Optimizer* optimizer, const torch::Device& device,
+                                 const DiscriminatorParts& discriminator) {
+    const fs::path current = currentDir(modelDir);
+    try {
+        return loadFrom(current, model, optimizer, device, discriminator);
+    } catch (const Error& damaged) {
+        // A damaged current checkpoint (a disk error, a file cut short) must not cost the model:
+        // the newest backup that loads is used, and the checkpoints newer than it are set aside
+        // as <name>.damaged. If none loads (a Doppel that cannot read this model at all),
+        // nothing is renamed and the error stands.
+        auto dirs = completeCheckpoints(modelDir);
+        for (auto backup = dirs.rbegin(); backup != dirs.rend(); ++backup) {
+            if (*backup >= current) continue;
+            try {
+                CheckpointState state = loadFrom(*backup, model, optimizer, device, discriminator);
+                for (const fs::path& newer : dirs)
+                    if (newer > *backup) {
+                        fs::path aside = newer;
+                        aside += ".damaged";
+                        fs::rename(newer, aside);
+                    }
+                pointLatestAt(modelDir, *backup);
+                logWarning(std::string(damaged.what()) + "; set aside as " +
+                           current.filename().string() + ".damaged, resuming from the backup " +
+                           backup->filename().string() + " (iteration " +
+                           std::to_string(state.iteration) + ")");
+                return state;
+            } catch (const Error&) {
+            }
+        }
+        throw;
+    }
 }
 
 }  // namespace doppel::models

@@ -450,8 +450,11 @@ StageResult TrainingSession::run() {
         if (iteration_ % options_.previewEvery == 0) makePreview();
         if (minutesSince(lastSave_) >= options_.autosaveMinutes) save("autosave");
     }
-    if (iteration_ > startIteration && iteration_ % options_.previewEvery != 0) makePreview();
-    save(cancelled ? "cancelled" : "end of session");
+    const bool trained = iteration_ > startIteration;
+    if (trained && iteration_ % options_.previewEvery != 0) makePreview();
+    // A session stopped before its first iteration (while loading) saves nothing: a copy of the
+    // current checkpoint would push a real backup out of the rotation.
+    if (trained) save(cancelled ? "cancelled" : "end of session");
 
     nlohmann::json summary = {{"iteration", iteration_},
                               {"iterations_this_session", iteration_ - startIteration},
@@ -465,8 +468,9 @@ StageResult TrainingSession::run() {
         summary["src_loss"] = lossHistory_.back().srcLoss;
         summary["dst_loss"] = lossHistory_.back().dstLoss;
     }
-    std::string where = "iteration " + std::to_string(iteration_) + ", checkpoint saved in " +
-                        request_.modelDir.string();
+    std::string where = "iteration " + std::to_string(iteration_) +
+                        (trained ? ", checkpoint saved in " : ", nothing trained: the model in ") +
+                        request_.modelDir.string() + (trained ? "" : " is as it was");
     if (cancelled) {
         StageResult result = StageResult::cancelled("stopped at " + where);
         result.summary = summary;

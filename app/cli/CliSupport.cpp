@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -89,10 +90,13 @@ TrainingLength trainingLength(const CliArgs& args) {
     TrainingLength length;
     length.iterations = args.intValue("iters", 0);
     length.minutes = args.doubleValue("minutes", 0);
-    if ((args.has("iters") && length.iterations <= 0) ||
-        (args.has("minutes") && length.minutes <= 0))
+    // NaN and infinity are numbers to strtod; a training length they are not. 10^12 iterations
+    // (years on any machine) keeps the end iteration from overflowing.
+    if ((args.has("iters") && (length.iterations <= 0 || length.iterations > 1000000000000LL)) ||
+        (args.has("minutes") && !(std::isfinite(length.minutes) && length.minutes > 0)))
         throw UsageError(
-            "--iters and --minutes must be more than 0 (leave both out to train until Ctrl-C)");
+            "--iters takes 1 to 10^12 and --minutes a number above 0 (leave both out to train "
+            "until Ctrl-C)");
     if (args.has("iters") && args.has("minutes"))
         throw UsageError("give either --iters or --minutes, not both");
     return length;

@@ -128,7 +128,16 @@ int runStatus(const CliArgs& args) {
     bool anyModel = false;
     std::error_code ec;
     for (fs::directory_iterator it(ws.modelsDir(), ec), end; !ec && it != end; it.increment(ec)) {
-        const nlohmann::json info = models::readModelInfo(it->path());
+        nlohmann::json info;
+        try {
+            info = models::readModelInfo(it->path());
+        } catch (const std::exception& e) {
+            // One damaged model must not hide the rest of the workspace's state.
+            anyModel = true;
+            std::cout << "\n  " << it->path().filename().string() << ": unreadable (" << e.what()
+                      << ")";
+            continue;
+        }
         if (info.is_null()) continue;
         anyModel = true;
         const nlohmann::json& o = info["options"];
@@ -140,7 +149,7 @@ int runStatus(const CliArgs& args) {
     std::cout << (anyModel ? "" : " none") << "\n";
     // Training is a stage like the others: running now, or ended without saying so.
     if (const std::string training = ws.stageStatus("train");
-        training == "running" || training == "interrupted")
+        training == "running" || training == "interrupted" || training == "failed")
         std::cout << "training: " << training << "\n";
     if (next.empty() && !anyModel)
         next = "doppel train --workspace " + ws.root().string() + " --minutes 60";

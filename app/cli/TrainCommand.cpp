@@ -17,11 +17,55 @@
 namespace doppel::cli {
 namespace {
 
-/// Face count and side of a packed faceset, from its header only; {0, 0} when not packed yet.
-std::pair<int64_t, int> facesetSize(const std::filesystem::path& dir) {
-    if (!std::filesystem::exists(dir / "faceset.json")) return {0, 0};
+/// What a packed faceset's header says; count 0 when not packed yet.
+struct PackedHeader {
+    int64_t count = 0;
+    int resolution = 0;
+    std::string faceType;
+};
+
+PackedHeader packedHeader(const std::filesystem::path& dir) {
+    if (!std::filesystem::exists(dir / "faceset.json")) return {};
     nlohmann::json header = readJsonFile(dir / "faceset.json");
-    return {header.value("count", int64_t(0)), header.value("resolution", 0)};
+    return {header.value("count", int64_t(0)), header.value("resolution", 0),
+            header.value("face_type", std::string())};
+}
+
+/// Warnings (and refusals) about the packs this training takes: one that is out of date, one
+/// whose last pack failed (the faces packed before are used), one of another size than the
+/// model (resized on the device: a smaller one is only upscaled), and one of another face type
+/// than the model was trained on (its swaps would be placed as that type by merge).
+void checkPacks(const Workspace& ws, const nlohmann::json& options, const nlohmann::json& model,
+                const PackedHeader& src, const PackedHeader& dst) {
+    const std::string root = ws.root().string();
+    for (Side side : {Side::Src, Side::Dst}) {
+        const std::string name = sideName(side);
+        const std::string again = "doppel pack --workspace " + root + " --side " + name;
+        const std::string status = ws.stageStatus("pack." + name);
+        if (stageIsStale(ws.project(), "pack." + name))
+            std::cerr << "warning: the " << name
+                      << " pack is older than its aligned faces (aligned again, faces deleted or "
+                         "masks applied since): this trains on the faces packed before; "
+                      << "`" << again << "` packs the faces as they are now\n";
+        else if (status == "failed" || status == "cancelled" || status == "interrupted")
+            std::cerr << "warning: the last pack of " << name << " " << status
+                      << ": this trains on the faces packed before it; `" << again
+                      << "` packs them again\n";
+        const PackedHeader& pack = side == Side::Src ? src : dst;
+        const int resolution = options.value("resolution", 0);
+        if (pack.resolution > 0 && pack.resolution < resolution)
+            std::cerr << "warning: the " << name << " faces are packed at " << pack.resolution
+                      << " px and upscaled to the model's " << resolution
+                      << " px, which trains on blur: `" << again
+                      << " --set resolution=" << resolution << "`\n";
+        const std::string trainedOn = model.is_object() ? model.value("face_type", "") : "";
+        if (!trainedOn.empty() && !pack.faceType.empty() && pack.faceType != trainedOn)
+            throw Error(ErrorCode::Incompatible,
+                        "the model was trained on '" + trainedOn + "' faces but the " + name +
+                            " faces are packed as '" + pack.faceType +
+                            "': align and pack with face_type=" + trainedOn +
+                            ", or start a new model (--model NEW)");
+    }
 }
 
 int runTrain(const CliArgs& args) {
@@ -36,6 +80,10 @@ int runTrain(const CliArgs& args) {
     const double minutes = length.minutes;
     if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
         throw UsageError("--model must be a plain folder name, got '" + name + "'");
+    const std::string copying = ".copying";  // the name of a copy in progress (--from)
+    if (name.size() > copying.size() &&
+        name.compare(name.size() - copying.size(), copying.size(), copying) == 0)
+        throw UsageError("--model names ending in .copying are kept for copies in progress");
 
     std::unique_ptr<TrainingEngine> engine = models::createTrainingEngine();
     const OptionSchema& schema = engine->optionSchema();
@@ -90,10 +138,10 @@ int runTrain(const CliArgs& args) {
     }
 
     const auto srcDir = ws.packedDir(Side::Src), dstDir = ws.packedDir(Side::Dst);
-    auto [srcCount, srcRes] = facesetSize(srcDir);
-    auto [dstCount, dstRes] = facesetSize(dstDir);
-    models::MemoryEstimate estimate =
-        models::estimateTrainingMemory(options, srcCount, dstCount, std::max(srcRes, dstRes));
+    const PackedHeader srcPack = packedHeader(srcDir), dstPack = packedHeader(dstDir);
+    const int64_t srcCount = srcPack.count, dstCount = dstPack.count;
+    models::MemoryEstimate estimate = models::estimateTrainingMemory(
+        options, srcCount, dstCount, std::max(srcPack.resolution, dstPack.resolution));
     std::cout << "device: " << engine->deviceDescription() << "\n";
     std::printf("model: %s (%s, res %d), %.2f M parameters\n", modelDir.string().c_str(),
                 options["archi"].get<std::string>().c_str(), options["resolution"].get<int>(),
@@ -108,15 +156,8 @@ int runTrain(const CliArgs& args) {
                     "no packed faces in " + (srcCount == 0 ? srcDir : dstDir).string() +
                         " (run `doppel pack --workspace " + ws.root().string() + " --side " +
                         (srcCount == 0 ? "src" : "dst") + "` first)");
-    for (Side side : {Side::Src, Side::Dst})
-        if (stageIsStale(ws.project(), std::string("pack.") + sideName(side)))
-            std::cerr
-                << "warning: the " << sideName(side)
-                << " pack is older than its aligned faces (aligned again, faces deleted or "
-                   "masks applied since): this trains on the faces packed before; `doppel pack "
-                   "--workspace "
-                << ws.root().string() << " --side " << sideName(side)
-                << "` packs the faces as they are now\n";
+    checkPacks(ws, options, reused.empty() ? modelInfo : models::readModelInfo(reused), srcPack,
+               dstPack);
     // One training at a time: two would both save the model, and one run's work be lost.
     const StageLock lock(ws.stageLockFile("train"), "training in " + ws.root().string());
     if (!reused.empty()) {
@@ -136,11 +177,13 @@ int runTrain(const CliArgs& args) {
     request.maxIterations = iters > 0 ? startIteration + iters : 0;
     request.maxMinutes = minutes;
 
-    ws.setStageOptions("train", options);
     ws.setStageStatus("train", "running", "model " + name);
     ConsoleProgress progress;
     StageResult result = engine->train(request, progress, interruptToken(), nullptr, nullptr);
     progress.finish();
+    // The defaults of the next new model: only options that trained (a device that is not
+    // there would otherwise stick to every later model).
+    if (result.status != StageStatus::Failed) ws.setStageOptions("train", options);
     ws.recordStageResult("train", result);
     ws.updateProject([&](nlohmann::json& project) {
         project["train"]["model"] = name;

@@ -46,16 +46,18 @@ std::vector<SavedGrid> savedGrids(const fs::path& dir, const std::string& prefix
     return grids;
 }
 
-/// The grid on a canvas of even size (H.264's 4:2:0) with a caption band below it.
-cv::Mat captioned(const cv::Mat& grid, cv::Size gridSize, long long iteration) {
+/// The grid enlarged `enlarge` times (a grid of pixels, not a blur) at the top left of a canvas
+/// of even size (H.264's 4:2:0) that holds `gridSize`, with a caption band below it. Grids of
+/// another size (fewer faces early in a training) keep their shape: the canvas is the largest.
+cv::Mat captioned(const cv::Mat& grid, cv::Size gridSize, int enlarge, long long iteration) {
     const int band = std::max(18, gridSize.height / 14);
     cv::Mat frame(((gridSize.height + band + 1) / 2) * 2, ((gridSize.width + 1) / 2) * 2, CV_8UC3,
                   cv::Scalar(24, 24, 24));
     cv::Mat fitted = grid;
-    if (grid.size() != gridSize)  // a grid enlarged stays a grid of pixels, not a blur
-        cv::resize(grid, fitted, gridSize, 0, 0,
-                   gridSize.height > grid.rows ? cv::INTER_NEAREST : cv::INTER_AREA);
-    fitted.copyTo(frame(cv::Rect(0, 0, gridSize.width, gridSize.height)));
+    if (enlarge > 1) cv::resize(grid, fitted, cv::Size(), enlarge, enlarge, cv::INTER_NEAREST);
+    const cv::Rect placed =
+        cv::Rect(0, 0, fitted.cols, fitted.rows) & cv::Rect(0, 0, gridSize.width, gridSize.height);
+    fitted(placed).copyTo(frame(placed));
     const double scale = band / 32.0;
     cv::putText(frame, "iteration " + std::to_string(iteration),
                 cv::Point(band / 3, gridSize.height + band * 3 / 4), cv::FONT_HERSHEY_SIMPLEX,
@@ -80,13 +82,20 @@ StageResult TrainingTimelapse::write(const fs::path& modelDir, const fs::path& o
                     dir.string() + ": no saved previews (train the model first; it saves one " +
                         "every preview_every iterations)");
     if (!(fps > 0)) throw Error(ErrorCode::BadOption, "the frame rate must be above 0");
-    const cv::Mat first = loadImage(grids.front().path);
+    cv::Size largest(0, 0);
+    for (const SavedGrid& grid : grids)
+        if (const auto size = readImageHeader(grid.path)) {
+            largest.width = std::max(largest.width, size->width);
+            largest.height = std::max(largest.height, size->height);
+        }
+    if (largest.area() == 0) largest = loadImage(grids.front().path).size();  // names the file
     // Grids of a small model are a few hundred pixels: enlarged by a whole factor to at least
     // 540 px high, to be watched, and so that the watermark has the pixels to survive a
     // re-encode (a 286 px timelapse halved and re-encoded lost it: score 4.6 of 5).
-    const int enlarge = std::max(1, (kLeastHeight + first.rows - 1) / std::max(1, first.rows));
-    const cv::Size gridSize(first.cols * enlarge, first.rows * enlarge);
-    const cv::Mat sample = captioned(first, gridSize, grids.front().iteration);
+    const int enlarge = std::max(1, (kLeastHeight + largest.height - 1) / largest.height);
+    const cv::Size gridSize(largest.width * enlarge, largest.height * enlarge);
+    const cv::Mat sample =
+        captioned(loadImage(grids.front().path), gridSize, enlarge, grids.front().iteration);
 
     VideoEncoderSettings settings;
     settings.codec = output.extension() == ".webm" ? "vp9" : "h264";  // WebM holds no H.264
@@ -111,7 +120,7 @@ StageResult TrainingTimelapse::write(const fs::path& modelDir, const fs::path& o
             encoder.abandon();
             return StageResult::cancelled("cancelled; no file was written");
         }
-        cv::Mat frame = captioned(loadImage(grids[i].path), gridSize, grids[i].iteration);
+        cv::Mat frame = captioned(loadImage(grids[i].path), gridSize, enlarge, grids[i].iteration);
         // The grid only: on the flat dark caption band the mark would show as faint blocks.
         Watermark::embed(frame, cv::Rect(cv::Point(0, 0), gridSize), kWatermarkStrength);
         encoder.writeFrame(frame, int64_t(i) * 1000);

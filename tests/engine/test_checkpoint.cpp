@@ -181,6 +181,32 @@ TEST(Checkpoint, AFailedWriteIsAnErrorAndKeepsThePreviousOne) {
     EXPECT_EQ(Checkpoint::readState(dir).iteration, 9);
 }
 
+// A damaged current checkpoint (a file cut short by a disk error) does not cost the model: the
+// newest backup that loads is used, the damaged one set aside as <name>.damaged; a model that
+// no checkpoint of which loads keeps all its folders as they were.
+TEST(Checkpoint, ADamagedCheckpointFallsBackToTheNewestBackupThatLoads) {
+    const fs::path dir = test::scratchDir("checkpoint_damaged");
+    SaehdModel first(smallConfig());
+    Checkpoint::save(dir, first, nullptr, stateAt(10), 2);
+    SaehdModel second(smallConfig());  // other random weights
+    const fs::path newest = Checkpoint::save(dir, second, nullptr, stateAt(20), 2);
+    fs::resize_file(newest / "model.pt", fs::file_size(newest / "model.pt") / 3);
+    EXPECT_EQ(Checkpoint::readState(dir).iteration, 20);  // its state still reads
+
+    SaehdModel loaded(smallConfig());
+    EXPECT_EQ(Checkpoint::load(dir, loaded, nullptr, torch::kCPU).iteration, 10);
+    EXPECT_TRUE(sameParameters(first, loaded));
+    EXPECT_FALSE(fs::exists(newest));
+    EXPECT_TRUE(fs::exists(newest.string() + ".damaged"));
+    EXPECT_EQ(Checkpoint::readState(dir).iteration, 10);  // latest.json points at the backup
+
+    // The only checkpoint left damaged too: an error, and nothing renamed.
+    const fs::path only = Checkpoint::currentDir(dir);
+    fs::resize_file(only / "model.pt", 100);
+    EXPECT_THROW(Checkpoint::load(dir, loaded, nullptr, torch::kCPU), Error);
+    EXPECT_TRUE(fs::exists(only));
+}
+
 TEST(Checkpoint, MissingModelIsNotFoundNamingTheFolder) {
     const fs::path dir = test::scratchDir("checkpoint_missing");
     EXPECT_FALSE(Checkpoint::exists(dir));

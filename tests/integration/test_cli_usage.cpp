@@ -52,9 +52,9 @@ TEST(CliUsage, RefusesWhatItCannotMeanAndLeavesNoHalfMadeWorkspace) {
     expectUsageError(runCli(dir, "export --workspace " + quoted(ws) + " --visible-label=maybe"),
                      "--visible-label is a switch");
     expectUsageError(runCli(dir, "train --workspace " + quoted(ws) + " --iters 0"),
-                     "must be more than 0");
+                     "--iters takes 1 to 10^12");
     expectUsageError(runCli(dir, "xseg-train --workspace " + quoted(ws) + " --minutes 0"),
-                     "must be more than 0");
+                     "--iters takes 1 to 10^12");
 }
 
 TEST(CliUsage, OneRunPerStageAndStatusTellsAKilledRunFromARunningOne) {

@@ -378,9 +378,10 @@ TEST(Export, TrainingTimelapseFromThePreviewGrids) {
     EXPECT_NEAR(p.fps, 4.0, 0.01);
     // In iteration order: each frame brighter than the one before, above the caption band.
     VideoReader reader(video);
-    // The first grid's size enlarged by a whole factor to 540 px or more, a caption band below.
-    EXPECT_EQ(reader.info().width, 4 * 240);
-    EXPECT_GT(reader.info().height, 4 * 160);
+    // The largest grid's size (300x200) enlarged by a whole factor to 540 px or more, a caption
+    // band below; the smaller grids keep their shape at its top left.
+    EXPECT_EQ(reader.info().width, 3 * 300);
+    EXPECT_GT(reader.info().height, 3 * 200);
     VideoFrame frame;
     double previous = -1;
     while (reader.read(frame)) {
