@@ -26,7 +26,10 @@ constexpr double kParameterSlack = 1.05;                  // step temporaries of
 // fitted to four runs with and without it (docs/training.md): DF side by side 2.6, LIAE 1.8;
 // one DF decoder at a time is assumed half the side-by-side figure.
 constexpr double kWinogradSideBySideDfFactor = 2.6;
-constexpr double kWinogradSequentialDfFactor = 1.3;
+// DF with full-resolution decoders (df, df-u): the scratch grows far less than their maps (the
+// largest calls' tiles, not every map, are alive at once): refitted to four runs (res 64 and 128,
+// 2026-11-30; the -ud factor over-predicted their peak by 26-43 %).
+constexpr double kWinogradFullResolutionDfFactor = 1.0;
 constexpr double kWinogradLiaeFactor = 1.8;
 
 double sq(double v) {
@@ -143,9 +146,11 @@ MemoryEstimate MemoryEstimate::compute(const TrainOptions& o, int64_t parameters
         // With the swap (a style term) the step is sequential and the source decoder's call
         // takes twice the batch, which the side-by-side figure matches; LIAE's one decoder call
         // takes 3 batches instead of 2.
+        const double sideBySideDf =
+            halfDecoder(o) ? kWinogradSideBySideDfFactor : kWinogradFullResolutionDfFactor;
         const double perCall = isLiae(o) ? kWinogradLiaeFactor * (style ? 1.5 : 1.0)
-                               : o.threads == 1 && !style ? kWinogradSequentialDfFactor
-                                                          : kWinogradSideBySideDfFactor;
+                               : o.threads == 1 && !style ? sideBySideDf / 2
+                                                          : sideBySideDf;
         m.convolutionScratchBytes = int64_t(decoderElements(o) * 4.0 * o.batch * perCall);
     }
     m.totalBytes = m.parameterBytes + m.activationBytes + m.facesetBytes + m.runtimeBytes +

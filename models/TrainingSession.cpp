@@ -37,6 +37,13 @@ std::string formatLoss(double v) {
     return b;
 }
 
+/// 5e-05, 2.5e-05: std::to_string's six decimals print a halved 5e-5 as 0.000025 and less as 0.
+std::string formatLearningRate(double lr) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%.3g", lr);
+    return b;
+}
+
 }  // namespace
 
 std::string TrainingSession::describeDevice(const std::string& wanted, torch::Device* chosen) {
@@ -297,7 +304,7 @@ void TrainingSession::rollback() {
     if (rollbacks_ > kMaxRollbacks)
         throw Error(ErrorCode::InvalidInput,
                     "training diverges: " + std::to_string(kMaxRollbacks) + " rollbacks, lr now " +
-                        std::to_string(learningRate_) +
+                        formatLearningRate(learningRate_) +
                         "; check the packed facesets or start with a lower lr");
     const double lowered = learningRate_ * 0.5;
     CheckpointState state = Checkpoint::load(request_.modelDir, model_, optimizer_.get(), device_,
@@ -310,7 +317,7 @@ void TrainingSession::rollback() {
     resetGenerator();
     logWarning(std::to_string(kBadStepsBeforeRollback) +
                " bad steps in a row: rolled back to iteration " + std::to_string(iteration_) +
-               " and lowered lr to " + std::to_string(learningRate_));
+               " and lowered lr to " + formatLearningRate(learningRate_));
 }
 
 std::vector<LossPoint> TrainingSession::thinnedHistory() const {

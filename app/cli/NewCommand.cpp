@@ -5,6 +5,7 @@
 
 #include "cli/CommandRegistry.h"
 #include "common/RemoveTree.h"
+#include "common/ShellQuote.h"
 #include "common/Workspace.h"
 #include "media/FrameSource.h"
 #include "pipeline/FacesetReview.h"
@@ -43,7 +44,7 @@ int runNew(const CliArgs& args) {
     for (const auto& input : ws.inputPaths(Side::Src))
         std::cout << "  src: " << input.string() << "\n";
     std::cout << "  dst: " << ws.inputPath(Side::Dst).string() << "\n"
-              << "next: doppel extract --workspace " << dir << " --side src\n";
+              << "next: doppel extract --workspace " << shellQuoted(dir) << " --side src\n";
     return 0;
 }
 
@@ -67,7 +68,7 @@ int runAddSource(const CliArgs& args) {
         std::cout << "added " << added.string() << "\n";
     }
     std::cout << "the source has " << ws.inputPaths(Side::Src).size()
-              << " inputs; next: doppel extract --workspace " << ws.root().string()
+              << " inputs; next: doppel extract --workspace " << shellQuoted(ws.root().string())
               << " --side src (frames already extracted are kept)\n";
     return 0;
 }

@@ -7,6 +7,7 @@
 
 #include "cli/CliSupport.h"
 #include "cli/CommandRegistry.h"
+#include "common/ShellQuote.h"
 #include "common/Workspace.h"
 #include "faces/FaceTrackGroups.h"
 #include "pipeline/FacesetReview.h"
@@ -59,8 +60,8 @@ int runPeople(const CliArgs& args) {
         groupFacesByTrack(listAlignedFaces(ws.alignedDir(side)));
     if (groups.empty()) {
         std::cerr << "error: no aligned faces on " << sideName(side)
-                  << ": run `doppel align --workspace " << ws.root().string() << " --side "
-                  << sideName(side) << "` first\n";
+                  << ": run `doppel align --workspace " << shellQuoted(ws.root().string())
+                  << " --side " << sideName(side) << "` first\n";
         return 1;
     }
     if (keys.empty()) {
@@ -68,8 +69,8 @@ int runPeople(const CliArgs& args) {
         const std::string hint = FacesetReview::severalPeopleHint(ws, side, groups.size());
         if (!hint.empty()) std::cout << "note: " << hint << "\n";
         if (groups.size() > 1)
-            std::cout << "keep one: doppel people --workspace " << ws.root().string() << " --side "
-                      << sideName(side) << " --keep " << groups.front().key << "\n";
+            std::cout << "keep one: doppel people --workspace " << shellQuoted(ws.root().string())
+                      << " --side " << sideName(side) << " --keep " << groups.front().key << "\n";
         return 0;
     }
     if (auto unknown = unknownGroupKeys(groups, keys); !unknown.empty()) {

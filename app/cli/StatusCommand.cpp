@@ -6,6 +6,7 @@
 #include "cli/CliSupport.h"
 #include "cli/CommandRegistry.h"
 #include "common/AtomicFile.h"
+#include "common/ShellQuote.h"
 #include "common/StageFreshness.h"
 #include "common/Workspace.h"
 #include "faces/AlignedFace.h"
@@ -57,7 +58,7 @@ NextStep describeSide(const Workspace& ws, Side side) {
     const std::vector<FrameFile> frames = listFrames(ws.framesDir(side));
     std::cout << "\n  frames: " << frames.size() << " (extract " << stageWord(ws, "extract." + name)
               << ")\n";
-    const std::string root = " --workspace " + ws.root().string() + " --side " + name;
+    const std::string root = " --workspace " + shellQuoted(ws.root().string()) + " --side " + name;
     if (frames.empty()) return {0, "doppel extract" + root};
 
     const auto withFaces = sidecarsByFrame(ws.alignedDir(side));
@@ -152,7 +153,7 @@ int runStatus(const CliArgs& args) {
         training == "running" || training == "interrupted" || training == "failed")
         std::cout << "training: " << training << "\n";
     if (next.empty() && !anyModel)
-        next = "doppel train --workspace " + ws.root().string() + " --minutes 60";
+        next = "doppel train --workspace " + shellQuoted(ws.root().string()) + " --minutes 60";
 
     const size_t dstFrames = listFrames(ws.framesDir(Side::Dst)).size();
     const size_t merged = countFiles(ws.mergedDir(), {".png"});
@@ -163,14 +164,14 @@ int runStatus(const CliArgs& args) {
     if (outOfDate > 0) std::cout << ", " << outOfDate << " made with earlier settings";
     std::cout << " (merge " << merge << ")\n";
     if (next.empty() && (merged < dstFrames || outOfDate > 0 || merge != "done"))
-        next = "doppel merge --workspace " + ws.root().string();
+        next = "doppel merge --workspace " + shellQuoted(ws.root().string());
     // Videos, or the photo a one-photo destination is exported as (result/result.png).
     const size_t results =
         countFiles(ws.resultDir(), {".mp4", ".mkv", ".mov", ".webm", ".png", ".jpg", ".jpeg"});
     const std::string exported = stageWord(ws, "export");
     std::cout << "results: " << results << " file(s) in result/ (export " << exported << ")\n";
     if (next.empty() && (results == 0 || exported != "done"))
-        next = "doppel export --workspace " + ws.root().string();
+        next = "doppel export --workspace " + shellQuoted(ws.root().string());
     std::cout << "next: " << (next.empty() ? "nothing: the result is exported" : next) << "\n";
     return 0;
 }

@@ -8,6 +8,7 @@
 #include "cli/CommandRegistry.h"
 #include "common/AtomicFile.h"
 #include "common/Error.h"
+#include "common/ShellQuote.h"
 #include "common/StageFreshness.h"
 #include "common/StageLock.h"
 #include "common/Workspace.h"
@@ -37,7 +38,7 @@ PackedHeader packedHeader(const std::filesystem::path& dir) {
 /// than the model was trained on (its swaps would be placed as that type by merge).
 void checkPacks(const Workspace& ws, const nlohmann::json& options, const nlohmann::json& model,
                 const PackedHeader& src, const PackedHeader& dst) {
-    const std::string root = ws.root().string();
+    const std::string root = shellQuoted(ws.root().string());
     for (Side side : {Side::Src, Side::Dst}) {
         const std::string name = sideName(side);
         const std::string again = "doppel pack --workspace " + root + " --side " + name;
@@ -154,8 +155,8 @@ int runTrain(const CliArgs& args) {
     if (srcCount == 0 || dstCount == 0)
         throw Error(ErrorCode::NotFound,
                     "no packed faces in " + (srcCount == 0 ? srcDir : dstDir).string() +
-                        " (run `doppel pack --workspace " + ws.root().string() + " --side " +
-                        (srcCount == 0 ? "src" : "dst") + "` first)");
+                        " (run `doppel pack --workspace " + shellQuoted(ws.root().string()) +
+                        " --side " + (srcCount == 0 ? "src" : "dst") + "` first)");
     checkPacks(ws, options, reused.empty() ? modelInfo : models::readModelInfo(reused), srcPack,
                dstPack);
     // One training at a time: two would both save the model, and one run's work be lost.

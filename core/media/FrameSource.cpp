@@ -92,6 +92,25 @@ FrameSource::FrameSource(const fs::path& path) {
             throw Error(
                 ErrorCode::InvalidInput,
                 path.string() + ": the folder holds no images (png, jpg, jpeg, bmp, tif, webp)");
+        // What the folder holds besides: said once, not dropped without a word.
+        int otherFiles = 0, folders = 0;
+        std::string example;
+        for (fs::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
+            const std::string name = it->path().filename().string();
+            if (it->is_directory()) {
+                ++folders;
+            } else if (!hasImageExtension(it->path()) && !name.empty() && name[0] != '.' &&
+                       it->path().extension() != ".json") {  // metadata beside photos
+                if (otherFiles++ == 0) example = name;
+            }
+        }
+        if (otherFiles > 0)
+            warnings_.push_back(path.string() + ": " + std::to_string(otherFiles) +
+                                " file(s) that are not photos were left out (e.g. " + example +
+                                "; photos: png, jpg, bmp, tif, webp)");
+        if (folders > 0)
+            warnings_.push_back(path.string() + ": " + std::to_string(folders) +
+                                " subfolder(s) not read (only the photos in the folder itself)");
     } else if (hasImageExtension(path)) {
         info_.kind = FrameSourceKind::Image;
         images_ = {path};

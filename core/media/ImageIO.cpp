@@ -87,7 +87,8 @@ std::optional<cv::Size> jpegHeader(const std::string& bytes) {
 }  // namespace
 
 bool hasImageExtension(const fs::path& path) {
-    static const char* known[] = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"};
+    static const char* known[] = {".png", ".jpg", ".jpeg", ".jfif", ".jpe",
+                                  ".bmp", ".tif", ".tiff", ".webp"};
     std::string ext = lowerExtension(path);
     return std::any_of(std::begin(known), std::end(known), [&](const char* k) { return ext == k; });
 }

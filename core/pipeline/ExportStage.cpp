@@ -12,6 +12,7 @@
 #include "common/Error.h"
 #include "common/FolderSwap.h"
 #include "common/Log.h"
+#include "common/ShellQuote.h"
 #include "common/StageFreshness.h"
 #include "common/StageLock.h"
 #include "media/ExportLabel.h"
@@ -326,7 +327,8 @@ StageResult exportImage(const Workspace& ws, const ExportOptions& o, const Frame
 void checkMergedFrames(const Workspace& ws, std::vector<std::string>& warnings) {
     std::string merge = ws.stageStatus("merge");
     if (merge == "running") merge = "interrupted";  // the export holds merge's lock: none runs
-    const std::string again = "run `doppel merge --workspace " + ws.root().string() + "` first";
+    const std::string again =
+        "run `doppel merge --workspace " + shellQuoted(ws.root().string()) + "` first";
     if (merge.empty()) return;
     if (merge != "done" && merge != "stale")
         throw Error(ErrorCode::InvalidInput, "the last merge did not finish (" + merge +
