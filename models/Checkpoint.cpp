@@ -312,6 +312,13 @@ CheckpointState loadFrom(const fs::path& dir, torch::nn::Module& model,
         torch::serialize::InputArchive archive;
         archive.load_from((dir / "model.pt").string(), device);
         model.load(archive);
+        // A checkpoint saved with NaN/Inf weights (bytes damaged on disk, or a collapse saved
+        // before the guard caught it) loads without a word and sends every rollback back to it:
+        // it counts as damaged, so load() takes the newest backup with finite weights.
+        for (const torch::Tensor& p : model.parameters())
+            if (!torch::isfinite(p).all().item<bool>())
+                throw Error(ErrorCode::InvalidInput,
+                            "checkpoint " + dir.string() + " holds non-finite weights (NaN/Inf)");
         if (optimizer && fs::exists(dir / "optimizer.pt")) {
             torch::serialize::InputArchive optimizerArchive;
             optimizerArchive.load_from((dir / "optimizer.pt").string(), device);

@@ -6,6 +6,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <limits>
 
 #include "common/Error.h"
 #include "models/Checkpoint.h"
@@ -199,6 +200,16 @@ TEST(Checkpoint, ADamagedCheckpointFallsBackToTheNewestBackupThatLoads) {
     EXPECT_FALSE(fs::exists(newest));
     EXPECT_TRUE(fs::exists(newest.string() + ".damaged"));
     EXPECT_EQ(Checkpoint::readState(dir).iteration, 10);  // latest.json points at the backup
+
+    // Weights that are NaN (damaged bytes that still unpack, a collapse saved) count as damage.
+    SaehdModel poisoned(smallConfig());
+    {
+        torch::NoGradGuard noGrad;
+        poisoned->parameters().front().fill_(std::numeric_limits<float>::quiet_NaN());
+    }
+    const fs::path nan = Checkpoint::save(dir, poisoned, nullptr, stateAt(30), 2);
+    EXPECT_EQ(Checkpoint::load(dir, loaded, nullptr, torch::kCPU).iteration, 10);
+    EXPECT_TRUE(fs::exists(nan.string() + ".damaged"));
 
     // The only checkpoint left damaged too: an error, and nothing renamed.
     const fs::path only = Checkpoint::currentDir(dir);
