@@ -74,9 +74,12 @@ fs::path copyInput(const fs::path& input, const fs::path& sideDir,
     std::error_code ec;
     if (fs::is_directory(input)) {
         // A workspace inside its input folder would copy itself into itself until the path grows
-        // too long (and fill the disk on the way); an input inside the workspace is its own data.
+        // too long (and fill the disk on the way); an input inside the workspace's data folders
+        // is its own data. (Photos beside data_src/ in the workspace folder, as DeepFaceLab
+        // users keep their clips, are fine.)
         const fs::path workspace = sideDir.parent_path();
-        if (isWithin(sideDir, input) || isWithin(input, workspace))
+        if (isWithin(sideDir, input) || isWithin(input, workspace / "data_src") ||
+            isWithin(input, workspace / "data_dst"))
             throw Error(ErrorCode::BadOption,
                         input.string() + " and the workspace " + workspace.string() +
                             " lie one inside the other: put the workspace somewhere else, or "
