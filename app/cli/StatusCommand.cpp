@@ -23,9 +23,11 @@ namespace {
 /// How stage `key` stands: not run, running, done, stale (an earlier stage changed its outputs
 /// since), failed, cancelled, interrupted.
 std::string stageWord(const Workspace& ws, const std::string& key) {
-    const nlohmann::json project = ws.project();
+    const nlohmann::json project = ws.project();  // read once (each read probes the locks)
     if (stageIsStale(project, key)) return "stale";
-    const std::string status = ws.stageStatus(key);
+    const nlohmann::json stages = project.value("stages", nlohmann::json::object());
+    const std::string status =
+        stages.contains(key) && stages[key].is_object() ? stages[key].value("status", "") : "";
     return status.empty() ? "not run" : status;
 }
 

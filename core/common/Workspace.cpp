@@ -19,15 +19,6 @@ std::mutex& projectMutex() {
     return mutex;
 }
 
-/// Whether `path` is `folder` or lies inside it (links resolved where they exist).
-bool isWithin(const fs::path& path, const fs::path& folder) {
-    std::error_code ec;
-    const fs::path relative =
-        fs::weakly_canonical(fs::absolute(path), ec)
-            .lexically_relative(fs::weakly_canonical(fs::absolute(folder), ec));
-    return !relative.empty() && *relative.begin() != "..";
-}
-
 /// Copies a folder of images into `target` through a staging folder: a copy that fails half way
 /// (an unreadable file, a full disk) leaves nothing that a later input could be mixed with, and
 /// the error names the file.
@@ -114,6 +105,14 @@ Side parseSide(const std::string& text) {
     if (text == "src" || text == "source") return Side::Src;
     if (text == "dst" || text == "destination") return Side::Dst;
     throw Error(ErrorCode::BadOption, "side must be 'src' or 'dst', got '" + text + "'");
+}
+
+bool isWithin(const fs::path& path, const fs::path& folder) {
+    std::error_code ec;
+    const fs::path relative =
+        fs::weakly_canonical(fs::absolute(path), ec)
+            .lexically_relative(fs::weakly_canonical(fs::absolute(folder), ec));
+    return !relative.empty() && *relative.begin() != "..";
 }
 
 std::string utcTimestamp() {

@@ -118,4 +118,8 @@ class Workspace {
 /// "2026-11-22T10:00:00Z" for timestamps in project files.
 std::string utcTimestamp();
 
+/// Whether `path` is `folder` or lies inside it (both made absolute, links resolved where they
+/// exist): inputs and outputs must not overlap the workspace's data.
+bool isWithin(const std::filesystem::path& path, const std::filesystem::path& folder);
+
 }  // namespace doppel

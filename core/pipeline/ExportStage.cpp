@@ -135,16 +135,6 @@ fs::path outputPathFor(const Workspace& ws, const ExportOptions& o, const std::s
     return p;
 }
 
-/// Whether `path` is `folder` or lies inside it (both made absolute, links resolved where they
-/// exist).
-bool isWithin(const fs::path& path, const fs::path& folder) {
-    std::error_code ec;
-    const fs::path p = fs::weakly_canonical(fs::absolute(path), ec);
-    const fs::path f = fs::weakly_canonical(fs::absolute(folder), ec);
-    const fs::path relative = p.lexically_relative(f);
-    return !relative.empty() && *relative.begin() != "..";
-}
-
 /// An export must not overwrite what the workspace is made from: the inputs copied into it (the
 /// destination's is also the audio source) or the files they were copied from.
 void refuseOverwritingInputs(const Workspace& ws, const fs::path& output) {
@@ -325,7 +315,10 @@ StageResult exportImage(const Workspace& ws, const ExportOptions& o, const Frame
 /// new ones); a merge made before the model or the faces changed is exported with a warning.
 /// Merged frames that no Doppel merge recorded (put there by hand) are taken as they are.
 void checkMergedFrames(const Workspace& ws, std::vector<std::string>& warnings) {
-    std::string merge = ws.stageStatus("merge");
+    const json project = ws.project();  // read once (each read probes the stage locks)
+    const json stage =
+        project.contains("stages") ? project["stages"].value("merge", json()) : json();
+    std::string merge = stage.is_object() ? stage.value("status", "") : "";
     if (merge == "running") merge = "interrupted";  // the export holds merge's lock: none runs
     const std::string again =
         "run `doppel merge --workspace " + shellQuoted(ws.root().string()) + "` first";
@@ -342,11 +335,10 @@ void checkMergedFrames(const Workspace& ws, std::vector<std::string>& warnings) 
                         "others: " +
                         again);
     if (merge == "stale")  // frames whose faces changed were removed: they would be originals
-        throw Error(ErrorCode::InvalidInput,
-                    "the merged frames are out of date (" +
-                        ws.project()["stages"]["merge"].value("message", std::string()) + "); " +
-                        again);
-    if (stageIsStale(ws.project(), "merge"))
+        throw Error(ErrorCode::InvalidInput, "the merged frames are out of date (" +
+                                                 stage.value("message", std::string()) + "); " +
+                                                 again);
+    if (stageIsStale(project, "merge"))
         warnings.push_back(
             "the model was trained further, or the destination's faces or masks changed, since "
             "merging: this exports the frames as merged then (merge again for the latest)");
