@@ -18,8 +18,8 @@ const OptionSchema& Trainer::optionSchema() const {
     return trainOptionSchema();
 }
 
-std::string Trainer::deviceDescription() const {
-    return TrainingSession::describeDevice();
+std::string Trainer::deviceDescription(const std::string& wanted) const {
+    return TrainingSession::describeDeviceChoice(wanted);
 }
 
 bool Trainer::cudaAvailable() {

@@ -19,7 +19,7 @@ class Trainer : public TrainingEngine {
     };
 
     const OptionSchema& optionSchema() const override;
-    std::string deviceDescription() const override;
+    std::string deviceDescription(const std::string& wanted) const override;
     int64_t estimatePeakMemoryBytes(const nlohmann::json& options) const override;
     StageResult train(const TrainRequest& request, ProgressSink& progress,
                       const CancelToken& cancel, LatestMailbox<TrainingUpdate>* previews,

@@ -65,6 +65,14 @@ std::string TrainingSession::describeDevice(const std::string& wanted, torch::De
            (cudaBuilt ? "no CUDA device found" : "this LibTorch build has no CUDA support");
 }
 
+std::string TrainingSession::describeDeviceChoice(const std::string& wanted) {
+    try {
+        return describeDevice(wanted);
+    } catch (const Error& e) {
+        return std::string("unavailable: ") + e.what();
+    }
+}
+
 std::string TrainingSession::useDevice(const std::string& wanted, int threads,
                                        torch::Device* chosen) {
     std::string line = describeDevice(wanted, chosen);

@@ -28,9 +28,11 @@ class TrainingSession {
                     const Trainer::Hooks& hooks);
     StageResult run();
 
-    /// "CUDA: ..." or "CPU: ..." with the reason.
+    /// "CUDA: ..." or "CPU: ..." with the reason; throws for device=cuda without CUDA.
     static std::string describeDevice(const std::string& wanted = "auto",
                                       torch::Device* chosen = nullptr);
+    /// describeDevice for display: an impossible choice comes back as "unavailable: <why>".
+    static std::string describeDeviceChoice(const std::string& wanted);
     /// describeDevice, and on the CPU sets LibTorch's thread count (`threads`, 0 = all cores)
     /// and appends it to the line. Shared by the face-swap and the face-mask trainers.
     static std::string useDevice(const std::string& wanted, int threads, torch::Device* chosen);

@@ -300,8 +300,8 @@ const OptionSchema& xsegOptionSchema() {
     return schema;
 }
 
-std::string XSegTrainer::deviceDescription() const {
-    return TrainingSession::describeDevice();
+std::string XSegTrainer::deviceDescription(const std::string& wanted) const {
+    return TrainingSession::describeDeviceChoice(wanted);
 }
 
 StageResult XSegTrainer::train(const SegmentationTrainRequest& request, ProgressSink& progress,

@@ -17,7 +17,7 @@ const OptionSchema& xsegOptionSchema();
 class XSegTrainer : public SegmentationEngine {
   public:
     const OptionSchema& optionSchema() const override { return xsegOptionSchema(); }
-    std::string deviceDescription() const override;
+    std::string deviceDescription(const std::string& wanted) const override;
     StageResult train(const SegmentationTrainRequest& request, ProgressSink& progress,
                       const CancelToken& cancel) override;
     std::unique_ptr<MaskPredictor> loadPredictor(

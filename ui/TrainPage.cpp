@@ -205,10 +205,7 @@ TrainPage::TrainPage(StudioSession* session, QWidget* parent)
             updateButtons();
         });
     poll_.start(kPollMs);
-    if (session_->engine())
-        device_->setText(
-            tr("Device: %1").arg(QString::fromStdString(session_->engine()->deviceDescription())));
-    updateMemoryEstimate();
+    updateMemoryEstimate();  // also names the device
     updateButtons();
 }
 
@@ -311,13 +308,17 @@ void TrainPage::matchPresetToForm() {
 void TrainPage::updateMemoryEstimate() {
     TrainingEngine* engine = session_->engine();
     if (!engine || !form_) return;
-    QString text = tr("Device: %1").arg(QString::fromStdString(engine->deviceDescription()));
+    QString text;
     try {
-        int64_t bytes =
-            engine->estimatePeakMemoryBytes(engine->optionSchema().resolve(form_->values()));
+        const nlohmann::json options = engine->optionSchema().resolve(form_->values());
+        text = tr("Device: %1")
+                   .arg(QString::fromStdString(
+                       engine->deviceDescription(options.value("device", std::string("auto")))));
+        int64_t bytes = engine->estimatePeakMemoryBytes(options);
         text += tr("\nEstimated peak memory: %1").arg(formatBytes(bytes));
     } catch (const std::exception& e) {
-        text += "\n" + QString::fromStdString(e.what());
+        if (!text.isEmpty()) text += "\n";
+        text += QString::fromStdString(e.what());
     }
     device_->setText(text);
 }

@@ -143,7 +143,8 @@ int runTrain(const CliArgs& args) {
     const int64_t srcCount = srcPack.count, dstCount = dstPack.count;
     models::MemoryEstimate estimate = models::estimateTrainingMemory(
         options, srcCount, dstCount, std::max(srcPack.resolution, dstPack.resolution));
-    std::cout << "device: " << engine->deviceDescription() << "\n";
+    std::cout << "device: " << engine->deviceDescription(options["device"].get<std::string>())
+              << "\n";
     std::printf("model: %s (%s, res %d), %.2f M parameters\n", modelDir.string().c_str(),
                 options["archi"].get<std::string>().c_str(), options["resolution"].get<int>(),
                 double(estimate.parameters) / 1e6);

@@ -34,7 +34,8 @@ int runXSegTrain(const CliArgs& args) {
         }
         std::cout << "resuming at iteration " << info["iteration"].get<int64_t>() << "\n";
     }
-    std::cout << "device: " << engine->deviceDescription() << "\n" << std::flush;
+    const std::string device = engine->deviceDescription(options["device"].get<std::string>());
+    std::cout << "device: " << device << "\n" << std::flush;
 
     const StageLock lock(ws.stageLockFile("xseg"), "mask model training");
     ConsoleProgress progress;

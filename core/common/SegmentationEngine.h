@@ -44,7 +44,8 @@ class SegmentationEngine {
   public:
     virtual ~SegmentationEngine() = default;
     virtual const OptionSchema& optionSchema() const = 0;
-    virtual std::string deviceDescription() const = 0;
+    /// As TrainingEngine::deviceDescription.
+    virtual std::string deviceDescription(const std::string& wanted) const = 0;
     /// Trains (or resumes) until cancelled or the request's limits; saves on exit.
     virtual StageResult train(const SegmentationTrainRequest& request, ProgressSink& progress,
                               const CancelToken& cancel) = 0;

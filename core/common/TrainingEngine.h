@@ -65,8 +65,10 @@ class TrainingEngine {
     virtual ~TrainingEngine() = default;
     /// Every training option: key, type, range, default, help, fixed-on-resume.
     virtual const OptionSchema& optionSchema() const = 0;
-    /// The device training would use and why ("CUDA: <name>" or "CPU: no CUDA device found").
-    virtual std::string deviceDescription() const = 0;
+    /// The device training would use for the `device` option `wanted` (auto, cpu, cuda) and why
+    /// ("CUDA: device 0 of 1 visible", "CPU: no CUDA device found"); an impossible choice is
+    /// described, not thrown (training itself refuses it).
+    virtual std::string deviceDescription(const std::string& wanted) const = 0;
     /// Predicted peak memory in bytes for these options on the chosen device.
     virtual int64_t estimatePeakMemoryBytes(const nlohmann::json& options) const = 0;
     /// Trains until cancelled, a Stop command, or the request's limits; always saves on exit.

@@ -41,7 +41,10 @@ TEST(GpuTrainer, MixedPrecisionTrainsOnCuda) {
     auto root = test::scratchDir("gpu_trainer");
     auto [src, dst] = test::writeSyntheticPair(root, 128, 64);
     Trainer trainer;
-    EXPECT_EQ(trainer.deviceDescription().rfind("CUDA", 0), 0u) << trainer.deviceDescription();
+    EXPECT_EQ(trainer.deviceDescription("auto").rfind("CUDA", 0), 0u)
+        << trainer.deviceDescription("auto");
+    EXPECT_EQ(trainer.deviceDescription("cpu").rfind("CPU", 0), 0u)
+        << trainer.deviceDescription("cpu");
     for (const char* precision : {"bf16", "fp16"}) {
         TrainRequest r;
         r.modelDir = root / "model" / precision;

@@ -8,6 +8,7 @@
 #include "models/PngWriter.h"
 #include "models/PreviewGrid.h"
 #include "models/TrainOptions.h"
+#include "models/Trainer.h"
 #include "support/TestSupport.h"
 
 using namespace doppel;
@@ -118,6 +119,19 @@ TEST(TrainOptions, HelpTextListsEveryOption) {
     for (const auto& spec : trainOptionSchema().specs())
         EXPECT_NE(help.find(spec.key), std::string::npos);
     EXPECT_NE(help.find("fixed on resume"), std::string::npos);
+}
+
+TEST(TrainOptions, TheDeviceLineFollowsTheDeviceOption) {
+    // The CLI and the studio print the device for the chosen option, not for "auto" (the GPU
+    // machine printed "CUDA" for a device=cpu run).
+    Trainer trainer;
+    EXPECT_EQ(trainer.deviceDescription("cpu"), "CPU: chosen by the device option");
+    const std::string cuda = trainer.deviceDescription("cuda");
+    if (Trainer::cudaAvailable()) {
+        EXPECT_EQ(cuda.rfind("CUDA", 0), 0u) << cuda;
+    } else {
+        EXPECT_EQ(cuda.rfind("unavailable: device=cuda was asked for", 0), 0u) << cuda;
+    }
 }
 
 TEST(MemoryEstimate, GrowsWithBatchResolutionAndParameters) {

@@ -33,7 +33,9 @@ class IdleEngine : public TrainingEngine {
         schema_.addChoice("arch", "liae-ud", {"df-ud", "liae-ud"}, "architecture").inGroup("Model");
     }
     const OptionSchema& optionSchema() const override { return schema_; }
-    std::string deviceDescription() const override { return "CPU: no CUDA device found"; }
+    std::string deviceDescription(const std::string&) const override {
+        return "CPU: no CUDA device found";
+    }
     int64_t estimatePeakMemoryBytes(const nlohmann::json& options) const override {
         return options.at("batch").get<int64_t>() * (int64_t(1) << 28);
     }
