@@ -38,6 +38,27 @@ QString stepStateName(StepState state) {
             return QObject::tr("running");
         case StepState::Failed:
             return QObject::tr("failed");
+        case StepState::Stopped:
+            return QObject::tr("stopped");
+    }
+    return {};
+}
+
+QString stepStateHint(StepState state) {
+    switch (state) {
+        case StepState::NotRun:
+            return QObject::tr("not run yet");
+        case StepState::Done:
+            return QObject::tr("finished and up to date");
+        case StepState::Stale:
+            return QObject::tr("an earlier step changed its results afterwards: run this one again");
+        case StepState::Running:
+            return QObject::tr("a job of this step is running now");
+        case StepState::Failed:
+            return QObject::tr("the last run failed: the log says why");
+        case StepState::Stopped:
+            return QObject::tr("stopped part way (cancelled or interrupted); what it finished is "
+                               "kept, and running it again continues");
     }
     return {};
 }
@@ -68,7 +89,7 @@ std::vector<StepState> computeStepStates(const nlohmann::json& project, bool has
                                       ? project["stages"]
                                       : nlohmann::json::object();
     for (int i = 1; i < kStepCount; ++i) {
-        bool running = false, failed = false, missing = false, stale = false;
+        bool running = false, failed = false, missing = false, stopped = false, stale = false;
         for (const QString& qkey : stageKeysOf(Step(i))) {
             const std::string key = qkey.toStdString();
             auto it = stages.find(key);
@@ -81,6 +102,8 @@ std::vector<StepState> computeStepStates(const nlohmann::json& project, bool has
                 running = true;
             else if (status == "failed")
                 failed = true;
+            else if (status == "cancelled" || status == "interrupted")
+                stopped = true;
             else if (stageIsStale(project, key))  // e.g. a pack after faces were deleted
                 stale = true;
             else if (status != "done")
@@ -91,6 +114,8 @@ std::vector<StepState> computeStepStates(const nlohmann::json& project, bool has
             state = StepState::Running;
         else if (failed)
             state = StepState::Failed;
+        else if (stopped)  // started and stopped part way says more than "not run"
+            state = StepState::Stopped;
         else if (missing)
             state = StepState::NotRun;
         else if (stale)

@@ -13,17 +13,23 @@ namespace doppel::ui {
 enum class Step { Project, Extract, Faces, Train, Merge, Export };
 constexpr int kStepCount = 6;
 
-enum class StepState { NotRun, Done, Stale, Running, Failed };
+/// Stopped: cancelled or interrupted (killed) part way; what it finished is kept and running it
+/// again continues. A model whose training was stopped is the usual case, not an error.
+enum class StepState { NotRun, Done, Stale, Running, Failed, Stopped };
 
 QString stepTitle(Step step);
-QString stepStateName(StepState state);  ///< "not run", "done", "stale", "running", "failed"
+/// "not run", "done", "stale", "running", "failed", "stopped"
+QString stepStateName(StepState state);
+/// One sentence saying what the state means and what to do (the step list's tooltip).
+QString stepStateHint(StepState state);
 /// The project.json stage keys a step is made of (e.g. Extract: extract.src, align.dst, ...).
 QStringList stageKeysOf(Step step);
 
 /// One state per step. `hasWorkspace` false gives NotRun everywhere. A step is:
-///   running when any of its keys runs, failed when any failed, not run when any is missing or
-///   was cancelled, done when all are done, and stale when done but an earlier step's key of the
-///   same side (or one serving both sides, like train) finished after one of its keys.
+///   running when any of its keys runs, failed when any failed, stopped when any was cancelled
+///   or interrupted, not run when any is missing, done when all are done, and stale when done
+///   but an earlier step's key of the same side (or one serving both sides, like train) changed
+///   its outputs after one of its keys finished (common/StageFreshness.h).
 std::vector<StepState> computeStepStates(const nlohmann::json& project, bool hasWorkspace);
 
 }  // namespace doppel::ui

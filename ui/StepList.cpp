@@ -15,6 +15,8 @@ QIcon iconFor(StepState state) {
             return QIcon(QStringLiteral(":/icons/state-running.svg"));
         case StepState::Failed:
             return QIcon(QStringLiteral(":/icons/state-failed.svg"));
+        case StepState::Stopped:
+            return QIcon(QStringLiteral(":/icons/state-stopped.svg"));
         case StepState::NotRun:
         default:
             return QIcon(QStringLiteral(":/icons/state-notrun.svg"));
@@ -43,7 +45,7 @@ void StepList::setStates(const std::vector<StepState>& states) {
         QListWidgetItem* it = item(i);
         it->setIcon(iconFor(states_[i]));
         it->setText(QStringLiteral("%1\n%2").arg(stepTitle(Step(i)), stepStateName(states_[i])));
-        it->setToolTip(stepTitle(Step(i)) + ": " + stepStateName(states_[i]));
+        it->setToolTip(stepTitle(Step(i)) + ": " + stepStateHint(states_[i]));
         it->setData(Qt::UserRole, int(states_[i]));
     }
 }

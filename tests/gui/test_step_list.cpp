@@ -53,9 +53,10 @@ class StepListTest : public QObject {
             QCOMPARE(list.state(Step::Extract), StepState::Running);
             QVERIFY(list.item(int(Step::Extract))->text().contains("running"));
         }
-        // Its run gone without a word (killed): interrupted, shown as not run, not running.
+        // Its run gone without a word (killed): interrupted, shown as stopped, not running.
         refresh();
-        QCOMPARE(list.state(Step::Extract), StepState::NotRun);
+        QCOMPARE(list.state(Step::Extract), StepState::Stopped);
+        QVERIFY(list.item(int(Step::Extract))->text().contains("stopped"));
         for (const char* key : {"extract.src", "extract.dst", "align.src"})
             ws.setStageStatus(key, "done");
         refresh();
@@ -65,7 +66,7 @@ class StepListTest : public QObject {
         QCOMPARE(list.state(Step::Extract), StepState::Failed);
         ws.setStageStatus("align.dst", "cancelled");
         refresh();
-        QCOMPARE(list.state(Step::Extract), StepState::NotRun);
+        QCOMPARE(list.state(Step::Extract), StepState::Stopped);
 
         // Timestamps set explicitly so that "ran after" does not depend on the clock.
         for (const char* key : {"extract.src", "extract.dst", "align.src", "align.dst"})
