@@ -51,14 +51,16 @@ QString stepStateHint(StepState state) {
         case StepState::Done:
             return QObject::tr("finished and up to date");
         case StepState::Stale:
-            return QObject::tr("an earlier step changed its results afterwards: run this one again");
+            return QObject::tr(
+                "an earlier step changed its results afterwards: run this one again");
         case StepState::Running:
             return QObject::tr("a job of this step is running now");
         case StepState::Failed:
             return QObject::tr("the last run failed: the log says why");
         case StepState::Stopped:
-            return QObject::tr("stopped part way (cancelled or interrupted); what it finished is "
-                               "kept, and running it again continues");
+            return QObject::tr(
+                "stopped part way (cancelled or interrupted); what it finished is "
+                "kept, and running it again continues");
     }
     return {};
 }
