@@ -292,11 +292,13 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
         const std::map<int64_t, FrameEmbeddedFace> embedded =
             embeddedFacesOfFrames(workspace, side, framesToDo, warnings, opt.threads);
 
-        // Two steps per frame to do: detection, then writing.
+        // Two passes over the frames to do, each counted in frames with its own rate and ETA:
+        // detection (the slow one), then writing.
         ProgressEvent event;
         event.stage = "align";
         event.side = sideName(side);
-        event.total = 2 * (frameCount - resumedFrames);
+        event.total = frameCount - resumedFrames;
+        std::string phase = "detecting";
         std::atomic<int64_t> done{0};
         std::mutex progressMutex;
         auto frameDone = [&](const FrameFile& frame) {
@@ -304,7 +306,7 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
             std::lock_guard<std::mutex> lock(progressMutex);
             ProgressEvent e = event;
             e.done = now;
-            e.message = frame.path.filename().string();
+            e.message = phase + " " + frame.path.filename().string();
             progress.report(e);
         };
         AlignStepTimes times;
@@ -325,6 +327,12 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
         keepFacesPlacedByHand(timeline, frames, states, placedByHand);
 
         AlignedFaceWriter writer(opt, outDir, debugDir, embedded, earlier, times);
+        {
+            std::lock_guard<std::mutex> lock(progressMutex);
+            phase = "writing";
+            event.started = std::chrono::steady_clock::now();
+            done = 0;
+        }
         writer.run(frames, videoAt, timeline, states, decoded, frameDone, cancel);
         if (cancel.isCancelled()) return cancelled("cancelled while writing aligned faces");
 
