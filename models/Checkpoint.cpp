@@ -191,7 +191,14 @@ fs::path Checkpoint::currentDir(const fs::path& modelDir) {
         try {
             nlohmann::json latest = readJsonFile(modelDir / kLatestFile);
             fs::path dir = checkpointsDir(modelDir) / latest.at("checkpoint").get<std::string>();
-            if (fs::exists(dir / kStateFile)) return dir;
+            if (fs::exists(dir / kStateFile)) {
+                // A save killed between its checkpoint's rename and latest.json's update leaves
+                // a complete, newer checkpoint that latest.json does not name yet (names sort
+                // by iteration): that one is the model, not the save before it.
+                auto dirs = completeCheckpoints(modelDir);
+                if (!dirs.empty() && dirs.back() > dir) return dirs.back();
+                return dir;
+            }
             logWarning("checkpoint named by " + (modelDir / kLatestFile).string() +
                        " is incomplete; using the newest complete one");
         } catch (const std::exception& e) {
@@ -337,6 +344,15 @@ CheckpointState loadFrom(const fs::path& dir, torch::nn::Module& model,
     return state;
 }
 
+/// The checkpoint latest.json names ("" when it is missing or unreadable).
+std::string latestNames(const fs::path& modelDir) {
+    try {
+        return readJsonFile(modelDir / kLatestFile).at("checkpoint").get<std::string>();
+    } catch (const std::exception&) {
+        return "";
+    }
+}
+
 /// Points latest.json at the complete checkpoint `dir`, as a save does.
 void pointLatestAt(const fs::path& modelDir, const fs::path& dir) {
     const nlohmann::json state = readJsonFile(dir / kStateFile);
@@ -354,7 +370,14 @@ CheckpointState Checkpoint::load(const fs::path& modelDir, torch::nn::Module& mo
                                  const DiscriminatorParts& discriminator) {
     const fs::path current = currentDir(modelDir);
     try {
-        return loadFrom(current, model, optimizer, device, discriminator);
+        CheckpointState state = loadFrom(current, model, optimizer, device, discriminator);
+        if (latestNames(modelDir) != current.filename().string()) {
+            pointLatestAt(modelDir, current);  // what a save stopped before latest.json missed
+            logInfo("latest.json now names " + current.filename().string() + " (iteration " +
+                    std::to_string(state.iteration) +
+                    "), the newest complete checkpoint: a run was stopped before recording it");
+        }
+        return state;
     } catch (const Error& damaged) {
         // A damaged current checkpoint (a disk error, a file cut short) must not cost the model:
         // the newest backup that loads is used, and the checkpoints newer than it are set aside

@@ -139,6 +139,28 @@ TEST(Checkpoint, AKilledSaveLeavesThePreviousOneLoadable) {
     EXPECT_EQ(Checkpoint::readState(dir).iteration, 5);
 }
 
+TEST(Checkpoint, ASaveKilledBeforeLatestJsonIsNotLost) {
+    // The run was killed after its checkpoint folder got its final name but before latest.json
+    // named it: the newer, complete checkpoint is the model (was: resumed from the older one,
+    // losing an autosave interval of training).
+    const fs::path dir = test::scratchDir("checkpoint_orphan");
+    SaehdModel older(smallConfig());
+    Checkpoint::save(dir, older, nullptr, stateAt(10), 2);
+    const std::string latestBefore = test::readWholeFile(dir / "latest.json");
+    SaehdModel newer(smallConfig());  // other random weights
+    const fs::path orphan = Checkpoint::save(dir, newer, nullptr, stateAt(20), 2);
+    std::ofstream(dir / "latest.json") << latestBefore;  // as if latest.json was never updated
+
+    EXPECT_EQ(Checkpoint::currentDir(dir), orphan);
+    EXPECT_EQ(Checkpoint::readState(dir).iteration, 20);
+    SaehdModel loaded(smallConfig());
+    EXPECT_EQ(Checkpoint::load(dir, loaded, nullptr, torch::kCPU).iteration, 20);
+    EXPECT_TRUE(sameParameters(newer, loaded));
+    EXPECT_NE(test::readWholeFile(dir / "latest.json").find(orphan.filename().string()),
+              std::string::npos)
+        << "latest.json not repaired";
+}
+
 // A full disk, simulated with a per-process file size limit (RLIMIT_FSIZE: writes past it fail
 // with EFBIG, as they fail with ENOSPC on a full disk; no root or mount needed). LibTorch's own
 // file writer aborted the process here (an exception from a destructor); now the save throws an
