@@ -120,6 +120,7 @@ struct VideoReader::Impl {
 
     // The conversion setup the cached sws context was built for.
     int swsWidth = 0, swsHeight = 0, swsFormat = -1, swsColorspace = -1;
+    double pixelAspect = 1.0;  ///< the stream's SAR as a number; 1 for square pixels
     bool swsFullRange = false;
 
     bool inputEnded = false;
@@ -202,9 +203,15 @@ struct VideoReader::Impl {
         const char* pixName = av_get_pix_fmt_name(AVPixelFormat(stream->codecpar->format));
         info.pixelFormat = pixName ? pixName : "unknown";
         info.rotationDegrees = displayRotationOf(stream);
+        const AVRational sar = av_guess_sample_aspect_ratio(format, stream, nullptr);
+        if (sar.num > 0 && sar.den > 0 && sar.num != sar.den) {
+            info.sampleAspectNum = sar.num, info.sampleAspectDen = sar.den;
+            pixelAspect = av_q2d(sar);
+        }
+        const int squareWidth = squarePixelWidth(stream->codecpar->width);
         bool swapSides = info.rotationDegrees == 90 || info.rotationDegrees == 270;
-        info.width = swapSides ? stream->codecpar->height : stream->codecpar->width;
-        info.height = swapSides ? stream->codecpar->width : stream->codecpar->height;
+        info.width = swapSides ? stream->codecpar->height : squareWidth;
+        info.height = swapSides ? squareWidth : stream->codecpar->height;
         AVRational rate =
             stream->avg_frame_rate.num > 0 ? stream->avg_frame_rate : stream->r_frame_rate;
         info.averageFps = rate.num > 0 && rate.den > 0 ? av_q2d(rate) : 0.0;
@@ -283,20 +290,29 @@ struct VideoReader::Impl {
         return ts - streamStart;
     }
 
+    /// The width a row of `storedWidth` non-square pixels shows at (even, for 4:2:0 encoders).
+    int squarePixelWidth(int storedWidth) const {
+        if (pixelAspect == 1.0) return storedWidth;
+        return std::max(2, 2 * int(std::lround(storedWidth * pixelAspect / 2)));
+    }
+
     void convert(const AVFrame* f, cv::Mat& out) {
         bool fullRange = f->color_range == AVCOL_RANGE_JPEG;
         AVPixelFormat layout = plainLayoutOf(AVPixelFormat(f->format), fullRange);
         int colorspace = swsColorspaceOf(f->colorspace, f->height);
+        const int outWidth = squarePixelWidth(f->width);
         bool setupChanged = f->width != swsWidth || f->height != swsHeight ||
                             int(layout) != swsFormat || colorspace != swsColorspace ||
                             fullRange != swsFullRange;
         if (!sws || setupChanged) {
             sws_freeContext(sws);
-            // Same size in and out: the flags only pick chroma upsampling; full chroma
-            // interpolation + accurate rounding keep colours right for later colour transfer.
-            sws = sws_getContext(f->width, f->height, layout, f->width, f->height, AV_PIX_FMT_BGR24,
-                                 SWS_BILINEAR | SWS_FULL_CHR_H_INT | SWS_ACCURATE_RND, nullptr,
-                                 nullptr, nullptr);
+            // Same size in and out for square pixels: the flags only pick chroma upsampling;
+            // full chroma interpolation + accurate rounding keep colours right for later colour
+            // transfer. Non-square pixels are resampled across (bicubic) to square ones.
+            const int kernel = outWidth == f->width ? SWS_BILINEAR : SWS_BICUBIC;
+            sws = sws_getContext(f->width, f->height, layout, outWidth, f->height, AV_PIX_FMT_BGR24,
+                                 kernel | SWS_FULL_CHR_H_INT | SWS_ACCURATE_RND, nullptr, nullptr,
+                                 nullptr);
             if (!sws)
                 fail("cannot convert pixel format " + std::string(av_get_pix_fmt_name(layout)) +
                      " to BGR");
@@ -307,7 +323,7 @@ struct VideoReader::Impl {
             swsWidth = f->width, swsHeight = f->height, swsFormat = int(layout);
             swsColorspace = colorspace, swsFullRange = fullRange;
         }
-        cv::Mat bgr(f->height, f->width, CV_8UC3);
+        cv::Mat bgr(f->height, outWidth, CV_8UC3);
         uint8_t* dstData[4] = {bgr.data, nullptr, nullptr, nullptr};
         int dstStride[4] = {int(bgr.step[0]), 0, 0, 0};
         sws_scale(sws, f->data, f->linesize, 0, f->height, dstData, dstStride);

@@ -23,6 +23,11 @@ struct VideoStreamInfo {
     std::string pixelFormat;    ///< e.g. "yuv420p", "yuvj420p"
     int width = 0;              ///< after rotation, i.e. as the frames come out
     int height = 0;
+    /// The stream's pixel aspect (SAR) when not square, e.g. 32/27 for a 720x480 widescreen
+    /// DVD (0/0 when square or unknown). Frames come out resampled to square pixels, so such a
+    /// video is extracted at its display size (854x480: even, for encoders), as players show it.
+    int sampleAspectNum = 0;
+    int sampleAspectDen = 0;
     int rotationDegrees = 0;  ///< clockwise rotation applied to every decoded frame (0/90/180/270)
     double averageFps = 0;    ///< 0 when the container does not say
     int timeBaseNum = 0;      ///< the video stream's time base (pts unit), e.g. 1/12800

@@ -156,3 +156,34 @@ TEST(VideoReader, FullRangeMjpegKeepsBlackAndWhite) {
     EXPECT_GT(brightest, 250.0);
     EXPECT_LT(darkest, 5.0);
 }
+
+// Anamorphic video (non-square pixels: DVD, HDV) comes out at its display size, as players show
+// it, so faces are not squeezed and the export (square pixels) looks like the input. Fixture:
+// the GRID clip stored 270 px wide with a 4:3 pixel aspect, i.e. shown at its original 360x288.
+TEST(VideoReader, NonSquarePixelsComeOutAtTheDisplaySize) {
+    if (std::system("command -v ffmpeg > /dev/null 2>&1") != 0)
+        GTEST_SKIP() << "ffmpeg CLI not installed";
+    auto dir = doppel::test::scratchDir("video_reader_sar");
+    auto file = dir / "anamorphic.mp4";
+    std::string command = "ffmpeg -v error -y -i '" + dataFile("video/grid_s2_150f.mp4").string() +
+                          "' -frames:v 5 -vf scale=270:288,setsar=4/3 -c:v libx264 -crf 18 '" +
+                          file.string() + "'";
+    ASSERT_EQ(std::system(command.c_str()), 0);
+    VideoReader anamorphic(file);
+    EXPECT_EQ(anamorphic.info().width, 360);
+    EXPECT_EQ(anamorphic.info().height, 288);
+    EXPECT_EQ(anamorphic.info().sampleAspectNum, 4);
+    EXPECT_EQ(anamorphic.info().sampleAspectDen, 3);
+    VideoReader original(dataFile("video/grid_s2_150f.mp4"));
+    VideoFrame stretched, reference;
+    ASSERT_TRUE(anamorphic.read(stretched));
+    ASSERT_TRUE(original.read(reference));
+    ASSERT_EQ(stretched.bgr.size(), reference.bgr.size());
+    // The same picture: a squeezed one (or one stretched wrongly) differs by far more than the
+    // resampling and re-encoding do.
+    cv::Mat difference;
+    cv::absdiff(stretched.bgr, reference.bgr, difference);
+    const cv::Scalar mean = cv::mean(difference);
+    EXPECT_LT((mean[0] + mean[1] + mean[2]) / 3, 6.0);
+    EXPECT_EQ(original.info().sampleAspectNum, 0);  // square pixels say nothing
+}
