@@ -107,10 +107,12 @@ void ExportPage::start() {
         progress_->showText(QString::fromStdString(e.what()));
         return;
     }
-    auto job =
-        session_->startJob(kJobName, [ws, options](ProgressSink& sink, const CancelToken& cancel) {
+    auto job = session_->startJob(
+        kJobName,
+        [ws, options](ProgressSink& sink, const CancelToken& cancel) {
             return ExportStage::run(ws, options, sink, cancel);
-        });
+        },
+        Step::Export);
     if (!job) return;
     progress_->reset();
     connect(job, &JobRunner::progress, progress_, &SideProgress::showProgress);

@@ -153,20 +153,24 @@ void ExtractPage::start() {
         return;
     }
     bool align = alignBox_->isChecked();
-    auto job = session_->startJob(kJobName, [=](ProgressSink& sink, const CancelToken& cancel) {
-        StageResult last = StageResult::succeeded("nothing to do");
-        std::string done;
-        for (Side side : sides) {
-            last = ExtractStage::run(ws, side, extractOptions, sink, cancel);
-            if (!last.ok()) return last;
-            if (align) {
-                last = AlignStage::run(ws, side, alignOptions, sink, cancel);
+    auto job = session_->startJob(
+        kJobName,
+        [=](ProgressSink& sink, const CancelToken& cancel) {
+            StageResult last = StageResult::succeeded("nothing to do");
+            std::string done;
+            for (Side side : sides) {
+                last = ExtractStage::run(ws, side, extractOptions, sink, cancel);
                 if (!last.ok()) return last;
+                if (align) {
+                    last = AlignStage::run(ws, side, alignOptions, sink, cancel);
+                    if (!last.ok()) return last;
+                }
+                done +=
+                    std::string(done.empty() ? "" : "; ") + sideName(side) + ": " + last.message;
             }
-            done += std::string(done.empty() ? "" : "; ") + sideName(side) + ": " + last.message;
-        }
-        return StageResult::succeeded(done, last.summary);
-    });
+            return StageResult::succeeded(done, last.summary);
+        },
+        Step::Extract);
     if (!job) return;
     for (SideProgress* p : progress_) p->reset();
     connect(job, &JobRunner::progress, this, &ExtractPage::onProgress);

@@ -504,10 +504,12 @@ void FacesPage::pack() {
         packProgress_->showText(QString::fromStdString(e.what()));
         return;
     }
-    auto job =
-        session_->startJob(kPackJob, [ws, options](ProgressSink& sink, const CancelToken& cancel) {
+    auto job = session_->startJob(
+        kPackJob,
+        [ws, options](ProgressSink& sink, const CancelToken& cancel) {
             return PackStage::runBothSides(ws, options, sink, cancel);
-        });
+        },
+        Step::Faces);
     if (job) connect(job, &JobRunner::progress, packProgress_, &SideProgress::showProgress);
 }
 

@@ -247,7 +247,10 @@ void MainWindow::refreshSteps() {
             logWarning(e.what());
         }
     }
-    steps_->setStates(computeStepStates(project, session_->hasWorkspace()));
+    std::vector<StepState> states = computeStepStates(project, session_->hasWorkspace());
+    if (std::optional<Step> running = session_->runningStep())
+        states[size_t(*running)] = StepState::Running;
+    steps_->setStates(states);
 }
 
 void MainWindow::appendLog(int level, const QString& text) {

@@ -445,12 +445,14 @@ void MergePage::mergeAll() {
     baseOptions_ = options;
     // A swapper of its own: the previewer's is not thread-safe and stays with the preview.
     auto job = session_->startJob(
-        kJobName, [engine, ws, options, dir](ProgressSink& sink, const CancelToken& cancel) {
+        kJobName,
+        [engine, ws, options, dir](ProgressSink& sink, const CancelToken& cancel) {
             return runStageSafely("merge", [&] {
                 std::unique_ptr<FaceSwapper> swapper = engine->loadSwapper(dir);
                 return MergeStage::run(ws, options, *swapper, FrameRange{}, sink, cancel);
             });
-        });
+        },
+        Step::Merge);
     if (!job) return;
     mergeButton_->setEnabled(false);
     connect(job, &JobRunner::progress, progress_, &SideProgress::showProgress);

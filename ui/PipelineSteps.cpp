@@ -40,6 +40,8 @@ QString stepStateName(StepState state) {
             return QObject::tr("failed");
         case StepState::Stopped:
             return QObject::tr("stopped");
+        case StepState::Partial:
+            return QObject::tr("partly done");
     }
     return {};
 }
@@ -61,6 +63,10 @@ QString stepStateHint(StepState state) {
             return QObject::tr(
                 "stopped part way (cancelled or interrupted); what it finished is "
                 "kept, and running it again continues");
+        case StepState::Partial:
+            return QObject::tr(
+                "some of its parts have run, not all (e.g. frames extracted but "
+                "faces not aligned yet, or one side only)");
     }
     return {};
 }
@@ -92,6 +98,7 @@ std::vector<StepState> computeStepStates(const nlohmann::json& project, bool has
                                       : nlohmann::json::object();
     for (int i = 1; i < kStepCount; ++i) {
         bool running = false, failed = false, missing = false, stopped = false, stale = false;
+        bool anyRan = false;
         for (const QString& qkey : stageKeysOf(Step(i))) {
             const std::string key = qkey.toStdString();
             auto it = stages.find(key);
@@ -100,6 +107,7 @@ std::vector<StepState> computeStepStates(const nlohmann::json& project, bool has
                 continue;
             }
             const std::string status = it->value("status", "");
+            anyRan = true;
             if (status == "running")
                 running = true;
             else if (status == "failed")
@@ -119,7 +127,7 @@ std::vector<StepState> computeStepStates(const nlohmann::json& project, bool has
         else if (stopped)  // started and stopped part way says more than "not run"
             state = StepState::Stopped;
         else if (missing)
-            state = StepState::NotRun;
+            state = anyRan ? StepState::Partial : StepState::NotRun;
         else if (stale)
             state = StepState::Stale;
         states[i] = state;

@@ -17,6 +17,8 @@ QIcon iconFor(StepState state) {
             return QIcon(QStringLiteral(":/icons/state-failed.svg"));
         case StepState::Stopped:
             return QIcon(QStringLiteral(":/icons/state-stopped.svg"));
+        case StepState::Partial:
+            return QIcon(QStringLiteral(":/icons/state-partial.svg"));
         case StepState::NotRun:
         default:
             return QIcon(QStringLiteral(":/icons/state-notrun.svg"));

@@ -18,13 +18,15 @@ void StudioSession::setWorkspace(const Workspace& workspace) {
     Q_EMIT projectChanged();
 }
 
-QPointer<JobRunner> StudioSession::startJob(const QString& name, JobBody body) {
+QPointer<JobRunner> StudioSession::startJob(const QString& name, JobBody body,
+                                            std::optional<Step> step) {
     if (isJobRunning()) {
         logWarning("'" + job_->name().toStdString() +
                    "' is still running; wait for it or cancel it first");
         return nullptr;
     }
     job_ = JobRunner::launch(name, std::move(body));
+    runningStep_ = step;
     connect(job_, &JobRunner::progress, this, &StudioSession::jobProgress);
     connect(job_, &JobRunner::finished, this, [this, name](const JobOutcome& outcome) {
         job_.clear();

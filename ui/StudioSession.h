@@ -14,6 +14,7 @@
 #include "common/TrainingEngine.h"
 #include "common/Workspace.h"
 #include "ui/JobRunner.h"
+#include "ui/PipelineSteps.h"
 
 namespace doppel::ui {
 
@@ -39,8 +40,13 @@ class StudioSession : public QObject {
 
     bool isJobRunning() const { return !job_.isNull(); }
     QPointer<JobRunner> currentJob() const { return job_; }
-    /// Starts a job unless one is already running (then returns null and logs why).
-    QPointer<JobRunner> startJob(const QString& name, JobBody body);
+    /// Starts a job unless one is already running (then returns null and logs why). `step`: the
+    /// pipeline step the job runs, shown "running" from the moment it starts (the job's own
+    /// "running" status reaches project.json a moment later, from its thread).
+    QPointer<JobRunner> startJob(const QString& name, JobBody body,
+                                 std::optional<Step> step = std::nullopt);
+    /// The step the running job runs, if any.
+    std::optional<Step> runningStep() const { return isJobRunning() ? runningStep_ : std::nullopt; }
     void cancelJob();
 
     /// Call after anything wrote project.json from outside a job (e.g. a delete in review).
@@ -62,6 +68,7 @@ class StudioSession : public QObject {
     SegmentationEngine* maskEngine_ = nullptr;
     std::optional<Workspace> workspace_;
     QPointer<JobRunner> job_;
+    std::optional<Step> runningStep_;
 };
 
 }  // namespace doppel::ui

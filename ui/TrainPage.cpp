@@ -330,6 +330,8 @@ void TrainPage::updateButtons() {
     stopButton_->setEnabled(running);
     saveButton_->setEnabled(running);
     modelName_->setEnabled(!running);
+    // A run uses the options it started with: none can be edited while it runs.
+    if (form_) form_->setEnabled(!running);
     reuseButton_->setEnabled(!running && session_->engine());
     presetCombo_->setEnabled(!running && presets_.size() > 0 && session_->hasWorkspace() &&
                              !std::filesystem::exists(modelDir()));
@@ -364,21 +366,24 @@ void TrainPage::start() {
     auto previews = previews_;
     auto commands = commands_;
     // The engine outlives every job: the app owns it and waits for training before quitting.
-    job_ = session_->startJob(kJobName, [=](ProgressSink& sink, const CancelToken& cancel) {
-        if (!packOptions.is_null()) {
-            logInfo("packing the reviewed faces for training first");
-            StageResult packed = PackStage::runBothSides(workspace, packOptions, sink, cancel);
-            if (!packed.ok()) return packed;
-        }
-        const StageLock lock(workspace.stageLockFile("train"),
-                             "training in " + workspace.root().string());
-        workspace.setStageStatus("train", "running");
-        StageResult result = runStageSafely("train", [&] {
-            return engine->train(request, sink, cancel, previews.get(), commands.get());
-        });
-        workspace.recordStageResult("train", result);
-        return result;
-    });
+    job_ = session_->startJob(
+        kJobName,
+        [=](ProgressSink& sink, const CancelToken& cancel) {
+            if (!packOptions.is_null()) {
+                logInfo("packing the reviewed faces for training first");
+                StageResult packed = PackStage::runBothSides(workspace, packOptions, sink, cancel);
+                if (!packed.ok()) return packed;
+            }
+            const StageLock lock(workspace.stageLockFile("train"),
+                                 "training in " + workspace.root().string());
+            workspace.setStageStatus("train", "running");
+            StageResult result = runStageSafely("train", [&] {
+                return engine->train(request, sink, cancel, previews.get(), commands.get());
+            });
+            workspace.recordStageResult("train", result);
+            return result;
+        },
+        Step::Train);
     if (job_) {
         historyLabel_->setText(tr("live"));
         connect(job_, &JobRunner::progress, this, [this](const JobProgress& p) {

@@ -1,12 +1,17 @@
-// The step list follows the stage states in project.json: not run, running, done, failed, and
-// stale when an earlier step ran after a later one.
+// The step list follows the stage states in project.json: not run, partly done, running, done,
+// failed, stopped, and stale when an earlier step changed its outputs after a later one ran.
+#include <QSignalSpy>
 #include <QTest>
+
+#include <chrono>
+#include <thread>
 
 #include "common/StageLock.h"
 #include "common/Workspace.h"
 #include "support/TestSupport.h"
 #include "ui/PipelineSteps.h"
 #include "ui/StepList.h"
+#include "ui/StudioSession.h"
 
 using namespace doppel;
 using namespace doppel::ui;
@@ -60,7 +65,8 @@ class StepListTest : public QObject {
         for (const char* key : {"extract.src", "extract.dst", "align.src"})
             ws.setStageStatus(key, "done");
         refresh();
-        QCOMPARE(list.state(Step::Extract), StepState::NotRun);  // align.dst still missing
+        QCOMPARE(list.state(Step::Extract), StepState::Partial);  // align.dst still missing
+        QVERIFY(list.item(int(Step::Extract))->text().contains("partly done"));
         ws.setStageStatus("align.dst", "failed", "no faces");
         refresh();
         QCOMPARE(list.state(Step::Extract), StepState::Failed);
@@ -114,6 +120,27 @@ class StepListTest : public QObject {
         refresh();
         QCOMPARE(list.state(Step::Train), StepState::Done);
         QCOMPARE(list.state(Step::Merge), StepState::Stale);  // merged with the older model
+    }
+
+    // A job is "running" from the moment it starts: its own status reaches project.json later,
+    // from its thread (a new model's training read "not run" while it ran).
+    void theSessionKnowsTheStepItsJobRuns() {
+        StudioSession session(nullptr);
+        QCOMPARE(session.runningStep().has_value(), false);
+        auto job = session.startJob(
+            QStringLiteral("Train"),
+            [](ProgressSink&, const CancelToken& cancel) {
+                while (!cancel.isCancelled())
+                    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+                return StageResult::cancelled();
+            },
+            Step::Train);
+        QVERIFY(job);
+        QCOMPARE(session.runningStep().value(), Step::Train);
+        QSignalSpy finished(&session, &StudioSession::jobFinished);
+        session.cancelJob();
+        QVERIFY(finished.wait(5000));
+        QCOMPARE(session.runningStep().has_value(), false);
     }
 };
 
