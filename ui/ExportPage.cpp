@@ -1,6 +1,5 @@
 #include "ui/ExportPage.h"
 
-#include <QCheckBox>
 #include <QDesktopServices>
 #include <QDir>
 #include <QFileInfo>
@@ -71,13 +70,6 @@ ExportPage::ExportPage(StudioSession* session, QWidget* parent)
     right->addLayout(after);
     right->addStretch(1);
     layout->addLayout(right, 1);
-
-    // The label is on by default; a form key about it (whatever the stage calls it) starts checked.
-    for (const OptionSpec& spec : ExportStage::optionSchema().specs())
-        if (spec.type == OptionType::Bool && (spec.key.find("label") != std::string::npos ||
-                                              spec.key.find("synthetic") != std::string::npos))
-            if (auto* box = qobject_cast<QCheckBox*>(form_->editorFor(spec.key)))
-                box->setChecked(true);
 
     connect(startButton_, &QPushButton::clicked, this, &ExportPage::start);
     connect(cancelButton_, &QPushButton::clicked, session_, &StudioSession::cancelJob);

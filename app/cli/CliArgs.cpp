@@ -20,7 +20,10 @@ CliArgs::CliArgs(const std::vector<std::string>& words, const std::set<std::stri
                 if (!on)
                     throw UsageError("--" + key + " is a switch: give --" + key + ", or --" + key +
                                      "=true|false (got '" + value + "')");
-                if (!*on) continue;  // as if not given
+                if (!*on) {  // as if not given, but remembered for a switch on by default
+                    switchedOff_.insert(key);
+                    continue;
+                }
                 value = "true";
             }
         } else if (flags.count(key)) {
@@ -33,6 +36,11 @@ CliArgs::CliArgs(const std::vector<std::string>& words, const std::set<std::stri
         }
         options_.emplace(key, value);
     }
+}
+
+bool CliArgs::switchedOff(const std::string& key) const {
+    used_.insert(key);
+    return switchedOff_.count(key) > 0;
 }
 
 bool CliArgs::has(const std::string& key) const {

@@ -23,7 +23,11 @@ class CliArgs {
     /// `flags` are the options that take no value (e.g. "estimate", "help").
     CliArgs(const std::vector<std::string>& words, const std::set<std::string>& flags);
 
+    /// Given (a switch: given and not written =false).
     bool has(const std::string& key) const;
+    /// A switch written --key=false (or =no/off/0): off on purpose, e.g. for one that is on by
+    /// default.
+    bool switchedOff(const std::string& key) const;
     std::string value(const std::string& key, const std::string& fallback = "") const;
     /// Throws UsageError when missing.
     std::string required(const std::string& key) const;
@@ -43,6 +47,7 @@ class CliArgs {
   private:
     std::multimap<std::string, std::string> options_;
     std::vector<std::string> positional_;
+    std::set<std::string> switchedOff_;
     mutable std::set<std::string> used_;
     mutable bool positionalUsed_ = false;
 };

@@ -21,9 +21,9 @@ int runExport(const CliArgs& args) {
             words.push_back("--set");
             words.push_back(std::string(shortcut) + "=" + args.value(shortcut));
         }
-    if (args.has("visible-label")) {
+    if (args.has("visible-label") || args.switchedOff("visible-label")) {
         words.push_back("--set");
-        words.push_back("visible_label=true");
+        words.push_back(args.has("visible-label") ? "visible_label=true" : "visible_label=false");
     }
     for (const auto& assignment : args.all("set")) {
         words.push_back("--set");
@@ -50,7 +50,7 @@ int runExport(const CliArgs& args) {
 std::string usageText() {
     return "usage: doppel export --workspace DIR [--codec h264|h265|vp9|prores|ffv1] [--crf N]\n"
            "                     [--preset NAME] [--audio copy|aac|none] [--out FILE] "
-           "[--visible-label]\n"
+           "[--visible-label=false]\n"
            "                     [--set key=value ...]\n\n"
            "Encodes merged/ into a video with the destination's frame rate, timestamps and audio.\n"
            "Frames that merge skipped fall back to the original destination frame (counted, "

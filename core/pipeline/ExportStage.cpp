@@ -375,8 +375,10 @@ const OptionSchema& ExportStage::optionSchema() {
         s.addBool("mask_sequence", false,
                   "also write the merge masks as result/<name>_mask/NNNNNN.png (grey PNG)")
             .inGroup("Output");
-        s.addBool("visible_label", false,
-                  "draw a small visible \"AI-generated\" label in the bottom-right corner")
+        // On by default in the CLI and the studio alike: viewers see what the file is.
+        s.addBool("visible_label", true,
+                  "draw a small visible \"AI-generated\" label in the bottom-right corner "
+                  "(on by default; --visible-label=false leaves it off)")
             .inGroup("Label");
         s.addInt("threads", 0, 0, 64, "encoder threads (0 = automatic)").inGroup("Video");
         return s;

@@ -250,13 +250,26 @@ TEST(Export, APhotoDestinationIsExportedAsALabelledPhoto) {
     fs::create_directories(ws.mergedDir());
     writeImageAtomic(ws.mergedDir() / "000001.png", merged);
 
+    // The visible label is on by default (CLI and studio alike): the bottom-right corner carries
+    // it, the rest of the picture is as merged.
     CliRun e = runCli(scratch, "export --workspace " + test::quoted(ws.root()));
     ASSERT_EQ(e.exitCode, 0) << e.output();
     const fs::path png = ws.resultDir() / "result.png";
     ASSERT_TRUE(fs::exists(png)) << e.output();
     EXPECT_FALSE(fs::exists(ws.resultDir() / "result.mp4"));
-    cv::Mat back = loadImage(png);
-    EXPECT_EQ(cv::norm(back, merged, cv::NORM_INF), 0.0);  // the pixels as merged, lossless
+    cv::Mat withLabel = loadImage(png);
+    const cv::Rect corner(merged.cols * 3 / 4, merged.rows * 7 / 8, merged.cols / 4,
+                          merged.rows / 8);
+    const cv::Rect rest(0, 0, merged.cols / 2, merged.rows / 2);
+    EXPECT_GT(cv::norm(withLabel(corner), merged(corner), cv::NORM_INF), 40.0);
+    EXPECT_EQ(cv::norm(withLabel(rest), merged(rest), cv::NORM_INF), 0.0);
+    // Left off on purpose: the pixels as merged, lossless.
+    const fs::path unlabelled = scratch / "unlabelled.png";
+    ASSERT_EQ(runCli(scratch, "export --workspace " + test::quoted(ws.root()) + " --out " +
+                                  test::quoted(unlabelled) + " --visible-label=false")
+                  .exitCode,
+              0);
+    EXPECT_EQ(cv::norm(loadImage(unlabelled), merged, cv::NORM_INF), 0.0);
     CliRun v = runCli(scratch, "verify " + test::quoted(png));
     EXPECT_EQ(v.exitCode, 0) << v.output();
     EXPECT_NE(v.output().find("label:     yes"), std::string::npos) << v.output();
@@ -265,7 +278,7 @@ TEST(Export, APhotoDestinationIsExportedAsALabelledPhoto) {
 
     const fs::path jpg = scratch / "swapped.jpg";
     CliRun j = runCli(scratch, "export --workspace " + test::quoted(ws.root()) +
-                                   " --set out=" + test::quoted(jpg) + " --set visible_label=true");
+                                   " --set out=" + test::quoted(jpg) + " --visible-label");
     ASSERT_EQ(j.exitCode, 0) << j.output();
     CliRun vj = runCli(scratch, "verify " + test::quoted(jpg));
     EXPECT_NE(vj.output().find("label:     yes"), std::string::npos) << vj.output();
