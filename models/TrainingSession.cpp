@@ -9,6 +9,7 @@
 #include <random>
 #include <thread>
 
+#include "common/AtomicFile.h"
 #include "common/Error.h"
 #include "common/Log.h"
 #include "common/PackedFaceset.h"
@@ -371,8 +372,17 @@ void TrainingSession::makePreview() {
     char name[64];
     std::snprintf(name, sizeof name, "%08lld.png", (long long)iteration_);
     const fs::path dir = request_.modelDir / "previews";
-    writePng(dir / ("preview_" + std::string(name)), u.preview);
-    writePng(dir / ("masks_" + std::string(name)), u.maskPreview);
+    // A preview that cannot be written (a full disk, a read-only folder) is a warning, once a
+    // session: ending the run over it would lose the training since the last checkpoint.
+    try {
+        writePng(dir / ("preview_" + std::string(name)), u.preview);
+        writePng(dir / ("masks_" + std::string(name)), u.maskPreview);
+    } catch (const Error& e) {
+        if (!previewWriteWarned_)
+            logWarning(std::string(e.what()) +
+                       " (training goes on; previews are not saved until this is mended)");
+        previewWriteWarned_ = true;
+    }
     u.lossHistory = thinnedHistory();
     if (previews_) previews_->post(std::move(u));
 }
@@ -394,6 +404,14 @@ StageResult TrainingSession::run() {
         logWarning("src faces are '" + src_.faceType + "' but dst faces are '" + dst_.faceType +
                    "'");
     fs::create_directories(request_.modelDir);
+    // A model folder that cannot take a checkpoint (read-only, another user's) is found now,
+    // not when the first autosave fails after minutes of training.
+    {
+        const fs::path probe = request_.modelDir / ".write_probe";
+        writeFileAtomic(probe, "ok");
+        std::error_code ignored;
+        fs::remove(probe, ignored);
+    }
     buildOrResume();
     resetGenerator();
 
@@ -403,15 +421,19 @@ StageResult TrainingSession::run() {
     ProgressEvent event;
     event.stage = "train";
     event.started = started;
-    event.total = request_.maxIterations > 0
-                      ? std::max<int64_t>(0, request_.maxIterations - startIteration)
-                      : 0;
+    // Counted from where the model really resumed (a damaged checkpoint's backup is older than
+    // what the caller read), so `--iters N` trains N iterations.
+    int64_t stopAt = request_.maxIterations;
+    if (request_.moreIterations > 0)
+        stopAt = stopAt > 0 ? std::min(stopAt, startIteration + request_.moreIterations)
+                            : startIteration + request_.moreIterations;
+    event.total = stopAt > 0 ? std::max<int64_t>(0, stopAt - startIteration) : 0;
     bool cancelled = false, stopped = false, previewNow = false;
     auto minutesSince = [](std::chrono::steady_clock::time_point t) {
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count() / 60.0;
     };
     for (;;) {
-        if (request_.maxIterations > 0 && iteration_ >= request_.maxIterations) break;
+        if (stopAt > 0 && iteration_ >= stopAt) break;
         if (request_.maxMinutes > 0 && minutesSince(started) >= request_.maxMinutes) break;
         if (cancel_.isCancelled()) {
             cancelled = true;

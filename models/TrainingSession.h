@@ -94,6 +94,7 @@ class TrainingSession {
     double lossScale_ = 65536.0;  ///< fp16 only
     int goodSinceScaleChange_ = 0;
     double msPerIteration_ = 0;
+    bool previewWriteWarned_ = false;  ///< a failed preview write was reported this session
     std::chrono::steady_clock::time_point lastSave_;
 };
 

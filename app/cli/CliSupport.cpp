@@ -16,8 +16,14 @@ volatile std::sig_atomic_t gSignalCount = 0;
 
 extern "C" void onInterrupt(int) {
     gInterrupt.cancel();
-    // A second Ctrl-C while the stage is winding down exits at once.
-    if (++gSignalCount >= 2) std::_Exit(130);
+    // A second Ctrl-C while the stage is winding down exits at once (write() is safe here).
+    if (++gSignalCount >= 2) {
+        static const char kNote[] =
+            "\ninterrupted again: exiting now, without saving what this run did since its last "
+            "save\n";
+        [[maybe_unused]] ssize_t written = ::write(STDERR_FILENO, kNote, sizeof kNote - 1);
+        std::_Exit(130);
+    }
 }
 }  // namespace
 
@@ -28,6 +34,9 @@ CancelToken& interruptToken() {
 void installInterruptHandler() {
     std::signal(SIGINT, onInterrupt);
     std::signal(SIGTERM, onInterrupt);
+    // A closed terminal or a dropped ssh session stops a run the way Ctrl-C does: training saves
+    // its checkpoint instead of losing the session.
+    std::signal(SIGHUP, onInterrupt);
 }
 
 ConsoleProgress::ConsoleProgress() : terminal_(::isatty(STDERR_FILENO) == 1) {}

@@ -175,8 +175,7 @@ int runTrain(const CliArgs& args) {
     request.srcFaceset = srcDir;
     request.dstFaceset = dstDir;
     request.options = options;
-    const int64_t startIteration = modelInfo.is_null() ? 0 : modelInfo["iteration"].get<int64_t>();
-    request.maxIterations = iters > 0 ? startIteration + iters : 0;
+    request.moreIterations = iters > 0 ? iters : 0;
     request.maxMinutes = minutes;
 
     ws.setStageStatus("train", "running", "model " + name);

@@ -228,6 +228,8 @@ fs::path Workspace::addInput(Side side, const fs::path& input) const {
         throw Error(ErrorCode::BadOption,
                     "only the source takes more videos or images (a faceset from several clips); "
                     "the destination is the one scene the swap is merged into");
+    // Not while the source is being extracted: that run read the list of inputs at its start.
+    const StageLock extracting(stageLockFile("extract.src"), "adding a source input");
     // The same file again (its copy here, or the original it was copied from, also through a
     // link) adds nothing.
     const std::string given = fs::absolute(input).lexically_normal().string();
@@ -255,6 +257,8 @@ fs::path Workspace::addInput(Side side, const fs::path& input) const {
 }
 
 int Workspace::removeInput(Side side, const std::string& nameOrOriginal) const {
+    const StageLock extracting(stageLockFile(std::string("extract.") + sideName(side)),
+                               "removing an input");
     const std::string given = fs::absolute(fs::path(nameOrOriginal)).lexically_normal().string();
     for (const SideInput& input : inputs(side)) {
         if (input.path.filename().string() != nameOrOriginal && input.original != given) continue;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <map>
 #include <mutex>
+#include <optional>
 
 #include "common/Error.h"
 #include "common/FolderSwap.h"
@@ -209,6 +210,9 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
                             const CancelToken& cancel) {
     const std::string key = std::string("align.") + sideName(side);
     const StageLock lock(workspace.stageLockFile(key), std::string("align ") + sideName(side));
+    // The destination's faces are what merge reads: it may not run meanwhile (nor export).
+    std::optional<StageLock> mergeLock;
+    if (side == Side::Dst) mergeLock.emplace(workspace.stageLockFile("merge"), "align dst");
     StageResult result = runStageSafely("align", [&]() -> StageResult {
         nlohmann::json options = optionSchema().resolve(givenOptions);
         AlignOptions opt = parseOptions(options);
@@ -226,7 +230,10 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
                 }
         nlohmann::json recorded = options;
         recorded["redo"] = false;  // a one-off request, not a setting to repeat on the next run
-        workspace.setStageOptions(key, recorded);
+        // A redo's settings are the faces' only once the new faces are swapped in: recorded
+        // before, a redo stopped half way left the old faces under the new settings, and the
+        // next run saw nothing to redo.
+        if (!opt.redo) workspace.setStageOptions(key, recorded);
         workspace.setStageStatus(key, "running");
 
         const fs::path framesDir = workspace.framesDir(side);
@@ -426,7 +433,10 @@ StageResult AlignStage::run(const Workspace& workspace, Side side,
             summary);
         ok.warnings = warnings;
         ok.changedNothing = processed == 0;  // every frame kept from before: the pack stays
-        if (opt.redo) commitFolderSwap(alignedDir);
+        if (opt.redo) {
+            commitFolderSwap(alignedDir);
+            workspace.setStageOptions(key, recorded);
+        }
         return ok;
     });
     workspace.recordStageResult(key, result);

@@ -516,6 +516,9 @@ StageResult ExtractStage::run(const Workspace& workspace, Side side, const json&
                               ProgressSink& progress, const CancelToken& cancel) {
     const std::string key = std::string("extract.") + sideName(side);
     const StageLock lock(workspace.stageLockFile(key), std::string("extract ") + sideName(side));
+    // The destination's frames are what merge and export read: neither may run meanwhile.
+    std::optional<StageLock> mergeLock;
+    if (side == Side::Dst) mergeLock.emplace(workspace.stageLockFile("merge"), "extract dst");
     StageResult result = runStageSafely(std::string("extract ") + sideName(side), [&] {
         return extract(workspace, side, optionSchema().resolve(options), progress, cancel);
     });

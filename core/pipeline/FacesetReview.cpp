@@ -253,10 +253,14 @@ void FacesetReview::markFacesChanged(const Workspace& workspace, Side side,
     if (!workspace.stageStatus(packKey).empty())
         workspace.setStageStatus(packKey, "stale", reason + " since packing");
     if (side != Side::Dst) return;
-    bool removed = false;
+    int64_t removed = 0;
     for (int64_t index : frameIndices)
-        removed = MergeState::removeMergedFrame(workspace, index) || removed;
-    if (removed && !workspace.stageStatus("merge").empty())
+        removed += MergeState::removeMergedFrame(workspace, index) ? 1 : 0;
+    if (removed == 0) return;
+    // Said, not only done: a long tuned merge losing frames must not pass unnoticed.
+    logWarning(std::to_string(removed) + " merged frame(s) of those destination frames removed (" +
+               reason + "): merge again to make them");
+    if (!workspace.stageStatus("merge").empty())
         workspace.setStageStatus("merge", "stale", reason + " since merging");
 }
 

@@ -305,3 +305,30 @@ TEST(AlignStageApi, CancelledBeforeStartIsAnOutcome) {
     EXPECT_EQ(workspace.stageStatus("align.src"), "cancelled");
     EXPECT_TRUE(listAlignedFaces(workspace.alignedDir(Side::Src)).empty());
 }
+
+// A redo stopped half way keeps the faces from before, and with them their settings: recorded at
+// the start, the next run saw the new settings as done and kept the old faces under them.
+TEST(AlignStageApi, AStoppedRedoKeepsTheSettingsOfTheFacesFromBefore) {
+    fs::path ws = extractedWorkspace("align_stopped_redo", dataFile("photos/grace_hopper.jpg"));
+    Workspace workspace = Workspace::open(ws);
+    NullProgressSink progress;
+    CancelToken never;
+    ASSERT_TRUE(AlignStage::run(workspace, Side::Src, AlignStage::optionSchema().defaults(),
+                                progress, never)
+                    .ok());
+    ASSERT_EQ(workspace.stageOptions("align.src").value("size", 0), 256);
+
+    nlohmann::json smaller = AlignStage::optionSchema().defaults();
+    smaller["size"] = 128;
+    CancelToken stop;
+    stop.cancel();
+    EXPECT_EQ(AlignStage::run(workspace, Side::Src, smaller, progress, stop).status,
+              StageStatus::Cancelled);
+    EXPECT_EQ(workspace.stageOptions("align.src").value("size", 0), 256);
+    EXPECT_EQ(listAlignedFaces(workspace.alignedDir(Side::Src)).at(0).size, 256);
+
+    // Asked again, the redo happens.
+    ASSERT_TRUE(AlignStage::run(workspace, Side::Src, smaller, progress, never).ok());
+    EXPECT_EQ(workspace.stageOptions("align.src").value("size", 0), 128);
+    EXPECT_EQ(listAlignedFaces(workspace.alignedDir(Side::Src)).at(0).size, 128);
+}

@@ -88,6 +88,27 @@ TEST(CliUsage, OneRunPerStageAndStatusTellsAKilledRunFromARunningOne) {
         EXPECT_NE(beside.err.find("extract dst cannot run beside it"), std::string::npos)
             << beside.err;
     }
+    {
+        // A merge reads the destination's frames and faces: neither is made anew under it.
+        const StageLock merging(workspace.stageLockFile("merge"), "merge");
+        for (const char* command : {"extract", "align"}) {
+            const CliRun under =
+                runCli(dir, std::string(command) + " --workspace " + quoted(ws) + " --side dst");
+            EXPECT_EQ(under.exitCode, 1) << under.output();
+            EXPECT_NE(under.err.find("merge is being run by another process (pid "),
+                      std::string::npos)
+                << under.err;
+        }
+    }
+    {
+        // A source extract reads the list of inputs at its start: none is added under it.
+        const StageLock extracting(workspace.stageLockFile("extract.src"), "extract src");
+        const CliRun add = runCli(dir, "add-source --workspace " + quoted(ws) + " " +
+                                           quoted(dataFile("video/grid_s2_150f.mp4")));
+        EXPECT_NE(add.exitCode, 0) << add.output();
+        EXPECT_NE(add.err.find("extract src is being run by another process"), std::string::npos)
+            << add.err;
+    }
     // That process gone without finishing: interrupted, and a new run goes ahead.
     EXPECT_NE(runCli(dir, "status --workspace " + quoted(ws)).out.find("(extract interrupted)"),
               std::string::npos);
