@@ -55,10 +55,10 @@ struct TrainRequest {
     std::filesystem::path modelDir;    ///< workspace/model/<name>; created on first run
     std::filesystem::path srcFaceset;  ///< packed faceset folders (see PackedFaceset.h)
     std::filesystem::path dstFaceset;
-    nlohmann::json options;     ///< resolved against optionSchema(); changes on resume are checked
+    nlohmann::json options;      ///< resolved against optionSchema(); changes on resume are checked
     int64_t maxIterations = 0;   ///< stop after this many iterations in total (0 = no limit)
     int64_t moreIterations = 0;  ///< stop after this many iterations of this session (0 = none)
-    double maxMinutes = 0;      ///< stop after this many minutes of this session (0 = no limit)
+    double maxMinutes = 0;       ///< stop after this many minutes of this session (0 = no limit)
 };
 
 class TrainingEngine {
