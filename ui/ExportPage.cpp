@@ -11,6 +11,7 @@
 #include <QUrl>
 #include <QVBoxLayout>
 
+#include "common/Log.h"
 #include "pipeline/ExportStage.h"
 #include "ui/OptionForm.h"
 #include "ui/SideProgress.h"
@@ -44,6 +45,13 @@ ExportPage::ExportPage(StudioSession* session, QWidget* parent)
     labelLayout->addWidget(explanation);
     right->addWidget(label);
 
+    photoNote_ = new QLabel(tr("The destination is a photo: the result is a photo too "
+                               "(result/result.png, or a .jpg if the output path says so). The "
+                               "video settings do not apply to it."),
+                            this);
+    photoNote_->setWordWrap(true);
+    photoNote_->setVisible(false);
+    right->addWidget(photoNote_);
     auto* buttons = new QHBoxLayout;
     startButton_ = new QPushButton(tr("Export video"), this);
     startButton_->setObjectName(QStringLiteral("exportStartButton"));
@@ -81,6 +89,15 @@ ExportPage::ExportPage(StudioSession* session, QWidget* parent)
     connect(session_, &StudioSession::jobFinished, this, &ExportPage::onFinished);
     connect(session_, &StudioSession::workspaceChanged, this, [this] {
         form_->setValues(session_->workspace().stageOptions("export"));
+        // A photo destination comes back as a photo: say so, rather than offer "Export video".
+        bool photo = false;
+        try {
+            photo = ExportStage::destinationIsAPhoto(session_->workspace());
+        } catch (const std::exception& e) {
+            logWarning(e.what());
+        }
+        startButton_->setText(photo ? tr("Export photo") : tr("Export video"));
+        photoNote_->setVisible(photo);
         resultPath_ = newestResult();
         openFolder_->setEnabled(!resultPath_.isEmpty());
         play_->setEnabled(!resultPath_.isEmpty());

@@ -30,6 +30,7 @@ class ExportPage : public QWidget {
     QPushButton* play_;
     SideProgress* progress_;
     QLabel* resultLabel_;
+    QLabel* photoNote_;  ///< shown when the destination is one photo (exported as a photo)
     QString resultPath_;
 };
 

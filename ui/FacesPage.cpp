@@ -46,6 +46,7 @@ struct LoadedFaces {
     std::vector<FaceEntry> faces;
     int framesWithoutFace = 0;
     int64_t otherFacesLeftOut = 0;  ///< frames where align left another person's face out
+    std::string alignStatus;        ///< the side's align stage: "" (not run), "done", ...
 };
 
 LoadedFaces loadFaces(const Workspace& ws, Side side, bool deleted) {
@@ -54,9 +55,14 @@ LoadedFaces loadFaces(const Workspace& ws, Side side, bool deleted) {
     try {
         if (!deleted) {
             out.otherFacesLeftOut = FacesetReview::otherFacesLeftOut(ws, side);
+            out.alignStatus = ws.stageStatus(std::string("align.") + sideName(side));
+            // A frame whose faces were all deleted in review is counted as deleted, not as one
+            // the detector found nothing in.
             const auto withFaces = sidecarsByFrame(alignedDir);
+            const auto deletedFaces = sidecarsByFrame(ws.trashDir(side));
             for (const FrameFile& frame : listFrames(ws.framesDir(side)))
-                out.framesWithoutFace += withFaces.count(frame.index) ? 0 : 1;
+                out.framesWithoutFace +=
+                    withFaces.count(frame.index) || deletedFaces.count(frame.index) ? 0 : 1;
         }
         if (!fs::exists(alignedDir)) return out;
         for (AlignedFace& face : listAlignedFaces(alignedDir))
@@ -191,6 +197,7 @@ FacesPage::FacesPage(StudioSession* session, QWidget* parent) : QWidget(parent),
     connect(sideCombo_, &QComboBox::currentIndexChanged, this, &FacesPage::reload);
     connect(sortCombo_, &QComboBox::currentIndexChanged, this, &FacesPage::sortFaces);
     faceTools_ = {deleteButton_, maskButton, placeButton, bestButton, peopleButton};
+    needFaces_ = {deleteButton_, maskButton, bestButton, peopleButton};
     connect(deleteButton_, &QPushButton::clicked, this, &FacesPage::deleteSelected);
     connect(deleteAction, &QAction::triggered, this, &FacesPage::deleteSelected);
     connect(restoreButton_, &QPushButton::clicked, this, &FacesPage::restoreDeleted);
@@ -265,6 +272,10 @@ void FacesPage::reload() {
         if (generation != loadGeneration_) return;
         LoadedFaces loaded = watcher->result();
         framesWithoutFace_ = loaded.framesWithoutFace;
+        alignStatus_ = loaded.alignStatus;
+        // Nothing to delete, mask, thin or group without faces (placing one by hand still works).
+        if (loaded.faces.empty())
+            for (QPushButton* tool : needFaces_) tool->setEnabled(false);
         otherFacesLeftOut_ = loaded.otherFacesLeftOut;
         model_->setFaces(std::move(loaded.faces));
         countLabel_->setText(countText());
@@ -286,7 +297,14 @@ void FacesPage::reload() {
 QString FacesPage::countText() const {
     if (showingDeleted()) return tr("%1 deleted faces").arg(model_->rowCount());
     QString text = tr("%1 faces").arg(model_->rowCount());
-    if (framesWithoutFace_ > 0) text += tr(", %n frame(s) without a face", "", framesWithoutFace_);
+    // Before align has finished, a frame without a face may only be one it has not looked at.
+    const bool alignFinished = alignStatus_ == "done" || alignStatus_ == "stale";
+    if (alignStatus_.empty() && model_->rowCount() == 0)
+        text += tr(": faces not aligned yet (Extract page: Start)");
+    else if (!alignFinished)
+        text += tr(", align not finished (Extract page: Start)");
+    else if (framesWithoutFace_ > 0)
+        text += tr(", %n frame(s) without a face", "", framesWithoutFace_);
     // Another person in the picture that align left out: see People... (its hint says more).
     if (otherFacesLeftOut_ > 0)
         text += tr(", %1 with another face not aligned (People...)").arg(otherFacesLeftOut_);

@@ -79,6 +79,7 @@ class FacesPage : public QWidget {
     QPushButton* restoreButton_;
     QPushButton* bestButton_ = nullptr;    ///< keep best: the source only
     std::vector<QPushButton*> faceTools_;  ///< what acts on a side's faces (off in its trash)
+    std::vector<QPushButton*> needFaces_;  ///< the tools that need at least one face shown
     QComboBox* sortCombo_;
     QLabel* countLabel_;
     QListView* grid_;
@@ -91,6 +92,7 @@ class FacesPage : public QWidget {
     QSpinBox* maskMinutes_;
     int loadGeneration_ = 0;
     int framesWithoutFace_ = 0;      ///< of the side shown, counted when its faces were loaded
+    std::string alignStatus_;        ///< the shown side's align stage then ("" = not run)
     int64_t otherFacesLeftOut_ = 0;  ///< frames of the side with another face align left out
 };
 

@@ -83,11 +83,15 @@ NextStep describeSide(const Workspace& ws, Side side) {
     if (drawn) std::cout << ", " << drawn << " with a drawn mask";
     if (deleted) std::cout << ", " << deleted << " deleted (in trash/)";
     std::cout << "\n";
-    // Counted once align has run to the end or faces were placed: before, "no face" only means
-    // "not looked at yet".
+    // Counted once align has run to the end: before (not run, stopped, failed), a frame without
+    // a face may only be one align has not looked at yet.
     if (const std::string aligned = ws.stageStatus("align." + name);
-        aligned == "done" || aligned == "stale" || faces > 0)
+        aligned == "done" || aligned == "stale")
         std::cout << "  frames without a face: " << without << "\n";
+    else if (faces > 0)
+        std::cout << "  frames without a face so far: " << without << " (align has "
+                  << (aligned.empty() ? "not run" : "not finished")
+                  << ": some are not looked at yet)\n";
     if (faces == 0) return {1, "doppel align" + root};
     // A scene with several people: who is swapped, and whether align left some out.
     const size_t people = groupFacesByTrack(alignedFaces).size();

@@ -27,19 +27,25 @@ void writePackedFaceset(const fs::path& packedDir, const PackedFaceset& set) {
     // The five files are one faceset: written beside the old one and swapped in whole, so a
     // killed pack never leaves new faces with old masks (FolderSwap.h).
     const fs::path dir = startFolderSwap(packedDir);
-    int64_t n = set.count(), r = set.resolution;
-    writeNpy(dir / "faces.npy", NpyArray::fromU8({n, r, r, 3}, set.faces));
-    writeNpy(dir / "masks.npy", NpyArray::fromU8({n, r, r, 2}, set.masks));
-    writeNpy(dir / "landmarks.npy", NpyArray::fromF32({n, 68, 2}, set.landmarks));
-    writeNpy(dir / "ids.npy", NpyArray::fromI64({n}, set.ids));
-    nlohmann::json header = set.extra;
-    header["version"] = 1;
-    header["side"] = set.side;
-    header["resolution"] = set.resolution;
-    header["face_type"] = set.faceType;
-    header["count"] = n;
-    header["names"] = set.names;
-    writeJsonAtomic(dir / "faceset.json", header, false);
+    try {
+        int64_t n = set.count(), r = set.resolution;
+        writeNpy(dir / "faces.npy", NpyArray::fromU8({n, r, r, 3}, set.faces));
+        writeNpy(dir / "masks.npy", NpyArray::fromU8({n, r, r, 2}, set.masks));
+        writeNpy(dir / "landmarks.npy", NpyArray::fromF32({n, 68, 2}, set.landmarks));
+        writeNpy(dir / "ids.npy", NpyArray::fromI64({n}, set.ids));
+        nlohmann::json header = set.extra;
+        header["version"] = 1;
+        header["side"] = set.side;
+        header["resolution"] = set.resolution;
+        header["face_type"] = set.faceType;
+        header["count"] = n;
+        header["names"] = set.names;
+        writeJsonAtomic(dir / "faceset.json", header, false);
+    } catch (...) {
+        // A full disk gets its space back at once (not at the next pack); the old pack stands.
+        abandonFolderSwap(packedDir);
+        throw;
+    }
     commitFolderSwap(packedDir);
 }
 

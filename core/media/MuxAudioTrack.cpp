@@ -246,7 +246,10 @@ void MuxAudioTrack::writeEncoded(AVPacket* packet) {
         packet->stream_index = outStream_->index;
     }
     int rc = av_interleaved_write_frame(output_, packet);
-    if (rc < 0) throw Error(ErrorCode::Io, "writing audio failed: " + avErrorText(rc));
+    if (rc < 0)
+        throw Error(ErrorCode::Io, std::string("writing audio into ") +
+                                       (output_->url ? output_->url : "the output") +
+                                       " failed: " + avErrorText(rc));
     ++packetsWritten_;
 }
 

@@ -281,7 +281,7 @@ StageResult exportVideo(const Workspace& ws, const ExportOptions& o, const Frame
 /// swapping a face in a picture expects): PNG, or JPEG when `out` says .jpg, with the label in
 /// its metadata (media/ImageLabel.h) and, when asked, drawn on it.
 bool exportsAnImage(const Workspace& ws, const ExportOptions& o, const FrameIndex& index) {
-    if (index.frames.size() != 1 || !hasImageExtension(ws.inputPath(Side::Dst))) return false;
+    if (index.frames.size() != 1 || !ExportStage::destinationIsAPhoto(ws)) return false;
     // A folder, or a name without an extension, gets a photo too; a video extension a video.
     return o.out.empty() || hasImageExtension(o.out) ||
            outputPathFor(ws, o, ".png").extension() == ".png";
@@ -384,6 +384,10 @@ const OptionSchema& ExportStage::optionSchema() {
         return s;
     }();
     return schema;
+}
+
+bool ExportStage::destinationIsAPhoto(const Workspace& workspace) {
+    return hasImageExtension(workspace.inputPath(Side::Dst));
 }
 
 StageResult ExportStage::run(const Workspace& workspace, const json& options,

@@ -17,6 +17,8 @@ class ExportStage {
     static const OptionSchema& optionSchema();
     static StageResult run(const Workspace& workspace, const nlohmann::json& options,
                            ProgressSink& progress, const CancelToken& cancel);
+    /// The destination is one photo: it is exported as a photo (unless `out` names a video).
+    static bool destinationIsAPhoto(const Workspace& workspace);
 };
 
 }  // namespace doppel

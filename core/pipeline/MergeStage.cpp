@@ -86,12 +86,25 @@ StageResult runMerge(const Workspace& ws, const nlohmann::json& options, FaceSwa
                                         : std::string("them all")) +
                 " again");
 
+    // A destination face deleted by hand (a file manager, as DeepFaceLab users do) since its
+    // frame was merged: the merged frame still shows the swap, and its mask says so. Only frames
+    // without a face now are looked at, so this costs a few reads, not one per frame.
+    auto faceGoneSinceMerged = [&](const MergeFrame& f) {
+        if (!f.faces.empty()) return false;
+        try {
+            const cv::Mat mask =
+                loadImage(ws.mergedMaskDir() / f.outputName(), ImageReadMode::Grey);
+            return !mask.empty() && cv::countNonZero(mask) > 0;
+        } catch (const Error&) {
+            return true;  // unreadable: merge it again
+        }
+    };
     std::vector<const MergeFrame*> todo;
     int64_t skipped = 0;
     for (const auto& f : source.frames()) {
         if ((range.first > 0 && f.index < range.first) || (range.last > 0 && f.index > range.last))
             continue;
-        if (MergeState::frameUpToDate(ws, f.outputName(), since)) {
+        if (MergeState::frameUpToDate(ws, f.outputName(), since) && !faceGoneSinceMerged(f)) {
             ++skipped;
             continue;
         }

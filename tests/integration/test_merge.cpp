@@ -247,6 +247,24 @@ TEST(MergeStage, FramesWithoutFacePassThroughUnchanged) {
     EXPECT_EQ(cv::norm(frame, merged, cv::NORM_INF), 0.0);
 }
 
+// A destination face deleted by hand after merging (a file manager, not the studio's review):
+// the next merge makes that frame again, as the original frame, instead of keeping the swap.
+TEST(MergeStage, AFaceDeletedByHandAfterMergingIsMergedAgain) {
+    Workspace ws = copyOf("merge_hand_deleted");
+    TintSwapper swapper;
+    ASSERT_TRUE(merge(ws, swapper).ok());
+    for (const char* extension : {".jpg", ".json"})
+        fs::remove(ws.alignedDir(Side::Dst) / (std::string("000006_0") + extension));
+    StageResult again = merge(ws, swapper);
+    ASSERT_TRUE(again.ok()) << again.message;
+    EXPECT_EQ(again.summary["frames_merged"], 1);
+    EXPECT_EQ(again.summary["frames_skipped_already_merged"], 9);
+    cv::Mat mask = cv::imread((ws.mergedMaskDir() / "000006.png").string(), cv::IMREAD_GRAYSCALE);
+    EXPECT_EQ(cv::countNonZero(mask), 0);
+    // And once made again, it stays made.
+    EXPECT_EQ(merge(ws, swapper).summary["frames_merged"], 0);
+}
+
 TEST(MergeStage, ClearErrors) {
     Workspace ws = copyOf("merge_errors");
     TintSwapper wholeFace("whole_face");
