@@ -89,6 +89,7 @@ ExportPage::ExportPage(StudioSession* session, QWidget* parent)
     connect(session_, &StudioSession::jobFinished, this, &ExportPage::onFinished);
     connect(session_, &StudioSession::workspaceChanged, this, [this] {
         form_->setValues(session_->workspace().stageOptions("export"));
+        progress_->showLastRun(session_->workspace(), "export");
         // A photo destination comes back as a photo: say so, rather than offer "Export video".
         bool photo = false;
         try {

@@ -120,6 +120,14 @@ ExtractPage::ExtractPage(StudioSession* session, QWidget* parent)
     connect(session_, &StudioSession::workspaceChanged, this, [this] {
         loadSavedOptions();
         loadThumbnails();
+        // Where each side stands: its align once that ran, else its extract.
+        const Workspace& ws = session_->workspace();
+        for (Side side : {Side::Src, Side::Dst}) {
+            const std::string name = sideName(side);
+            const bool aligned = !ws.stageStatus("align." + name).empty();
+            progress_[side == Side::Dst ? 1 : 0]->showLastRun(
+                ws, (aligned ? "align." : "extract.") + name);
+        }
     });
     connect(session_, &StudioSession::jobFinished, this, &ExtractPage::onFinished);
 }

@@ -111,6 +111,9 @@ FacesPage::FacesPage(StudioSession* session, QWidget* parent) : QWidget(parent),
         tr("The people align followed through the clip, one row each: untick those who should "
            "not be swapped (a scene with several people) and their faces go to the trash"));
     countLabel_ = new QLabel(this);
+    // Its text changes with the faces: it takes the room left, never widening the window.
+    countLabel_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    countLabel_->setMinimumWidth(120);
     bar->addWidget(sideCombo_);
     bar->addWidget(sortCombo_);
     bar->addWidget(deleteButton_);
@@ -279,6 +282,7 @@ void FacesPage::reload() {
         otherFacesLeftOut_ = loaded.otherFacesLeftOut;
         model_->setFaces(std::move(loaded.faces));
         countLabel_->setText(countText());
+        countLabel_->setToolTip(countLabel_->text());
         if (FaceSort(sortCombo_->currentIndex()) != FaceSort::ByFrame) sortFaces();
         Q_EMIT facesLoaded(model_->rowCount());
     });
@@ -324,6 +328,7 @@ void FacesPage::sortFaces() {
                 return;
             model_->applyOrder(watcher->result());
             countLabel_->setText(countText());
+            countLabel_->setToolTip(countLabel_->text());
         });
     watcher->setFuture(QtConcurrent::run(
         [faces = std::move(faces), key] { return faceSortOrder(faces, FaceSort(key)); }));

@@ -120,6 +120,7 @@ MergePage::MergePage(StudioSession* session, QWidget* parent)
     connect(showBefore_, &QCheckBox::toggled, this, &MergePage::showRender);
     connect(split_, &QCheckBox::toggled, this, &MergePage::showRender);
     connect(session_, &StudioSession::workspaceChanged, this, [this] {
+        progress_->showLastRun(session_->workspace(), "merge");
         nlohmann::json saved = session_->workspace().stageOptions("merge");
         if (saved.is_object()) {
             try {

@@ -10,6 +10,8 @@ SideProgress::SideProgress(const QString& title, QWidget* parent) : QWidget(pare
     title_ = new QLabel(QStringLiteral("<b>%1</b>").arg(title), this);
     bar_ = new QProgressBar(this);
     detail_ = new QLabel(this);
+    // Wrapped: a long outcome ("75 frames merged (...)") must not widen the panel it sits in.
+    detail_->setWordWrap(true);
     layout->addWidget(title_);
     layout->addWidget(bar_);
     layout->addWidget(detail_);
@@ -20,6 +22,32 @@ void SideProgress::reset() {
     bar_->setRange(0, 1);
     bar_->setValue(0);
     detail_->setText(tr("idle"));
+}
+
+void SideProgress::showLastRun(const Workspace& workspace, const std::string& key) {
+    std::string status, message;
+    try {
+        const nlohmann::json project = workspace.project();
+        if (project.contains("stages") && project["stages"].contains(key)) {
+            status = project["stages"][key].value("status", "");
+            message = project["stages"][key].value("message", "");
+        }
+    } catch (const std::exception& e) {
+        detail_->setText(QString::fromStdString(e.what()));
+        return;
+    }
+    bar_->setRange(0, 1);
+    bar_->setValue(status == "done" || status == "stale" ? 1 : 0);
+    bar_->setFormat(QStringLiteral("%p%"));
+    if (status.empty()) {
+        detail_->setText(tr("not run yet"));
+        return;
+    }
+    const QString word = status == "cancelled" || status == "interrupted"
+                             ? tr("stopped")
+                             : QString::fromStdString(status);
+    detail_->setText(message.empty() ? word
+                                     : tr("%1: %2").arg(word, QString::fromStdString(message)));
 }
 
 void SideProgress::showText(const QString& text) {

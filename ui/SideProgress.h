@@ -5,6 +5,9 @@
 #include <QProgressBar>
 #include <QWidget>
 
+#include <string>
+
+#include "common/Workspace.h"
 #include "ui/JobRunner.h"
 
 namespace doppel::ui {
@@ -16,6 +19,9 @@ class SideProgress : public QWidget {
     void showProgress(const JobProgress& progress);
     void showText(const QString& text);
     void reset();
+    /// How the last run of stage `key` ended, from project.json (a page opened on a finished
+    /// workspace says "done: 75 frames merged ...", not "idle"); "not run yet" when it never ran.
+    void showLastRun(const Workspace& workspace, const std::string& key);
     QProgressBar* bar() const { return bar_; }
 
   private:
