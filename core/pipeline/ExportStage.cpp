@@ -324,9 +324,10 @@ void checkMergedFrames(const Workspace& ws, std::vector<std::string>& warnings) 
         "run `doppel merge --workspace " + shellQuoted(ws.root().string()) + "` first";
     if (merge.empty()) return;
     if (merge != "done" && merge != "stale")
-        throw Error(ErrorCode::InvalidInput, "the last merge did not finish (" + merge +
-                                                 "): its frames are a mix of old and new; " +
-                                                 again);
+        throw Error(ErrorCode::InvalidInput,
+                    "the last merge did not finish (" + merge +
+                        "): some frames are not merged (or not with its settings); " + again +
+                        " (it continues where it stopped)");
     std::string firstOld;
     if (const int64_t old = MergeState::framesOutOfDate(ws, firstOld); old > 0)
         throw Error(ErrorCode::InvalidInput,
