@@ -389,6 +389,12 @@ void TrainPage::start() {
         connect(job_, &JobRunner::progress, this, [this](const JobProgress& p) {
             if (p.total > 0)
                 historyLabel_->setToolTip(tr("%1 / %2 iterations").arg(p.done).arg(p.total));
+            // Every iteration's figures, as the status bar has them (the previews come only
+            // every preview_every iterations and would leave this line behind).
+            if (!p.message.isEmpty())
+                stats_->setText(tr("%1, ETA %2")
+                                    .arg(p.message, p.etaSeconds >= 0 ? formatEta(p.etaSeconds)
+                                                                      : QStringLiteral("-")));
         });
     }
     updateButtons();
@@ -418,12 +424,14 @@ void TrainPage::showUpdate(const TrainingUpdate& u) {
     int64_t limit = maxIterations_->value();
     if (limit > u.iteration && u.msPerIteration > 0)
         eta = formatEta(double(limit - u.iteration) * u.msPerIteration / 1000.0);
-    stats_->setText(tr("iteration %1, %2 ms/iter, src loss %3, dst loss %4, ETA %5")
-                        .arg(u.iteration)
-                        .arg(u.msPerIteration, 0, 'f', 0)
-                        .arg(u.srcLoss, 0, 'f', 4)
-                        .arg(u.dstLoss, 0, 'f', 4)
-                        .arg(eta));
+    // While training, the job's progress keeps this line current (every iteration).
+    if (!isTraining())
+        stats_->setText(tr("iteration %1, %2 ms/iter, src loss %3, dst loss %4, ETA %5")
+                            .arg(u.iteration)
+                            .arg(u.msPerIteration, 0, 'f', 0)
+                            .arg(u.srcLoss, 0, 'f', 4)
+                            .arg(u.dstLoss, 0, 'f', 4)
+                            .arg(eta));
     if (!u.device.empty()) device_->setToolTip(QString::fromStdString(u.device));
     if (!u.lossHistory.empty()) chart_->setHistory(u.lossHistory);
     bool wasLive = history_->value() == history_->maximum();
