@@ -79,6 +79,9 @@ void LossChart::redraw() {
                      std::max(double(src.back().x()), double(src.front().x()) + 1));
     float pad = std::max(1e-4f, (hi - lo) * 0.05f);
     yAxis_->setRange(std::max(0.f, lo - pad), hi + pad);
+    // Round ticks (0, 20, 40 ...; 1.2, 1.4 ...) instead of the range split in even parts.
+    xAxis_->applyNiceNumbers();
+    yAxis_->applyNiceNumbers();
 }
 
 }  // namespace doppel::ui
