@@ -65,6 +65,9 @@ MergePage::MergePage(StudioSession* session, QWidget* parent)
     view_ = new QLabel(tr("Load a trained model to preview the merge."), this);
     view_->setAlignment(Qt::AlignCenter);
     view_->setMinimumSize(480, 360);
+    // Sized by the layout, not by the pixmap it shows: the window can shrink again after the
+    // preview was scaled up to fill it.
+    view_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Ignored);
     view_->setFrameShape(QFrame::StyledPanel);
     left->addWidget(view_, 1);
     auto* scrub = new QHBoxLayout;
@@ -377,6 +380,16 @@ void MergePage::launchRender(int64_t frameIndex, nlohmann::json options) {
             return failed;
         }
     }));
+}
+
+void MergePage::resizeEvent(QResizeEvent* event) {
+    QWidget::resizeEvent(event);
+    if (!last_.after.isNull()) showRender();
+}
+
+void MergePage::showEvent(QShowEvent* event) {
+    QWidget::showEvent(event);
+    if (!last_.after.isNull()) showRender();
 }
 
 void MergePage::showRender() {

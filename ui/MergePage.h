@@ -60,6 +60,11 @@ class MergePage : public QWidget {
   Q_SIGNALS:
     void rendered(qint64 frameIndex);
 
+  protected:
+    /// The preview fills the view at any window size (it was scaled once, at the first size).
+    void resizeEvent(QResizeEvent* event) override;
+    void showEvent(QShowEvent* event) override;
+
   private:
     QWidget* buildControls();
     void loadModel();
