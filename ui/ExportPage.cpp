@@ -87,6 +87,20 @@ ExportPage::ExportPage(StudioSession* session, QWidget* parent)
     connect(play_, &QPushButton::clicked, this,
             [this] { QDesktopServices::openUrl(QUrl::fromLocalFile(resultPath_)); });
     connect(session_, &StudioSession::jobFinished, this, &ExportPage::onFinished);
+    // Nothing to export before a merge ran: the button waits for one (a click would only record
+    // a failed export).
+    connect(session_, &StudioSession::projectChanged, this, [this] {
+        bool merged = false;
+        try {
+            merged =
+                session_->hasWorkspace() && !session_->workspace().stageStatus("merge").empty();
+        } catch (const std::exception&) {
+            // An unreadable project.json is reported where it is read for the step list.
+        }
+        startButton_->setEnabled(merged && !session_->isJobRunning());
+        startButton_->setToolTip(merged ? QString()
+                                        : tr("Merge first: there is nothing to export"));
+    });
     connect(session_, &StudioSession::workspaceChanged, this, [this] {
         form_->setValues(session_->workspace().stageOptions("export"));
         progress_->showLastRun(session_->workspace(), "export");
