@@ -352,6 +352,19 @@ void TrainPage::start() {
         stats_->setText(QString::fromStdString(e.what()));
         return;
     }
+    // Faces to train on: packed, or aligned to be packed now. Without them a click would only
+    // record a failed pack.
+    for (Side side : {Side::Src, Side::Dst}) {
+        std::error_code ec;
+        const bool aligned = std::filesystem::is_directory(ws.alignedDir(side), ec) &&
+                             !std::filesystem::is_empty(ws.alignedDir(side), ec);
+        if (!std::filesystem::exists(ws.packedDir(side), ec) && !aligned) {
+            stats_->setText(tr("No %1 faces yet: extract and align both videos first (Extract "
+                               "page)")
+                                .arg(side == Side::Src ? tr("source") : tr("destination")));
+            return;
+        }
+    }
     nlohmann::json packOptions;
     try {
         packOptions = packOptionsIfStale(ws, request.options);
