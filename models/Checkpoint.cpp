@@ -185,6 +185,21 @@ bool Checkpoint::exists(const fs::path& modelDir) {
     return !completeCheckpoints(modelDir).empty();
 }
 
+void Checkpoint::checkWritable(const fs::path& modelDir) {
+    for (const fs::path& dir : {modelDir, checkpointsDir(modelDir)}) {
+        try {
+            fs::create_directories(dir);
+            const fs::path probe = dir / ".write_probe";
+            writeFileAtomic(probe, "ok");
+            std::error_code ignored;
+            fs::remove(probe, ignored);
+        } catch (const std::exception& e) {
+            throw Error(ErrorCode::Io, dir.string() + " cannot take a checkpoint (" + e.what() +
+                                           "): make it writable, or train another model name");
+        }
+    }
+}
+
 fs::path Checkpoint::currentDir(const fs::path& modelDir) {
     std::error_code ec;
     if (fs::exists(modelDir / kLatestFile, ec)) {

@@ -46,6 +46,10 @@ class Checkpoint {
   public:
     /// True when the folder holds at least one complete checkpoint.
     static bool exists(const std::filesystem::path& modelDir);
+    /// Creates the model's folders and checks a checkpoint can be written into them; throws
+    /// Error(Io) saying which folder and what to do. Called before training starts, so a
+    /// read-only folder is found then, not at the first autosave minutes later.
+    static void checkWritable(const std::filesystem::path& modelDir);
     /// The current checkpoint's folder: latest.json's, else the newest complete one.
     /// Throws Error(NotFound) naming the model folder.
     static std::filesystem::path currentDir(const std::filesystem::path& modelDir);

@@ -9,7 +9,6 @@
 #include <random>
 #include <thread>
 
-#include "common/AtomicFile.h"
 #include "common/Error.h"
 #include "common/Log.h"
 #include "common/PackedFaceset.h"
@@ -403,15 +402,9 @@ StageResult TrainingSession::run() {
     if (src_.faceType != dst_.faceType)
         logWarning("src faces are '" + src_.faceType + "' but dst faces are '" + dst_.faceType +
                    "'");
-    fs::create_directories(request_.modelDir);
     // A model folder that cannot take a checkpoint (read-only, another user's) is found now,
     // not when the first autosave fails after minutes of training.
-    {
-        const fs::path probe = request_.modelDir / ".write_probe";
-        writeFileAtomic(probe, "ok");
-        std::error_code ignored;
-        fs::remove(probe, ignored);
-    }
+    Checkpoint::checkWritable(request_.modelDir);
     buildOrResume();
     resetGenerator();
 

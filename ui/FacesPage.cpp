@@ -231,6 +231,13 @@ FacesPage::FacesPage(StudioSession* session, QWidget* parent) : QWidget(parent),
     connect(peopleButton, &QPushButton::clicked, this, &FacesPage::choosePeople);
     connect(packButton, &QPushButton::clicked, this, &FacesPage::pack);
     connect(session_, &StudioSession::workspaceChanged, this, &FacesPage::reload);
+    // How the last pack ended: the source's when it is not plainly done, else the destination's.
+    connect(session_, &StudioSession::workspaceChanged, this, [this] {
+        const Workspace& ws = session_->workspace();
+        packProgress_->showLastRun(ws,
+                                   ws.stageStatus("pack.src") == "done" ? "pack.dst" : "pack.src");
+        maskProgress_->showLastRun(ws, "xseg");
+    });
     // Faces placed from the merge page.
     connect(session_, &StudioSession::facesChanged, this, [this](Side side) {
         if (side == currentSide()) reload();

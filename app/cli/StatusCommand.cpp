@@ -88,10 +88,9 @@ NextStep describeSide(const Workspace& ws, Side side) {
     if (const std::string aligned = ws.stageStatus("align." + name);
         aligned == "done" || aligned == "stale")
         std::cout << "  frames without a face: " << without << "\n";
-    else if (faces > 0)
-        std::cout << "  frames without a face so far: " << without << " (align has "
-                  << (aligned.empty() ? "not run" : "not finished")
-                  << ": some are not looked at yet)\n";
+    else if (faces > 0)  // a stopped align may have found faces it did not write yet
+        std::cout << "  frames without a face: not known until align has "
+                  << (aligned.empty() ? "run" : "finished") << "\n";
     if (faces == 0) return {1, "doppel align" + root};
     // A scene with several people: who is swapped, and whether align left some out.
     const size_t people = groupFacesByTrack(alignedFaces).size();
@@ -167,7 +166,7 @@ int runStatus(const CliArgs& args) {
     std::string firstOld;
     const int64_t outOfDate = MergeState::framesOutOfDate(ws, firstOld);
     std::cout << "merged: " << merged << " of " << dstFrames << " frames";
-    if (outOfDate > 0) std::cout << ", " << outOfDate << " made with earlier settings";
+    if (outOfDate > 0) std::cout << ", " << outOfDate << " out of date (earlier settings or faces)";
     std::cout << " (merge " << merge << ")\n";
     if (next.empty() && (merged < dstFrames || outOfDate > 0 || merge != "done"))
         next = "doppel merge --workspace " + shellQuoted(ws.root().string());

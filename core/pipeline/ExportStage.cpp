@@ -333,7 +333,7 @@ void checkMergedFrames(const Workspace& ws, std::vector<std::string>& warnings) 
         throw Error(ErrorCode::InvalidInput,
                     std::to_string(old) + " merged frame(s) (first: " + firstOld +
                         ") were made with earlier merge settings or another model than the "
-                        "others: " +
+                        "others, or show a face deleted since: " +
                         again);
     if (merge == "stale")  // frames whose faces changed were removed: they would be originals
         throw Error(ErrorCode::InvalidInput, "the merged frames are out of date (" +
@@ -401,15 +401,28 @@ StageResult ExportStage::run(const Workspace& workspace, const json& options,
         const ExportOptions o = readOptions(resolved);
         const FrameIndex index = readFrameIndex(workspace);
         // No merge may start while the merged frames are read.
-        const StageLock mergeLock(workspace.stageLockFile("merge"), "merge");
+        const StageLock mergeLock(workspace.stageLockFile("merge"), "export");
         std::vector<std::string> warnings;
         checkMergedFrames(workspace, warnings);
+        // Said every time: a workspace keeps the option from its last export (one made before
+        // the label was on by default kept it off without anyone asking).
+        if (!o.visibleLabel)
+            warnings.push_back(
+                "the visible \"AI-generated\" label is off (visible_label=false, "
+                "given or kept from the last export): --visible-label puts it on; "
+                "the metadata label and the watermark are there either way");
         StageResult exported = exportsAnImage(workspace, o, index)
                                    ? exportImage(workspace, o, index)
                                    : exportVideo(workspace, o, index, progress, cancel);
         exported.warnings.insert(exported.warnings.begin(), warnings.begin(), warnings.end());
         // Saved for the next export once they worked: a refused output path is not offered again.
-        if (exported.ok()) workspace.setStageOptions(key, resolved);
+        if (exported.ok()) {
+            // Kept as an absolute path: relative, it meant the folder the CLI ran in, and the
+            // studio (or a CLI run elsewhere) would read it against another one.
+            if (const std::string out = resolved.value("out", std::string()); !out.empty())
+                resolved["out"] = fs::absolute(out).lexically_normal().string();
+            workspace.setStageOptions(key, resolved);
+        }
         return exported;
     });
     workspace.recordStageResult(key, result);

@@ -90,14 +90,7 @@ StageResult runMerge(const Workspace& ws, const nlohmann::json& options, FaceSwa
     // frame was merged: the merged frame still shows the swap, and its mask says so. Only frames
     // without a face now are looked at, so this costs a few reads, not one per frame.
     auto faceGoneSinceMerged = [&](const MergeFrame& f) {
-        if (!f.faces.empty()) return false;
-        try {
-            const cv::Mat mask =
-                loadImage(ws.mergedMaskDir() / f.outputName(), ImageReadMode::Grey);
-            return !mask.empty() && cv::countNonZero(mask) > 0;
-        } catch (const Error&) {
-            return true;  // unreadable: merge it again
-        }
+        return f.faces.empty() && MergeState::showsASwap(ws, f.outputName());
     };
     std::vector<const MergeFrame*> todo;
     int64_t skipped = 0;

@@ -5,6 +5,7 @@
 #include "common/AtomicFile.h"
 #include "common/Error.h"
 #include "common/Log.h"
+#include "faces/AlignedFace.h"
 #include "media/ImageIO.h"
 #include "pipeline/FrameFiles.h"
 
@@ -152,6 +153,15 @@ bool MergeState::frameUpToDate(const Workspace& ws, const std::string& name, int
     return true;
 }
 
+bool MergeState::showsASwap(const Workspace& ws, const std::string& name) {
+    try {
+        const cv::Mat mask = loadImage(ws.mergedMaskDir() / name, ImageReadMode::Grey);
+        return !mask.empty() && cv::countNonZero(mask) > 0;
+    } catch (const Error&) {
+        return true;  // unreadable: not known to be unswapped
+    }
+}
+
 int64_t MergeState::framesOutOfDate(const Workspace& ws, std::string& firstName) {
     const fs::path file = ws.mergedDir() / kStateFile;
     std::error_code ec;
@@ -163,13 +173,21 @@ int64_t MergeState::framesOutOfDate(const Workspace& ws, std::string& firstName)
         logWarning(file.string() + ": unreadable (" + e.what() + ")");
         return 0;
     }
+    // Also out of date: a frame merged with a face whose destination face was deleted by hand
+    // since (the swap would still be exported).
+    const auto withFaces = sidecarsByFrame(ws.alignedDir(Side::Dst));
     int64_t count = 0;
     std::string first;
     for (fs::directory_iterator it(ws.mergedDir(), ec), end; !ec && it != end; it.increment(ec)) {
         if (it->path().extension() != ".png") continue;
+        const std::string stem = it->path().stem().string();
         std::error_code timeError;
         const auto written = fs::last_write_time(it->path(), timeError);
-        if (timeError || int64_t(written.time_since_epoch().count()) >= since) continue;
+        const bool older = timeError || int64_t(written.time_since_epoch().count()) < since;
+        const int64_t frame = std::atoll(stem.c_str());
+        if (!older && (frame <= 0 || withFaces.count(frame) ||
+                       !showsASwap(ws, it->path().filename().string())))
+            continue;
         ++count;
         const std::string name = it->path().filename().string();
         if (first.empty() || name < first) first = name;

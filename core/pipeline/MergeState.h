@@ -46,9 +46,14 @@ class MergeState {
     /// killed mid-write never counts as done).
     static bool frameUpToDate(const Workspace& ws, const std::string& name, int64_t since);
 
-    /// Merged frames present but made before the last merge's settings (a merge of a range with
-    /// new settings, or one cut short after a change): their number, and the first one's name in
-    /// `firstName`. 0 when no merge_state.json is there.
+    /// Whether merged frame `name` has a face swapped in (its merge mask is not empty; an
+    /// unreadable mask counts as yes).
+    static bool showsASwap(const Workspace& ws, const std::string& name);
+
+    /// Merged frames present but out of date: made before the last merge's settings (a merge of
+    /// a range with new settings, or one cut short after a change), or showing a swap although
+    /// their destination face was deleted since (by hand). Their number, and the first one's
+    /// name in `firstName`. 0 when no merge_state.json is there.
     static int64_t framesOutOfDate(const Workspace& ws, std::string& firstName);
 };
 

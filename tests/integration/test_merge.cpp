@@ -253,8 +253,13 @@ TEST(MergeStage, AFaceDeletedByHandAfterMergingIsMergedAgain) {
     Workspace ws = copyOf("merge_hand_deleted");
     TintSwapper swapper;
     ASSERT_TRUE(merge(ws, swapper).ok());
+    std::string first;
+    EXPECT_EQ(MergeState::framesOutOfDate(ws, first), 0);
     for (const char* extension : {".jpg", ".json"})
         fs::remove(ws.alignedDir(Side::Dst) / (std::string("000006_0") + extension));
+    // Status and export see it before any merge: that frame is out of date.
+    EXPECT_EQ(MergeState::framesOutOfDate(ws, first), 1);
+    EXPECT_EQ(first, "000006.png");
     StageResult again = merge(ws, swapper);
     ASSERT_TRUE(again.ok()) << again.message;
     EXPECT_EQ(again.summary["frames_merged"], 1);
@@ -263,6 +268,7 @@ TEST(MergeStage, AFaceDeletedByHandAfterMergingIsMergedAgain) {
     EXPECT_EQ(cv::countNonZero(mask), 0);
     // And once made again, it stays made.
     EXPECT_EQ(merge(ws, swapper).summary["frames_merged"], 0);
+    EXPECT_EQ(MergeState::framesOutOfDate(ws, first), 0);
 }
 
 TEST(MergeStage, ClearErrors) {

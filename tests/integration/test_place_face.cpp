@@ -239,7 +239,7 @@ TEST(StatusCli, SaysWhereAWorkspaceStandsAndWhatToRunNext) {
     for (const char* line :
          {"frames: 30 (extract done)", "faces: 29 (align done), 1 deleted (in trash/)",
           "faces: 1 (align not run), 1 manual",
-          "frames without a face so far: 29 (align has not run",
+          "frames without a face: not known until align has run",
           "29 destination frame(s) will not be swapped", "models: none",
           "merged: 0 of 30 frames (merge not run)"})
         EXPECT_NE(status.out.find(line), std::string::npos) << line << "\n" << status.out;
