@@ -52,7 +52,10 @@ QPointer<JobRunner> JobRunner::launch(const QString& name, JobBody body, int min
     QObject::connect(thread, &QThread::finished, runner, &QObject::deleteLater);
     QObject::connect(thread, &QThread::finished, thread, &QObject::deleteLater);
     QPointer<JobRunner> handle(runner);
-    thread->start();
+    // Started from the event loop, once the caller has connected to the runner's signals: started
+    // here, a fast job's first progress (or even its end) could be emitted before anyone listened.
+    QMetaObject::invokeMethod(
+        thread, [thread] { thread->start(); }, Qt::QueuedConnection);
     return handle;
 }
 
