@@ -111,9 +111,9 @@ FacesPage::FacesPage(StudioSession* session, QWidget* parent) : QWidget(parent),
         tr("The people align followed through the clip, one row each: untick those who should "
            "not be swapped (a scene with several people) and their faces go to the trash"));
     countLabel_ = new QLabel(this);
-    // Its text changes with the faces: it takes the room left, never widening the window.
+    // On its own line under the tools: its text changes with the faces and, beside them, it
+    // either widened the window or was cut off.
     countLabel_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
-    countLabel_->setMinimumWidth(120);
     bar->addWidget(sideCombo_);
     bar->addWidget(sortCombo_);
     bar->addWidget(deleteButton_);
@@ -123,8 +123,8 @@ FacesPage::FacesPage(StudioSession* session, QWidget* parent) : QWidget(parent),
     bar->addWidget(bestButton);
     bar->addWidget(peopleButton);
     bar->addStretch(1);
-    bar->addWidget(countLabel_);
     layout->addLayout(bar);
+    layout->addWidget(countLabel_);
 
     auto* split = new QSplitter(Qt::Horizontal, this);
     model_ = new FaceGridModel(this);
